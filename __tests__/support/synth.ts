@@ -1,0 +1,37 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { App, TerraformStack, Testing } from "cdktf";
+
+/** A synthesized stack's Terraform JSON. */
+export type StackJson = Record<string, any>;
+
+/** A test app that writes into a fresh temp folder, with cdktf's stack-trace capture off. */
+export function testApp(): App {
+  return Testing.app({ stackTraces: false });
+}
+
+/**
+ * Full synthesis, as `cdktf synth` does it (validations run, error annotations count), into the
+ * app's outdir; returns every stack's JSON by stack name.
+ */
+export function synthAll(app: App): Record<string, StackJson> {
+  app.synth();
+  const stacksDir = path.join(app.outdir, "stacks");
+  return Object.fromEntries(
+    fs.readdirSync(stacksDir).map((name) => [name, JSON.parse(fs.readFileSync(path.join(stacksDir, name, "cdk.tf.json"), "utf8"))]),
+  );
+}
+
+/** One stack's JSON, synthesized through cdktf's test helper. */
+export function synthStack(stack: TerraformStack): StackJson {
+  return JSON.parse(Testing.synth(stack));
+}
+
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `dockhost-${prefix}-`));
+}
+
+/** A real-looking but throwaway OpenSSH public key (never used to log in anywhere). */
+export const TEST_SSH_KEY =
+  "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHs0bQfvNNF+Q0n8Xz2K0j9ZfV2o1m2vVbq3qX9kY6lP test@dockhost";

@@ -1,0 +1,440 @@
+import { Fn, Lazy, ref, TerraformCount, TerraformLocal, TerraformStack, TerraformVariable, Token } from "cdktf";
+import { Construct } from "constructs";
+import { VirtualEnvironmentFile } from "../.gen/providers/proxmox/virtual-environment-file";
+import { VirtualEnvironmentVm } from "../.gen/providers/proxmox/virtual-environment-vm";
+import { checkInteger, integerCondition, describeBounds } from "../lib/bounds";
+import { CloudConfig, jsonListExpression, TerraformExpression } from "../lib/cloud-config";
+import { invalid } from "../lib/errors";
+import { hostRange, hostAddress, hostNumber, Ipv4Cidr, parseAddress, parseCidr } from "../lib/ipv4";
+import { SEED } from "../lib/seed";
+import { checkSshPublicKeys, SSH_PUBLIC_KEY_PATTERN } from "../lib/ssh-key";
+import { declareVariable } from "../lib/terraform-variable";
+import {
+  ipHostRange,
+  PROXMOX_TAG_PATTERN,
+  templateCollides,
+  VM_LIMITS,
+  VM_NAME_PATTERN,
+  VM_NAMES_EXPRESSION,
+  vmIdRange,
+  vmName,
+} from "../lib/vm-rules";
+
+/** Where the VMs sit on the LAN. */
+export interface LanProps {
+  /**
+   * The LAN, as an IPv4 network in CIDR notation. VM i gets host number `ipStart + i` in it.
+   * @default "192.168.1.0/24"
+   */
+  readonly cidr?: string;
+  /**
+   * Default gateway.
+   * @default host .1 of `cidr`
+   */
+  readonly gateway?: string;
+  /**
+   * DNS servers, in order.
+   * @default the gateway, then 1.1.1.1
+   */
+  readonly dnsServers?: readonly string[];
+  /**
+   * Proxmox bridge the VM's network device is attached to.
+   * @default "vmbr0"
+   */
+  readonly bridge?: string;
+  /**
+   * VLAN tag on the bridge port.
+   * @default none (untagged)
+   */
+  readonly vlanId?: number;
+}
+
+export interface DockhostVmProps {
+  /**
+   * Proxmox node that holds the template and runs the VMs.
+   * @default "pve"
+   */
+  readonly nodeName?: string;
+  /**
+   * Number of VMs; the default of the `vm_count` variable.
+   * @default 1
+   */
+  readonly count?: number;
+  /**
+   * VM id of the cloud-init template to clone; default of `vm_template_id`.
+   * @default 9001
+   */
+  readonly templateId?: number;
+  /**
+   * VM id of the first VM (VM i gets `baseId + i`); default of `vm_baseid`.
+   * @default 9010
+   */
+  readonly baseId?: number;
+  /**
+   * Host number of the first VM in the LAN (VM i gets `ipStart + i`); default of `vm_ip_start`.
+   * @default 10
+   */
+  readonly ipStart?: number;
+  /**
+   * vCPU cores per VM; default of `vm_cpu_cores`.
+   * @default 3
+   */
+  readonly cpuCores?: number;
+  /**
+   * Memory per VM in MB; default of `vm_memory`.
+   * @default 10240
+   */
+  readonly memoryMb?: number;
+  /**
+   * Size of the first disk (scsi0) in GB; default of `vm_disk0_size`.
+   * @default 50
+   */
+  readonly disk0SizeGb?: number;
+  /**
+   * VM name prefix; the first VM is named exactly this, VM i > 0 `prefix-(i+1)`. Default of `vm_name_prefix`.
+   * @default "dockhost"
+   */
+  readonly namePrefix?: string;
+  /**
+   * Proxmox description; default of `project_description`.
+   * @default "VM for dockhost project - All Docker apps"
+   */
+  readonly description?: string;
+  /**
+   * Network settings.
+   * @default the seed's: 192.168.1.0/24 on vmbr0, gateway .1, DNS .1 and 1.1.1.1
+   */
+  readonly lan?: LanProps;
+  /**
+   * Datastore for the VM disk and the cloud-init drive.
+   * @default "local-lvm"
+   */
+  readonly datastoreId?: string;
+  /**
+   * Datastore that receives the cloud-init user-data snippet. It must have the "snippets" content
+   * type enabled (Datacenter > Storage > Edit > Content).
+   * @default "local"
+   */
+  readonly snippetsDatastoreId?: string;
+  /**
+   * Proxmox tags.
+   * @default ["dockhost", "docker", "terraform"]
+   */
+  readonly tags?: readonly string[];
+  /**
+   * SSH public keys of the admin user. They are user-specific, so by default none is written into
+   * the output: the `ssh_public_keys` variable has no default and Terraform asks for it.
+   * @default taken from the `ssh_public_keys` variable at plan time
+   */
+  readonly sshPublicKeys?: readonly string[];
+  /**
+   * Login of the admin user that cloud-init creates (sudo, key-only SSH).
+   * @default "dockhost"
+   */
+  readonly adminUser?: string;
+  /**
+   * Proxmox deletion protection: the VM cannot be removed (by Terraform or the UI) until it is lifted.
+   * @default true
+   */
+  readonly protection?: boolean;
+  /**
+   * QEMU CPU type. `host` gives the guest every host CPU feature; a single-node homelab has no
+   * migration target to stay compatible with.
+   * @default "host"
+   */
+  readonly cpuType?: string;
+}
+
+/** One VM as other constructs see it. Values are Terraform references, resolved at plan time. */
+export interface DockhostVmInstance {
+  readonly index: number;
+  readonly vmId: number;
+  readonly name: string;
+  /** The VM's static LAN address, without prefix length. */
+  readonly address: string;
+}
+
+/** The original module's variables, kept with their names and defaults. */
+export type VmVariableName =
+  | "vm_count"
+  | "vm_template_id"
+  | "vm_disk0_size"
+  | "vm_cpu_cores"
+  | "vm_memory"
+  | "vm_name_prefix"
+  | "vm_baseid"
+  | "vm_ip_start"
+  | "project_description";
+
+/**
+ * The dockhost VM(s): clones of a cloud-init template on Proxmox, with a static LAN address, the
+ * admin user's SSH keys and the QEMU guest agent, booted from a user-data snippet that other
+ * constructs (such as DockerHost) add to through {@link DockhostVm.cloudConfig}.
+ *
+ * The synthesized stack keeps the original Terraform module's variables (vm_count, vm_template_id,
+ * ...), whose defaults are these props, so `-var` and tfvars overrides keep working. Declare one
+ * DockhostVm per stack: the variable names are fixed.
+ */
+export class DockhostVm extends Construct {
+  public readonly nodeName: string;
+  public readonly count: number;
+  public readonly templateId: number;
+  public readonly baseId: number;
+  public readonly ipStart: number;
+  public readonly cpuCores: number;
+  public readonly memoryMb: number;
+  public readonly disk0SizeGb: number;
+  public readonly namePrefix: string;
+  public readonly lan: Ipv4Cidr;
+  public readonly gateway: string;
+  public readonly dnsServers: readonly string[];
+  public readonly bridge: string;
+  public readonly adminUser: string;
+  /** The user-data every VM boots with; add packages, files and commands before synthesis. */
+  public readonly cloudConfig: CloudConfig;
+  /** The VMs known at synth time (`count` of them); `-var vm_count` may add more at plan time. */
+  public readonly instances: readonly DockhostVmInstance[];
+  public readonly vm: VirtualEnvironmentVm;
+  public readonly userData: VirtualEnvironmentFile;
+  /** The Terraform variables, by name, for constructs that derive limits from them. */
+  public readonly variables: Readonly<Record<VmVariableName, TerraformVariable>>;
+
+  constructor(scope: Construct, id: string, props: DockhostVmProps = {}) {
+    super(scope, id);
+    const path = this.node.path;
+    this.nodeName = props.nodeName ?? "pve";
+    if (this.nodeName.trim() === "") invalid({ path, key: "nodeName", value: this.nodeName, allowed: "expected a Proxmox node name" });
+    this.count = checkInteger(path, "count", props.count ?? SEED.vmCount, VM_LIMITS.count);
+    this.templateId = checkInteger(path, "templateId", props.templateId ?? SEED.templateId, VM_LIMITS.vmId);
+    this.baseId = checkInteger(path, "baseId", props.baseId ?? SEED.baseId, VM_LIMITS.vmId);
+    this.cpuCores = checkInteger(path, "cpuCores", props.cpuCores ?? SEED.cpuCores, VM_LIMITS.cpuCores);
+    this.memoryMb = checkInteger(path, "memoryMb", props.memoryMb ?? SEED.memoryMb, VM_LIMITS.memoryMb);
+    this.disk0SizeGb = checkInteger(path, "disk0SizeGb", props.disk0SizeGb ?? SEED.disk0SizeGb, VM_LIMITS.disk0SizeGb);
+    this.namePrefix = props.namePrefix ?? SEED.namePrefix;
+    if (!new RegExp(VM_NAME_PATTERN).test(this.namePrefix)) {
+      invalid({ path, key: "namePrefix", value: this.namePrefix, allowed: `expected a lowercase DNS label matching ${VM_NAME_PATTERN}` });
+    }
+    const lastId = vmIdRange(this.baseId, this.count).last;
+    if (lastId > VM_LIMITS.vmId.max) {
+      invalid({ path, key: "baseId", value: this.baseId, allowed: `VM ids run to ${lastId}; expected the last one <= ${VM_LIMITS.vmId.max}` });
+    }
+    if (templateCollides(this.templateId, this.baseId, this.count)) {
+      invalid({ path, key: "templateId", value: this.templateId, allowed: `expected an id outside the VMs' ids ${this.baseId}..${lastId}` });
+    }
+
+    const lan = props.lan ?? {};
+    this.lan = parseCidr(lan.cidr ?? SEED.lanCidr) ?? invalid({ path, key: "lan.cidr", value: lan.cidr, allowed: "expected an IPv4 network in CIDR notation, such as 192.168.1.0/24, whose address is the network address" });
+    const hosts = hostRange(this.lan);
+    this.gateway = lan.gateway ?? hostAddress(this.lan, SEED.gatewayHost);
+    const gatewayHost = this.hostInLan("lan.gateway", this.gateway);
+    this.dnsServers = lan.dnsServers ?? [this.gateway, SEED.publicDns];
+    if (this.dnsServers.length === 0) invalid({ path, key: "lan.dnsServers", value: this.dnsServers, allowed: "expected at least one DNS server" });
+    this.dnsServers.forEach((server, i) => parseAddress(server) ?? invalid({ path, key: `lan.dnsServers[${i}]`, value: server, allowed: "expected an IPv4 address" }));
+    this.bridge = lan.bridge ?? SEED.bridge;
+    if (lan.vlanId !== undefined) checkInteger(path, "lan.vlanId", lan.vlanId, { min: 1, max: 4094 });
+    this.ipStart = checkInteger(path, "ipStart", props.ipStart ?? SEED.ipStart, hosts);
+    const ips = ipHostRange(this.ipStart, this.count);
+    if (ips.last > hosts.max) {
+      invalid({ path, key: "ipStart", value: this.ipStart, allowed: `${this.count} VMs from host ${ips.first} run past the last host (${hosts.max}) of ${this.lan.text}` });
+    }
+    if (gatewayHost >= ips.first && gatewayHost <= ips.last) {
+      invalid({ path, key: "ipStart", value: this.ipStart, allowed: `the VMs' addresses (hosts ${ips.first}..${ips.last}) must not include the gateway ${this.gateway}` });
+    }
+    const tags = props.tags ?? ["dockhost", "docker", "terraform"];
+    tags.forEach((tag, i) => {
+      if (!PROXMOX_TAG_PATTERN.test(tag)) invalid({ path, key: `tags[${i}]`, value: tag, allowed: `expected a Proxmox tag matching ${PROXMOX_TAG_PATTERN.source}` });
+    });
+    if (props.sshPublicKeys !== undefined) checkSshPublicKeys(path, "sshPublicKeys", props.sshPublicKeys);
+    this.adminUser = props.adminUser ?? "dockhost";
+
+    this.variables = this.declareVariables(props);
+    const sshKeys = declareVariable(this, "ssh_public_keys", {
+      type: "list(string)",
+      description: "SSH public keys of the VM's admin user (OpenSSH format)",
+      default: props.sshPublicKeys,
+      validation: [
+        { condition: "length(var.ssh_public_keys) >= 1", errorMessage: "ssh_public_keys needs at least one key." },
+        {
+          condition: `alltrue([for k in var.ssh_public_keys : can(regex(${JSON.stringify(SSH_PUBLIC_KEY_PATTERN)}, k))])`,
+          errorMessage: "Each ssh_public_keys entry must be an OpenSSH public key line: <type> <base64> [comment].",
+        },
+      ],
+    });
+    const vmNames = new TerraformLocal(this, "vm_names", `\${${VM_NAMES_EXPRESSION}}`);
+    vmNames.overrideLogicalId("vm_names");
+
+    this.cloudConfig = new CloudConfig(path)
+      .set("hostname", new TerraformExpression("local.vm_names[count.index]"))
+      .set("manage_etc_hosts", true)
+      .set("ssh_pwauth", false)
+      .set("disable_root", true)
+      .addUser({
+        name: this.adminUser,
+        groups: ["sudo"],
+        shell: "/bin/bash",
+        sudo: "ALL=(ALL) NOPASSWD:ALL",
+        sshAuthorizedKeys: jsonListExpression(`var.${sshKeys.friendlyUniqueId}`),
+      })
+      .addPackages("qemu-guest-agent")
+      .addCommands("systemctl enable --now qemu-guest-agent");
+
+    const count = TerraformCount.of(this.variables.vm_count.numberValue);
+    const resourceName = id.replace(/[^A-Za-z0-9_]/g, "_");
+    this.userData = new VirtualEnvironmentFile(this, "user_data", {
+      count,
+      nodeName: this.nodeName,
+      datastoreId: props.snippetsDatastoreId ?? "local",
+      contentType: "snippets",
+      sourceRaw: {
+        fileName: `\${local.vm_names[count.index]}-user-data.yaml`,
+        // Rendered at synth time, after every construct has added its part.
+        data: Lazy.stringValue({ produce: () => this.cloudConfig.render() }),
+      },
+    });
+    this.userData.overrideLogicalId(`${resourceName}_user_data`);
+
+    const datastoreId = props.datastoreId ?? "local-lvm";
+    this.vm = new VirtualEnvironmentVm(this, "vm", {
+      count,
+      nodeName: this.nodeName,
+      vmId: Token.asNumber(`\${var.vm_baseid + count.index}`),
+      name: `\${local.vm_names[count.index]}`,
+      description: this.variables.project_description.stringValue,
+      tags: [...tags],
+      protection: props.protection ?? true,
+      onBoot: true,
+      started: true,
+      clone: { vmId: this.variables.vm_template_id.numberValue, full: true, datastoreId },
+      cpu: { cores: this.variables.vm_cpu_cores.numberValue, type: props.cpuType ?? "host" },
+      memory: { dedicated: this.variables.vm_memory.numberValue },
+      disk: [
+        {
+          interface: "scsi0",
+          datastoreId,
+          size: this.variables.vm_disk0_size.numberValue,
+          fileFormat: "raw",
+          ssd: true,
+          discard: "on",
+          iothread: true,
+        },
+      ],
+      scsiHardware: "virtio-scsi-single",
+      agent: { enabled: true },
+      operatingSystem: { type: "l26" },
+      initialization: {
+        datastoreId,
+        ipConfig: [
+          {
+            ipv4: {
+              address: `\${cidrhost("${this.lan.text}", var.vm_ip_start + count.index)}/${this.lan.prefixLength}`,
+              gateway: this.gateway,
+            },
+          },
+        ],
+        dns: { servers: [...this.dnsServers] },
+        userDataFileId: `\${${this.userData.terraformResourceType}.${this.userData.friendlyUniqueId}[count.index].id}`,
+      },
+      lifecycle: {
+        // The template and the user-data only matter when a VM is created: a new template or a
+        // changed snippet must not replace a running VM (DockerHost re-applies host settings).
+        ignoreChanges: ["clone", "initialization[0].user_data_file_id"],
+      },
+    });
+    this.vm.overrideLogicalId(resourceName);
+    // bpg's network_device is a list(object) attribute, not a block: in JSON every key of each
+    // object must be present, null where unused, or Terraform rejects the stack.
+    this.vm.addOverride("network_device", [{ ...NETWORK_DEVICE_NULLS, bridge: this.bridge, model: "virtio", vlan_id: lan.vlanId ?? null }]);
+
+    this.instances = Array.from({ length: this.count }, (_, index) => this.instance(index));
+  }
+
+  /** VM `index` as a set of Terraform references (usable from another stack). */
+  public instance(index: number): DockhostVmInstance {
+    // `ref` (not a plain "${...}" string) so that cdktf can carry the value into another stack.
+    const attribute = (name: string) => ref(`${this.vm.terraformResourceType}.${this.vm.friendlyUniqueId}[${index}].${name}`, TerraformStack.of(this));
+    return {
+      index,
+      vmId: Token.asNumber(attribute("vm_id")),
+      name: Token.asString(attribute("name")),
+      address: Fn.element(Fn.split("/", Token.asString(attribute("initialization[0].ip_config[0].ipv4[0].address"))), 0),
+    };
+  }
+
+  /** Name VM `index` gets with the props' prefix (for messages and reports). */
+  public vmName(index: number): string {
+    return vmName(this.namePrefix, index);
+  }
+
+  private hostInLan(key: string, address: string): number {
+    const path = this.node.path;
+    const value = parseAddress(address) ?? invalid({ path, key, value: address, allowed: "expected an IPv4 address" });
+    const host = hostNumber(this.lan, value);
+    const { min, max } = hostRange(this.lan);
+    if (host === undefined || host < min || host > max) {
+      invalid({ path, key, value: address, allowed: `expected a host address of ${this.lan.text} (not its network or broadcast address)` });
+    }
+    return host;
+  }
+
+  private declareVariables(props: DockhostVmProps): DockhostVm["variables"] {
+    const hosts = hostRange(this.lan);
+    const number = (name: string, description: string, value: number, conditions: Array<[string, string]>) =>
+      declareVariable(this, name, {
+        type: "number",
+        description,
+        default: value,
+        validation: conditions.map(([condition, errorMessage]) => ({ condition, errorMessage })),
+      });
+    const whole = (name: string, bounds: { min: number; max?: number }): [string, string] => [
+      integerCondition(`var.${name}`, bounds),
+      `${name} must be ${describeBounds(bounds)}.`,
+    ];
+    return {
+      vm_count: number("vm_count", "Number of dockhost VMs", this.count, [whole("vm_count", VM_LIMITS.count)]),
+      vm_template_id: number("vm_template_id", "Proxmox VM id of the cloud-init template that is cloned", this.templateId, [
+        whole("vm_template_id", VM_LIMITS.vmId),
+        [
+          "var.vm_template_id < var.vm_baseid || var.vm_template_id >= var.vm_baseid + var.vm_count",
+          "vm_template_id must not be one of the VMs' ids (vm_baseid .. vm_baseid + vm_count - 1).",
+        ],
+      ]),
+      vm_disk0_size: number("vm_disk0_size", "First disk, GB", this.disk0SizeGb, [whole("vm_disk0_size", VM_LIMITS.disk0SizeGb)]),
+      vm_cpu_cores: number("vm_cpu_cores", "vCPU cores", this.cpuCores, [whole("vm_cpu_cores", VM_LIMITS.cpuCores)]),
+      vm_memory: number("vm_memory", "Memory, MB", this.memoryMb, [whole("vm_memory", VM_LIMITS.memoryMb)]),
+      vm_name_prefix: declareVariable(this, "vm_name_prefix", {
+        type: "string",
+        description: "VM name prefix",
+        default: this.namePrefix,
+        validation: [{ condition: `can(regex("${VM_NAME_PATTERN}", var.vm_name_prefix))`, errorMessage: "vm_name_prefix must be a lowercase DNS label." }],
+      }),
+      vm_baseid: number("vm_baseid", "VM id of the first VM; VM i gets vm_baseid + i", this.baseId, [
+        whole("vm_baseid", VM_LIMITS.vmId),
+        [`var.vm_baseid + var.vm_count - 1 <= ${VM_LIMITS.vmId.max}`, `The last VM id (vm_baseid + vm_count - 1) must be <= ${VM_LIMITS.vmId.max}.`],
+      ]),
+      vm_ip_start: number("vm_ip_start", `Host number of the first VM in ${this.lan.text}; VM i gets host vm_ip_start + i`, this.ipStart, [
+        whole("vm_ip_start", hosts),
+        [`var.vm_ip_start + var.vm_count - 1 <= ${hosts.max}`, `The VMs' host numbers (vm_ip_start .. vm_ip_start + vm_count - 1) must stay within ${this.lan.text} (last host ${hosts.max}).`],
+      ]),
+      project_description: declareVariable(this, "project_description", {
+        type: "string",
+        description: "Proxmox description of the VMs",
+        default: props.description ?? SEED.description,
+      }),
+    };
+  }
+}
+
+/** Every key of bpg/proxmox's network_device object type, unset. */
+const NETWORK_DEVICE_NULLS = {
+  bridge: null,
+  disconnected: null,
+  enabled: null,
+  firewall: null,
+  mac_address: null,
+  model: null,
+  mtu: null,
+  queues: null,
+  rate_limit: null,
+  trunks: null,
+  vlan_id: null,
+};

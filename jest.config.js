@@ -1,0 +1,9 @@
+/** Jest runs the TypeScript sources through ts-jest without type-checking (`npm test` runs tsc first). */
+module.exports = {
+  testEnvironment: "node",
+  roots: ["<rootDir>/__tests__"],
+  testMatch: ["**/*.test.ts"],
+  transform: { "^.+\\.ts$": ["ts-jest", { isolatedModules: true, diagnostics: false }] },
+  setupFilesAfterEnv: ["<rootDir>/__tests__/support/setup.ts"],
+  testTimeout: 60000,
+};

@@ -1,0 +1,144 @@
+import { stringify } from "yaml";
+import { invalid } from "./errors";
+
+/**
+ * A typed cloud-config document that several constructs contribute to (the VM adds users and the
+ * guest agent, the Docker host adds packages, files and commands) without clobbering each other:
+ * lists merge, and the same file path or setting given twice with different content is an error.
+ *
+ * Values that Terraform decides at plan time (the SSH keys variable, the VM's name under `count`)
+ * are {@link TerraformExpression}s. `render()` returns a Terraform template string: literal text is
+ * escaped (`${` becomes `$${`) so shell snippets survive, and expressions become `${...}`.
+ */
+export class TerraformExpression {
+  constructor(public readonly expression: string) {}
+}
+
+/** A Terraform expression whose value is a list: rendered as a JSON (= YAML flow) sequence. */
+export function jsonListExpression(expression: string): TerraformExpression {
+  return new TerraformExpression(`jsonencode(${expression})`);
+}
+
+export interface CloudConfigUser {
+  readonly name: string;
+  readonly groups?: readonly string[];
+  readonly shell?: string;
+  /** sudoers rule, e.g. `ALL=(ALL) NOPASSWD:ALL`. */
+  readonly sudo?: string;
+  readonly sshAuthorizedKeys: readonly string[] | TerraformExpression;
+}
+
+export interface CloudConfigFile {
+  readonly path: string;
+  readonly content: string;
+  /** Octal mode as a string, e.g. `0644`. */
+  readonly permissions?: string;
+  readonly owner?: string;
+  /** Write after packages and users exist (needed for files owned by a created user). */
+  readonly defer?: boolean;
+}
+
+type Scalar = string | number | boolean | TerraformExpression;
+
+export class CloudConfig {
+  private readonly packages = new Set<string>();
+  private readonly users = new Map<string, CloudConfigUser>();
+  private readonly files = new Map<string, CloudConfigFile>();
+  private readonly commands: string[] = [];
+  private readonly settings = new Map<string, Scalar | Record<string, unknown>>();
+
+  /** @param path construct path used in error messages */
+  constructor(private readonly path: string) {}
+
+  addPackages(...names: string[]): this {
+    names.forEach((n) => this.packages.add(n));
+    return this;
+  }
+
+  addUser(user: CloudConfigUser): this {
+    this.claim(this.users, user.name, user, `users.${user.name}`);
+    return this;
+  }
+
+  addFile(file: CloudConfigFile): this {
+    this.claim(this.files, file.path, file, `write_files.${file.path}`);
+    return this;
+  }
+
+  /** Shell commands run once, in order, at the end of the first boot (each one goes to `sh -c`). */
+  addCommands(...commands: string[]): this {
+    this.commands.push(...commands);
+    return this;
+  }
+
+  /** A top-level cloud-config key such as `ssh_pwauth` or `swap`. */
+  set(key: string, value: Scalar | Record<string, unknown>): this {
+    this.claim(this.settings, key, value, key);
+    return this;
+  }
+
+  get fileList(): readonly CloudConfigFile[] {
+    return [...this.files.values()];
+  }
+
+  get commandList(): readonly string[] {
+    return this.commands;
+  }
+
+  /** The document as a plain object (expressions still as {@link TerraformExpression}). */
+  toObject(): Record<string, unknown> {
+    const doc: Record<string, unknown> = Object.fromEntries(this.settings);
+    if (this.users.size > 0) doc.users = [...this.users.values()].map(renderUser);
+    if (this.packages.size > 0) doc.packages = [...this.packages].sort();
+    if (this.files.size > 0) doc.write_files = [...this.files.values()].map(renderFile);
+    if (this.commands.length > 0) doc.runcmd = [...this.commands];
+    return doc;
+  }
+
+  /** The user-data document as a Terraform template string (see the class comment). */
+  render(): string {
+    const expressions: string[] = [];
+    const placeholder = (e: TerraformExpression) => `__TFEXPR${expressions.push(e.expression) - 1}__`;
+    const yaml = stringify(replaceExpressions(this.toObject(), placeholder), { lineWidth: 0 });
+    const escaped = `#cloud-config\n${yaml}`.replace(/\$\{/g, "$${").replace(/%\{/g, "%%{");
+    return escaped.replace(/__TFEXPR(\d+)__/g, (_, i: string) => `\${${expressions[Number(i)]}}`);
+  }
+
+  private claim<T>(map: Map<string, T>, id: string, value: T, key: string): void {
+    const existing = map.get(id);
+    if (existing !== undefined && JSON.stringify(existing) !== JSON.stringify(value)) {
+      invalid({ path: this.path, key: `cloud-config ${key}`, value, allowed: "each key may be set once; it is already set to a different value" });
+    }
+    map.set(id, value);
+  }
+}
+
+function renderUser(user: CloudConfigUser): Record<string, unknown> {
+  return {
+    name: user.name,
+    ...(user.groups && { groups: user.groups.join(", ") }),
+    ...(user.shell && { shell: user.shell }),
+    ...(user.sudo && { sudo: user.sudo }),
+    lock_passwd: true,
+    ssh_authorized_keys: user.sshAuthorizedKeys,
+  };
+}
+
+function renderFile(file: CloudConfigFile): Record<string, unknown> {
+  return {
+    path: file.path,
+    content: file.content,
+    ...(file.permissions && { permissions: file.permissions }),
+    ...(file.owner && { owner: file.owner }),
+    ...(file.defer && { defer: true }),
+  };
+}
+
+function replaceExpressions(value: unknown, placeholder: (e: TerraformExpression) => string): unknown {
+  if (value instanceof TerraformExpression) return placeholder(value);
+  if (Array.isArray(value)) return value.map((v) => replaceExpressions(v, placeholder));
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceExpressions(v, placeholder)]));
+  }
+  return value;
+}

@@ -1,0 +1,56 @@
+/**
+ * Every error Dockhost raises for bad input comes from here, so they all read the same way:
+ * where (construct path), which key, what value (redacted when secret), and what is allowed.
+ */
+
+/** What is known about one piece of bad input. */
+export interface InvalidInput {
+  /** Construct path (`node.path`) or another locator such as `compose file x.yml`. */
+  readonly path: string;
+  /** The key, as the user wrote it: a prop name or a dotted path (`services.db.ports[0]`). */
+  readonly key: string;
+  /** The value received. */
+  readonly value: unknown;
+  /** What would have been accepted. */
+  readonly allowed: string;
+  /** When true, the value is never printed. */
+  readonly secret?: boolean;
+}
+
+export const REDACTED = "<redacted>";
+
+/** Raised for malformed or impossible input; carries the parts of the message for tests and tools. */
+export class DockhostInputError extends Error {
+  public readonly path: string;
+  public readonly key: string;
+  public readonly allowed: string;
+
+  constructor(input: InvalidInput) {
+    super(`${input.path}: invalid ${input.key} = ${describeValue(input.value, input.secret)}; ${input.allowed}`);
+    this.name = "DockhostInputError";
+    this.path = input.path;
+    this.key = input.key;
+    this.allowed = input.allowed;
+  }
+}
+
+/** Throws a {@link DockhostInputError}. Typed `never` so callers can use it in expressions. */
+export function invalid(input: InvalidInput): never {
+  throw new DockhostInputError(input);
+}
+
+/** Renders a value for a message: JSON for data, `<redacted>` for secrets, bounded in length. */
+export function describeValue(value: unknown, secret = false): string {
+  if (secret) return REDACTED;
+  if (value === undefined) return "(missing)";
+  const text = typeof value === "string" ? JSON.stringify(value) : safeJson(value);
+  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

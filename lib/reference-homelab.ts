@@ -1,0 +1,23 @@
+import { App } from "cdktf";
+import { DockhostStack } from "../constructs/dockhost-stack";
+import { DockhostVm } from "../constructs/dockhost-vm";
+import { ProxmoxConnection } from "../constructs/proxmox-connection";
+
+/** What the reference homelab is made of, for tests and for main.ts. */
+export interface ReferenceHomelab {
+  readonly app: App;
+  readonly infra: DockhostStack;
+  readonly vm: DockhostVm;
+}
+
+/**
+ * The reference homelab: one Proxmox server, one "dockhost" VM with the seed's numbers. Personal
+ * values (SSH keys, Proxmox endpoint and token) are Terraform variables, so nothing personal is
+ * synthesized.
+ */
+export function buildReferenceHomelab(app: App = new App()): ReferenceHomelab {
+  const infra = new DockhostStack(app, "dockhost-infra");
+  new ProxmoxConnection(infra, "proxmox");
+  const vm = new DockhostVm(infra, "dockhost");
+  return { app, infra, vm };
+}
