@@ -5,6 +5,8 @@ import { VirtualEnvironmentVm } from "../.gen/providers/proxmox/virtual-environm
 import { checkInteger, integerCondition, describeBounds } from "../lib/bounds";
 import { CloudConfig, jsonListExpression, TerraformExpression } from "../lib/cloud-config";
 import { invalid } from "../lib/errors";
+import { terraformName } from "../lib/naming";
+import { checkLinuxUser } from "../lib/linux-user";
 import { hostRange, hostAddress, hostNumber, Ipv4Cidr, parseAddress, parseCidr } from "../lib/ipv4";
 import { SEED } from "../lib/seed";
 import { checkSshPublicKeys, SSH_PUBLIC_KEY_PATTERN } from "../lib/ssh-key";
@@ -245,7 +247,7 @@ export class DockhostVm extends Construct {
       if (!PROXMOX_TAG_PATTERN.test(tag)) invalid({ path, key: `tags[${i}]`, value: tag, allowed: `expected a Proxmox tag matching ${PROXMOX_TAG_PATTERN.source}` });
     });
     if (props.sshPublicKeys !== undefined) checkSshPublicKeys(path, "sshPublicKeys", props.sshPublicKeys);
-    this.adminUser = props.adminUser ?? "dockhost";
+    this.adminUser = checkLinuxUser(path, "adminUser", props.adminUser ?? "dockhost");
 
     this.variables = this.declareVariables(props);
     const sshKeys = declareVariable(this, "ssh_public_keys", {
@@ -279,7 +281,8 @@ export class DockhostVm extends Construct {
       .addCommands("systemctl enable --now qemu-guest-agent");
 
     const count = TerraformCount.of(this.variables.vm_count.numberValue);
-    const resourceName = id.replace(/[^A-Za-z0-9_]/g, "_");
+    // Terraform addresses are public contract: short, stable names rather than hashed ids.
+    const resourceName = terraformName(id);
     this.userData = new VirtualEnvironmentFile(this, "user_data", {
       count,
       nodeName: this.nodeName,
@@ -350,14 +353,30 @@ export class DockhostVm extends Construct {
 
   /** VM `index` as a set of Terraform references (usable from another stack). */
   public instance(index: number): DockhostVmInstance {
-    // `ref` (not a plain "${...}" string) so that cdktf can carry the value into another stack.
-    const attribute = (name: string) => ref(`${this.vm.terraformResourceType}.${this.vm.friendlyUniqueId}[${index}].${name}`, TerraformStack.of(this));
     return {
       index,
-      vmId: Token.asNumber(attribute("vm_id")),
-      name: Token.asString(attribute("name")),
-      address: Fn.element(Fn.split("/", Token.asString(attribute("initialization[0].ip_config[0].ipv4[0].address"))), 0),
+      vmId: this.vmIdOf(index),
+      name: Token.asString(this.attribute(index, "name")),
+      address: this.addressOf(index),
     };
+  }
+
+  /**
+   * The static LAN address of VM `index`, without prefix length; `"count.index"` gives the
+   * expression for a resource that has one instance per VM.
+   */
+  public addressOf(index: number | "count.index"): string {
+    return Fn.element(Fn.split("/", Token.asString(this.attribute(index, "initialization[0].ip_config[0].ipv4[0].address"))), 0);
+  }
+
+  /** The Proxmox VM id of VM `index` (or `"count.index"`), as a reference to the VM resource. */
+  public vmIdOf(index: number | "count.index"): number {
+    return Token.asNumber(this.attribute(index, "vm_id"));
+  }
+
+  // `ref` (not a plain "${...}" string) so that cdktf can carry the value into another stack.
+  private attribute(index: number | "count.index", name: string) {
+    return ref(`${this.vm.terraformResourceType}.${this.vm.friendlyUniqueId}[${index}].${name}`, TerraformStack.of(this));
   }
 
   /** Name VM `index` gets with the props' prefix (for messages and reports). */

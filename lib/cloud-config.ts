@@ -100,7 +100,7 @@ export class CloudConfig {
     const expressions: string[] = [];
     const placeholder = (e: TerraformExpression) => `__TFEXPR${expressions.push(e.expression) - 1}__`;
     const yaml = stringify(replaceExpressions(this.toObject(), placeholder), { lineWidth: 0 });
-    const escaped = `#cloud-config\n${yaml}`.replace(/\$\{/g, "$${").replace(/%\{/g, "%%{");
+    const escaped = escapeTerraformTemplate(`#cloud-config\n${yaml}`);
     return escaped.replace(/__TFEXPR(\d+)__/g, (_, i: string) => `\${${expressions[Number(i)]}}`);
   }
 
@@ -111,6 +111,11 @@ export class CloudConfig {
     }
     map.set(id, value);
   }
+}
+
+/** Makes literal text safe inside a Terraform string: `${` and `%{` would start template sequences. */
+export function escapeTerraformTemplate(text: string): string {
+  return text.replace(/\$\{|%\{/g, (start) => start[0] + start);
 }
 
 function renderUser(user: CloudConfigUser): Record<string, unknown> {

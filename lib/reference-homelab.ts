@@ -1,4 +1,6 @@
 import { App } from "cdktf";
+import { DockerEngine } from "../constructs/docker-engine";
+import { DockerHost } from "../constructs/docker-host";
 import { DockhostStack } from "../constructs/dockhost-stack";
 import { DockhostVm } from "../constructs/dockhost-vm";
 import { ProxmoxConnection } from "../constructs/proxmox-connection";
@@ -8,6 +10,9 @@ export interface ReferenceHomelab {
   readonly app: App;
   readonly infra: DockhostStack;
   readonly vm: DockhostVm;
+  readonly dockerHost: DockerHost;
+  readonly apps: DockhostStack;
+  readonly engine: DockerEngine;
 }
 
 /**
@@ -19,5 +24,10 @@ export function buildReferenceHomelab(app: App = new App()): ReferenceHomelab {
   const infra = new DockhostStack(app, "dockhost-infra");
   new ProxmoxConnection(infra, "proxmox");
   const vm = new DockhostVm(infra, "dockhost");
-  return { app, infra, vm };
+  const dockerHost = new DockerHost(infra, "docker", { vm });
+
+  const apps = new DockhostStack(app, "dockhost-apps");
+  apps.addDependency(infra);
+  const engine = dockerHost.connect(apps);
+  return { app, infra, vm, dockerHost, apps, engine };
 }

@@ -1,0 +1,202 @@
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+import { DockerHost, DockerHostProps } from "../constructs/docker-host";
+import { DockhostStack } from "../constructs/dockhost-stack";
+import { DockhostVm } from "../constructs/dockhost-vm";
+import { ProxmoxConnection } from "../constructs/proxmox-connection";
+import { buildReferenceHomelab } from "../lib/reference-homelab";
+import { StackJson, synthAll, synthStack, testApp, TEST_SSH_KEY } from "./support/synth";
+import { evaluateTemplate } from "./support/terraform-template";
+import { cloudInitSchema, shellcheck } from "./support/validators";
+
+const SAMPLE_VALUES = {
+  "jsonencode(var.ssh_public_keys)": [TEST_SSH_KEY],
+  "local.vm_names[count.index]": "dockhost",
+};
+
+function referenceStacks(): Record<string, StackJson> {
+  return synthAll(buildReferenceHomelab(testApp()).app);
+}
+
+function userDataTemplate(infra: StackJson): string {
+  return infra.resource.proxmox_virtual_environment_file.dockhost_user_data.source_raw.data;
+}
+
+describe("DockerHost in the reference homelab", () => {
+  const stacks = referenceStacks();
+  const infra = stacks["dockhost-infra"];
+  const userData = evaluateTemplate(userDataTemplate(infra), SAMPLE_VALUES);
+  const cloudConfig = parse(userData);
+  const fileContent = (p: string): string => cloudConfig.write_files.find((f: any) => f.path === p).content;
+
+  test("the rendered user-data passes the real `cloud-init schema` validator", () => {
+    const result = cloudInitSchema(userData);
+    expect(result.stdout + result.stderr).toContain("Valid cloud-config");
+    expect(result.code).toBe(0);
+  });
+
+  test("the validator can fail: a wrong type is reported", () => {
+    const result = cloudInitSchema(userData.replace("ssh_pwauth: false", "ssh_pwauth: [1]"));
+    expect(result.code).not.toBe(0);
+    expect(result.stdout + result.stderr).toContain("ssh_pwauth");
+  });
+
+  test("every shell snippet passes shellcheck: runcmd, host scripts, Terraform's local-exec commands", () => {
+    const scripts: Record<string, string> = {};
+    cloudConfig.runcmd.forEach((cmd: string, i: number) => (scripts[`runcmd[${i}]`] = `#!/bin/sh\n${cmd}\n`));
+    cloudConfig.write_files.filter((f: any) => f.permissions === "0755").forEach((f: any) => (scripts[f.path] = f.content));
+    for (const [name, resource] of Object.entries<any>(infra.resource.null_resource)) {
+      const exec = resource.provisioner[0]["local-exec"];
+      scripts[`${name} command`] = evaluateTemplate(exec.command, {});
+      if (exec.environment.DOCKHOST_APPLY_SCRIPT) scripts[`${name} remote script`] = Buffer.from(exec.environment.DOCKHOST_APPLY_SCRIPT, "base64").toString();
+    }
+    expect(Object.keys(scripts).length).toBeGreaterThanOrEqual(5);
+    const findings = Object.entries(scripts).map(([name, script]) => [name, shellcheck(script)]).filter(([, out]) => out !== "");
+    expect(findings).toEqual([]);
+  });
+
+  test("shellcheck can fail", () => {
+    expect(shellcheck("#!/bin/sh\necho $1 | cat $2\n")).toContain("SC2086");
+  });
+
+  test("daemon.json: json-file logs rotated at 10m, live-restore, address pools outside the LAN", () => {
+    expect(JSON.parse(fileContent("/etc/docker/daemon.json"))).toEqual({
+      "log-driver": "json-file",
+      "log-opts": { "max-size": "10m", "max-file": "3" },
+      "live-restore": true,
+      "default-address-pools": [{ base: "172.30.0.0/16", size: 24 }],
+    });
+  });
+
+  test("2 GB swap file, /opt/docker/stacks, housekeeping timers", () => {
+    const setup = fileContent("/usr/local/sbin/dockhost-host-setup");
+    expect(setup).toContain('SWAP_MB="2048"');
+    expect(setup).toContain('STACKS_DIR="/opt/docker/stacks"');
+    expect(setup).toContain("systemctl enable --now docker-prune.timer journal-vacuum.timer");
+    expect(fileContent("/etc/systemd/system/docker-prune.timer")).toContain("OnCalendar=weekly");
+    expect(fileContent("/etc/systemd/system/docker-prune.service")).toContain("docker image prune --all --force --filter until=168h");
+    expect(fileContent("/etc/systemd/system/journal-vacuum.service")).toContain("journalctl --vacuum-time=7d");
+    expect(cloudConfig.runcmd).toContain("/usr/local/sbin/dockhost-host-setup");
+  });
+
+  test("Docker Engine, the Compose plugin, the guest agent and unattended upgrades are installed", () => {
+    expect(cloudConfig.packages).toEqual(expect.arrayContaining(["docker-ce", "docker-compose-plugin", "qemu-guest-agent", "unattended-upgrades"]));
+    expect(cloudConfig.apt.sources.docker.keyid).toBe("9DC858229FC7DD38854AE2D88D81803C0EBFCD88");
+    expect(fileContent("/etc/apt/apt.conf.d/20auto-upgrades")).toContain('Unattended-Upgrade "1"');
+  });
+
+  test("admin user with the SSH keys and no password login", () => {
+    expect(cloudConfig.ssh_pwauth).toBe(false);
+    expect(cloudConfig.users).toEqual([expect.objectContaining({ name: "dockhost", lock_passwd: true, ssh_authorized_keys: [TEST_SSH_KEY] })]);
+  });
+
+  test("host keys are pinned on first use in a dedicated known_hosts file; checking is never off", () => {
+    const all = JSON.stringify(stacks);
+    expect(all).not.toMatch(/StrictHostKeyChecking=no/i);
+    const provider = stacks["dockhost-apps"].provider.docker[0];
+    expect(provider.ssh_opts).toEqual(expect.arrayContaining(["StrictHostKeyChecking=accept-new", "UserKnownHostsFile=~/.ssh/dockhost_known_hosts"]));
+    for (const resource of Object.values<any>(infra.resource.null_resource)) {
+      expect(resource.provisioner[0]["local-exec"].command).toContain("-o StrictHostKeyChecking=accept-new -o 'UserKnownHostsFile=~/.ssh/dockhost_known_hosts'");
+    }
+  });
+
+  test("the readiness gate waits for cloud-init (exit 2 accepted) and docker info, after the VM", () => {
+    const gate = infra.resource.null_resource.docker_ready;
+    expect(gate.depends_on).toEqual(["proxmox_virtual_environment_vm.dockhost"]);
+    expect(gate.count).toBe("${var.ssh_provisioners_enabled ? var.vm_count : 0}");
+    const exec = gate.provisioner[0]["local-exec"];
+    expect(exec.command).toContain("cloud-init status --wait >/dev/null || [ $? -eq 2 ]");
+    expect(exec.command).toContain("sudo docker info");
+    expect(exec.environment.DOCKHOST_TARGET).toBe(
+      'dockhost@${element(split("/", proxmox_virtual_environment_vm.dockhost[count.index].initialization[0].ip_config[0].ipv4[0].address), 0)}',
+    );
+    expect(infra.variable.ssh_provisioners_enabled).toEqual(expect.objectContaining({ type: "bool", default: true }));
+  });
+
+  test("the apps stack's Docker provider reaches the VM over SSH through a cross-stack reference", () => {
+    const apps = stacks["dockhost-apps"];
+    expect(apps.provider.docker[0].host).toBe(
+      'ssh://dockhost@${element(split("/", data.terraform_remote_state.cross-stack-reference-input-dockhost-infra.outputs.cross-stack-output-proxmox_virtual_environment_vmdockhost0initialization0ip_config0ipv40address), 0)}:22',
+    );
+    expect(apps.data.terraform_remote_state["cross-stack-reference-input-dockhost-infra"].config.path).toBe("../../../terraform.dockhost-infra.tfstate");
+  });
+});
+
+describe("synthesis of both stacks", () => {
+  test("writes dockhost-infra and dockhost-apps, apps depending on infra in the manifest", () => {
+    const { app } = buildReferenceHomelab(testApp());
+    synthAll(app);
+    const manifest = JSON.parse(fs.readFileSync(path.join(app.outdir, "manifest.json"), "utf8"));
+    expect(Object.keys(manifest.stacks).sort()).toEqual(["dockhost-apps", "dockhost-infra"]);
+    expect(manifest.stacks["dockhost-apps"].dependencies).toEqual(["dockhost-infra"]);
+    expect(manifest.stacks["dockhost-infra"].dependencies).toEqual([]);
+  });
+});
+
+describe("day 2", () => {
+  function infraWith(props: Partial<DockerHostProps>): StackJson {
+    const stack = new DockhostStack(testApp(), "infra");
+    new ProxmoxConnection(stack, "proxmox");
+    const vm = new DockhostVm(stack, "dockhost");
+    new DockerHost(stack, "docker", { vm, ...props });
+    return synthStack(stack);
+  }
+
+  test("a changed host setting changes the day-2 trigger and not the VM resource", () => {
+    const before = infraWith({});
+    const after = infraWith({ logMaxSize: "50m", swapSizeMb: 4096 });
+    const trigger = (s: StackJson) => s.resource.null_resource.docker_host_apply.triggers.host_config_sha256;
+    expect(trigger(before)).toMatch(/^[0-9a-f]{64}$/);
+    expect(trigger(after)).not.toBe(trigger(before));
+    expect(after.resource.proxmox_virtual_environment_vm).toEqual(before.resource.proxmox_virtual_environment_vm);
+    expect(before.resource.proxmox_virtual_environment_vm.dockhost.lifecycle.ignore_changes).toContain("initialization[0].user_data_file_id");
+  });
+
+  test("the day-2 script writes every host file and re-runs the setup script", () => {
+    const infra = infraWith({ logMaxSize: "50m" });
+    const exec = infra.resource.null_resource.docker_host_apply.provisioner[0]["local-exec"];
+    const remote = Buffer.from(exec.environment.DOCKHOST_APPLY_SCRIPT, "base64").toString();
+    const daemonLine = remote.split("\n").find((l) => l.startsWith("write_file /etc/docker/daemon.json 0644 "))!;
+    expect(JSON.parse(Buffer.from(daemonLine.split(" ")[3], "base64").toString())["log-opts"]["max-size"]).toBe("50m");
+    expect(remote.trim().endsWith("/usr/local/sbin/dockhost-host-setup")).toBe(true);
+    expect(exec.command).toContain("| base64 -d | ssh ");
+  });
+});
+
+describe("DockerHost bad input", () => {
+  const bad: Array<[string, Partial<DockerHostProps>, RegExp]> = [
+    ["address pool that is not a CIDR", { addressPools: [{ base: "172.30.0.0/33", size: 24 }] }, /addressPools\[0\]\.base = "172\.30\.0\.0\/33"; expected an IPv4 network/],
+    ["address pool overlapping the LAN", { addressPools: [{ base: "192.168.0.0/16", size: 24 }] }, /addressPools\[0\]\.base = "192\.168\.0\.0\/16"; must not overlap the LAN 192\.168\.1\.0\/24/],
+    ["overlapping address pools", { addressPools: [{ base: "172.30.0.0/16", size: 24 }, { base: "172.30.128.0/17", size: 24 }] }, /addressPools\[1\]\.base = "172\.30\.128\.0\/17"; must not overlap addressPools\[0\]/],
+    ["pool size smaller than the pool", { addressPools: [{ base: "172.30.0.0/16", size: 8 }] }, /addressPools\[0\]\.size = 8/],
+    ["non-numeric swap size", { swapSizeMb: "2G" as unknown as number }, /swapSizeMb = "2G"; expected a whole number/],
+    ["negative swap size", { swapSizeMb: -1 }, /swapSizeMb = -1/],
+    ["swap larger than the disk can hold", { swapSizeMb: 50 * 1024 }, /swapSizeMb = 51200; expected a whole number from 0 to 40960/],
+    ["log size without unit", { logMaxSize: "10" }, /logMaxSize = "10"; expected a size such as 10m/],
+    ["relative stacks dir", { stacksDir: "opt/stacks" }, /stacksDir = "opt\/stacks"; expected an absolute path/],
+    ["shell in the prune schedule", { pruneSchedule: "weekly; rm -rf /" }, /pruneSchedule = "weekly; rm -rf \/"/],
+    ["bad journal retention", { journalRetention: "a week" }, /journalRetention = "a week"/],
+  ];
+  test.each(bad)("%s", (_, props, message) => {
+    const stack = new DockhostStack(testApp(), "infra");
+    const vm = new DockhostVm(stack, "dockhost");
+    expect(() => new DockerHost(stack, "docker", { vm, ...props })).toThrow(message);
+    expect(() => new DockerHost(stack, "docker2", { vm, ...props })).toThrow(/^infra\/docker2: invalid /);
+  });
+
+  test.each([["root"], ["Admin"], ["9lives"], ["docker"], ["a".repeat(33)], ["bad user"]])("admin user %s that Linux or Ubuntu would refuse", (name) => {
+    const stack = new DockhostStack(testApp(), "infra");
+    expect(() => new DockhostVm(stack, "dockhost", { adminUser: name })).toThrow(/^infra\/dockhost: invalid adminUser = .*expected a Linux user name/);
+  });
+
+  test("an invalid SSH public key", () => {
+    const stack = new DockhostStack(testApp(), "infra");
+    expect(() => new DockhostVm(stack, "dockhost", { sshPublicKeys: ["ssh-ed25519"] })).toThrow(/sshPublicKeys\[0\] = "ssh-ed25519"/);
+  });
+
+  test("connecting to a VM that does not exist", () => {
+    const { dockerHost, apps } = buildReferenceHomelab(testApp());
+    expect(() => dockerHost.connect(apps, { vmIndex: 1, id: "second" })).toThrow(/connect\.vmIndex = 1; expected a whole number from 0 to 0/);
+  });
+});

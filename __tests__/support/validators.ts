@@ -1,0 +1,85 @@
+/**
+ * Real validators for tests: JSON schemas from ../shared/json-schemas (read, never copied) with Ajv,
+ * and command-line tools run on a temporary file. A missing tool is an error, never a skip: CI
+ * installs every validator.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import Ajv, { ValidateFunction } from "ajv";
+
+/** Where the shared JSON schemas live, beside the repository. */
+export const JSON_SCHEMA_DIR = resolve(__dirname, "../../../shared/json-schemas");
+
+/** compose-spec.json declares this `$schema`, which Ajv only knows as draft-07 under another URL. */
+const COMPOSE_SPEC_META_SCHEMA = "https://json-schema.org/draft-07/schema";
+
+/** A validator for the Compose Specification (`compose-spec.json`). */
+export function composeSpecValidator(): ValidateFunction {
+  // The schema uses union types and untyped `additionalProperties`, which Ajv's strictTypes would log.
+  const ajv = new Ajv({ allErrors: true, strictTypes: false });
+  ajv.addMetaSchema(readJson(require.resolve("ajv/dist/refs/json-schema-draft-07.json")), COMPOSE_SPEC_META_SCHEMA);
+  return ajv.compile(readJson(join(JSON_SCHEMA_DIR, "compose-spec.json")));
+}
+
+/** Ajv's errors as one readable line per problem, for assertion messages. */
+export function describeSchemaErrors(validate: ValidateFunction): string {
+  return (validate.errors ?? []).map((error) => `${error.instancePath || "/"} ${error.message}`).join("\n");
+}
+
+/** What a validator printed and how it exited. */
+export interface ValidatorResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Options of {@link runValidator}. */
+export interface ValidatorOptions {
+  /**
+   * Name of the temporary file; some tools look at the extension.
+   * @default "input"
+   */
+  readonly fileName?: string;
+  /**
+   * Variables added to the tool's environment.
+   * @default - none beyond this process's
+   */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Writes `fileContent` to a file in a fresh temporary directory (also the tool's working directory),
+ * runs `command` with the arguments `args(file)` returns, and removes the directory. Throws when
+ * the tool is not installed, so that a test using it fails instead of passing vacuously.
+ */
+export function runValidator(
+  command: string,
+  args: (file: string) => readonly string[],
+  fileContent: string,
+  options: ValidatorOptions = {},
+): ValidatorResult {
+  const dir = mkdtempSync(join(tmpdir(), "dockhost-validator-"));
+  try {
+    const file = join(dir, options.fileName ?? "input");
+    writeFileSync(file, fileContent);
+    const run = spawnSync(command, args(file), {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, ...options.env },
+      timeout: 60_000,
+    });
+    if ((run.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT") {
+      throw new Error(`validator ${command} is not installed (not on PATH); install it (.ci/run does) - this test must not skip`);
+    }
+    if (run.error !== undefined) throw run.error;
+    return { code: run.status ?? -1, stdout: run.stdout, stderr: run.stderr };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function readJson(path: string): object {
+  return JSON.parse(readFileSync(path, "utf8")) as object;
+}

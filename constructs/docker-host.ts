@@ -1,0 +1,238 @@
+import { createHash } from "crypto";
+import { TerraformCount, TerraformStack, Token } from "cdktf";
+import { Construct } from "constructs";
+import { NullProvider } from "@cdktf/provider-null/lib/provider";
+import { Resource as NullResource } from "@cdktf/provider-null/lib/resource";
+import { checkInteger } from "../lib/bounds";
+import { CloudConfigFile, escapeTerraformTemplate } from "../lib/cloud-config";
+import { AddressPool, checkAddressPools, daemonJson, DEFAULT_ADDRESS_POOLS, LOG_SIZE_PATTERN } from "../lib/docker-daemon";
+import { invalid } from "../lib/errors";
+import { terraformName } from "../lib/naming";
+import { renderHostTemplate } from "../lib/host-template";
+import { SEED } from "../lib/seed";
+import { DEFAULT_KNOWN_HOSTS_FILE, shellQuote, SSH_BATCH_OPTIONS, sshTrustOptions } from "../lib/ssh";
+import { declareVariable } from "../lib/terraform-variable";
+import { DockerEngine } from "./docker-engine";
+import { DockhostVm } from "./dockhost-vm";
+
+export interface DockerHostProps {
+  /** The VM(s) that become Docker hosts. */
+  readonly vm: DockhostVm;
+  /**
+   * json-file log rotation: size of one log file (Docker syntax: number + k, m or g).
+   * @default "10m" (the seed)
+   */
+  readonly logMaxSize?: string;
+  /**
+   * json-file log rotation: files kept per container.
+   * @default 3
+   */
+  readonly logMaxFiles?: number;
+  /**
+   * Keep containers running while dockerd restarts (upgrades, day-2 config changes).
+   * @default true
+   */
+  readonly liveRestore?: boolean;
+  /**
+   * Pools Docker takes network subnets from. They must not overlap the LAN.
+   * @default [{ base: "172.30.0.0/16", size: 24 }]
+   */
+  readonly addressPools?: readonly AddressPool[];
+  /**
+   * Swap file size in MB; 0 for none.
+   * @default 2048 (the seed's 2 GB)
+   */
+  readonly swapSizeMb?: number;
+  /**
+   * Folder for compose files on the host.
+   * @default "/opt/docker/stacks"
+   */
+  readonly stacksDir?: string;
+  /**
+   * systemd calendar expression for the removal of unused images (`docker image prune`).
+   * @default "weekly"
+   */
+  readonly pruneSchedule?: string;
+  /**
+   * Only images unused for this long are pruned (Go duration, e.g. 168h).
+   * @default "168h"
+   */
+  readonly pruneUnusedFor?: string;
+  /**
+   * Journal entries older than this are dropped daily (journalctl --vacuum-time syntax).
+   * @default "7d" (the seed)
+   */
+  readonly journalRetention?: string;
+  /**
+   * Install Ubuntu's security updates automatically (unattended-upgrades).
+   * @default true
+   */
+  readonly unattendedUpgrades?: boolean;
+  /**
+   * Where Docker Engine comes from: Docker's apt repository (docker-ce and the Compose plugin,
+   * current releases) or the distribution's packages (docker.io, docker-compose-v2).
+   * @default "docker"
+   */
+  readonly packageSource?: "docker" | "distribution";
+  /**
+   * known_hosts file on the deploying machine that pins the VMs' SSH host keys (see lib/ssh.ts).
+   * @default "~/.ssh/dockhost_known_hosts"
+   */
+  readonly knownHostsFile?: string;
+  /**
+   * SSH attempts (5 s apart) the readiness gate makes while the VM boots.
+   * @default 120 (10 minutes)
+   */
+  readonly readinessAttempts?: number;
+}
+
+/** Docker's apt repository key fingerprint, as published in Docker's install docs. */
+const DOCKER_APT_KEY = "9DC858229FC7DD38854AE2D88D81803C0EBFCD88";
+const PACKAGES = {
+  docker: ["docker-ce", "docker-ce-cli", "containerd.io", "docker-buildx-plugin", "docker-compose-plugin"],
+  distribution: ["docker.io", "docker-compose-v2"],
+} as const;
+const SETUP_SCRIPT_PATH = "/usr/local/sbin/dockhost-host-setup";
+const SYSTEMD_CALENDAR = /^[A-Za-z0-9*:,./~ -]+$/;
+const GO_DURATION = /^([0-9]+(\.[0-9]+)?(h|m|s|ms))+$/;
+const JOURNAL_TIME = /^[0-9]+(s|min|h|d|weeks|months|years)$/;
+const ABSOLUTE_PATH = /^\/[A-Za-z0-9._/-]*$/;
+
+/**
+ * Docker Engine on the dockhost VM(s), configured by cloud-init at first boot and re-applied over
+ * SSH whenever these settings change (cloud-init runs only once, and the VM ignores user-data
+ * changes). In the infra stack it adds a readiness gate that waits until Docker answers; `connect()`
+ * gives the apps stack a Docker provider for one VM.
+ *
+ * Set the `ssh_provisioners_enabled` variable to false to plan and apply without any SSH.
+ */
+export class DockerHost extends Construct {
+  public readonly vm: DockhostVm;
+  public readonly knownHostsFile: string;
+  public readonly stacksDir: string;
+  /** Files this construct puts on the host, daemon.json first. */
+  public readonly hostFiles: readonly CloudConfigFile[];
+  /** Hash of the host configuration; the day-2 resource is replaced (re-run) when it changes. */
+  public readonly configHash: string;
+  /** One per VM: done when cloud-init has finished and `docker info` answers. */
+  public readonly readiness: NullResource;
+  public readonly dayTwoApply: NullResource;
+
+  constructor(scope: Construct, id: string, props: DockerHostProps) {
+    super(scope, id);
+    const path = this.node.path;
+    this.vm = props.vm;
+    const logMaxSize = props.logMaxSize ?? SEED.logMaxSize;
+    if (!LOG_SIZE_PATTERN.test(logMaxSize)) invalid({ path, key: "logMaxSize", value: logMaxSize, allowed: "expected a size such as 10m (number + k, m or g)" });
+    const logMaxFiles = checkInteger(path, "logMaxFiles", props.logMaxFiles ?? 3, { min: 1, max: 100 });
+    const addressPools = props.addressPools ?? DEFAULT_ADDRESS_POOLS;
+    checkAddressPools(path, addressPools, this.vm.lan);
+    const maxSwapMb = (this.vm.disk0SizeGb - SEED.rootFsGb) * 1024;
+    const swapMb = checkInteger(path, "swapSizeMb", props.swapSizeMb ?? SEED.swapGb * 1024, { min: 0, max: maxSwapMb });
+    this.stacksDir = matching(path, "stacksDir", props.stacksDir ?? "/opt/docker/stacks", ABSOLUTE_PATH, "an absolute path");
+    const pruneSchedule = matching(path, "pruneSchedule", props.pruneSchedule ?? "weekly", SYSTEMD_CALENDAR, "a systemd calendar expression such as weekly or Sun *-*-* 03:00");
+    const pruneUntil = matching(path, "pruneUnusedFor", props.pruneUnusedFor ?? "168h", GO_DURATION, "a duration such as 168h");
+    const journalRetention = matching(path, "journalRetention", props.journalRetention ?? "7d", JOURNAL_TIME, "a journalctl time such as 7d or 2weeks");
+    this.knownHostsFile = props.knownHostsFile ?? DEFAULT_KNOWN_HOSTS_FILE;
+    const attempts = checkInteger(path, "readinessAttempts", props.readinessAttempts ?? 120, { min: 1 });
+
+    const setupScript = renderHostTemplate("host-setup.sh", { SWAP_MB: swapMb, ADMIN_USER: this.vm.adminUser, STACKS_DIR: this.stacksDir });
+    this.hostFiles = [
+      { path: "/etc/docker/daemon.json", permissions: "0644", content: daemonJson({ logMaxSize, logMaxFiles, liveRestore: props.liveRestore ?? true, addressPools }) },
+      { path: "/etc/systemd/system/docker-prune.service", permissions: "0644", content: renderHostTemplate("docker-prune.service", { PRUNE_UNTIL: pruneUntil }) },
+      { path: "/etc/systemd/system/docker-prune.timer", permissions: "0644", content: renderHostTemplate("docker-prune.timer", { PRUNE_SCHEDULE: pruneSchedule }) },
+      { path: "/etc/systemd/system/journal-vacuum.service", permissions: "0644", content: renderHostTemplate("journal-vacuum.service", { JOURNAL_RETENTION: journalRetention }) },
+      { path: "/etc/systemd/system/journal-vacuum.timer", permissions: "0644", content: renderHostTemplate("journal-vacuum.timer", {}) },
+      { path: "/etc/apt/apt.conf.d/20auto-upgrades", permissions: "0644", content: renderHostTemplate("20auto-upgrades", { UNATTENDED_UPGRADES: props.unattendedUpgrades === false ? 0 : 1 }) },
+      { path: SETUP_SCRIPT_PATH, permissions: "0755", content: setupScript },
+    ];
+    this.configHash = createHash("sha256").update(JSON.stringify(this.hostFiles)).digest("hex");
+
+    this.addCloudConfig(props.packageSource ?? "docker", props.unattendedUpgrades !== false);
+
+    const stack = TerraformStack.of(this);
+    if (!stack.node.tryFindChild("null")) new NullProvider(stack, "null");
+    const enabled = declareVariable(this, "ssh_provisioners_enabled", {
+      type: "bool",
+      description: "Run the SSH steps (readiness gate, day-2 host apply); false plans and applies without connecting to the VMs",
+      default: true,
+    });
+    const count = TerraformCount.of(Token.asNumber(`\${var.${enabled.friendlyUniqueId} ? var.vm_count : 0}`));
+    const environment = { DOCKHOST_TARGET: `${this.vm.adminUser}@${this.vm.addressOf("count.index")}` };
+    const ssh = ["ssh", ...sshTrustOptions(this.knownHostsFile), ...SSH_BATCH_OPTIONS, '"$DOCKHOST_TARGET"'].map((w) => (w.startsWith('"') ? w : shellQuote(w))).join(" ");
+
+    this.readiness = new NullResource(this, "ready", {
+      count,
+      triggers: { vm_id: Token.asString(this.vm.vmIdOf("count.index")) },
+      dependsOn: [this.vm.vm],
+      provisioners: [
+        {
+          type: "local-exec",
+          interpreter: ["/bin/sh", "-c"],
+          command: escapeTerraformTemplate(renderHostTemplate("deploy-wait-ready.sh", { SSH: ssh, SSH_ATTEMPTS: attempts })),
+          environment,
+        },
+      ],
+    });
+
+    const remoteScript = renderHostTemplate("remote-apply.sh", {
+      WRITE_FILES: this.hostFiles.map((f) => `write_file ${f.path} ${f.permissions} ${Buffer.from(f.content).toString("base64")}`).join("\n"),
+      SETUP_SCRIPT: SETUP_SCRIPT_PATH,
+    });
+    this.dayTwoApply = new NullResource(this, "apply", {
+      count,
+      triggers: { host_config_sha256: this.configHash, vm_id: Token.asString(this.vm.vmIdOf("count.index")) },
+      dependsOn: [this.readiness],
+      provisioners: [
+        {
+          type: "local-exec",
+          interpreter: ["/bin/sh", "-c"],
+          command: escapeTerraformTemplate(renderHostTemplate("deploy-apply-host.sh", { SSH: ssh })),
+          environment: { ...environment, DOCKHOST_APPLY_SCRIPT: Buffer.from(remoteScript).toString("base64") },
+        },
+      ],
+    });
+    // Terraform addresses are public contract: short, stable names rather than hashed ids.
+    this.readiness.overrideLogicalId(`${terraformName(id)}_ready`);
+    this.dayTwoApply.overrideLogicalId(`${terraformName(id)}_host_apply`);
+  }
+
+  /**
+   * The Docker provider for VM `vmIndex`, in another stack (the apps stack): `ssh://admin@address`,
+   * with the same pinned known_hosts file. The address travels as a cross-stack reference.
+   */
+  public connect(scope: Construct, options: { readonly vmIndex?: number; readonly id?: string } = {}): DockerEngine {
+    const vmIndex = checkInteger(this.node.path, "connect.vmIndex", options.vmIndex ?? 0, { min: 0, max: this.vm.count - 1 });
+    return new DockerEngine(scope, options.id ?? `docker-${this.vm.vmName(vmIndex)}`, {
+      host: `ssh://${this.vm.adminUser}@${this.vm.addressOf(vmIndex)}:22`,
+      sshOptions: [...sshTrustOptions(this.knownHostsFile), ...SSH_BATCH_OPTIONS],
+      name: this.vm.vmName(vmIndex),
+    });
+  }
+
+  private addCloudConfig(source: "docker" | "distribution", unattendedUpgrades: boolean): void {
+    const config = this.vm.cloudConfig;
+    if (source === "docker") {
+      config.set("apt", {
+        sources: {
+          docker: {
+            source: "deb [arch=amd64 signed-by=$KEY_FILE] https://download.docker.com/linux/ubuntu $RELEASE stable",
+            keyid: DOCKER_APT_KEY,
+          },
+        },
+      });
+    }
+    config
+      .set("package_update", true)
+      .set("package_upgrade", true)
+      .addPackages(...PACKAGES[source], "ca-certificates")
+      .addPackages(...(unattendedUpgrades ? ["unattended-upgrades"] : []));
+    this.hostFiles.forEach((file) => config.addFile(file));
+    config.addCommands(SETUP_SCRIPT_PATH);
+  }
+}
+
+function matching(path: string, key: string, value: string, pattern: RegExp, allowed: string): string {
+  if (!pattern.test(value)) invalid({ path, key, value, allowed: `expected ${allowed}` });
+  return value;
+}
