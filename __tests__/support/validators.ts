@@ -83,3 +83,14 @@ export function runValidator(
 function readJson(path: string): object {
   return JSON.parse(readFileSync(path, "utf8")) as object;
 }
+
+/** shellcheck on a POSIX sh script; returns its findings (empty when clean). */
+export function shellcheck(script: string): string {
+  const result = runValidator("shellcheck", (file) => ["-s", "sh", "-f", "gcc", file], script, { fileName: "script.sh" });
+  return result.code === 0 ? "" : result.stdout + result.stderr;
+}
+
+/** Debian's cloud-init schema validator on a user-data document. */
+export function cloudInitSchema(userData: string): ValidatorResult {
+  return runValidator("cloud-init", (file) => ["schema", "-c", file], userData, { fileName: "user-data.yaml" });
+}
