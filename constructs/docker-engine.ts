@@ -1,5 +1,7 @@
 import { Construct } from "constructs";
+import { Image } from "@cdktf/provider-docker/lib/image";
 import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
+import { terraformName } from "../lib/naming";
 
 export interface DockerEngineProps {
   /** Docker host URL, e.g. `ssh://dockhost@192.168.1.10:22`. */
@@ -12,12 +14,13 @@ export interface DockerEngineProps {
 
 /**
  * The Docker daemon of one dockhost VM, seen from the apps stack: the kreuzwerker/docker provider
- * that every network, volume, image and container on that VM goes through.
- * Create it with `DockerHost.connect()`.
+ * that every network, volume, image and container on that VM goes through, and the images pulled
+ * there. Create it with `DockerHost.connect()`.
  */
 export class DockerEngine extends Construct {
   public readonly provider: DockerProvider;
   public readonly vmName: string;
+  private readonly images = new Map<string, Image>();
 
   constructor(scope: Construct, id: string, props: DockerEngineProps) {
     super(scope, id);
@@ -25,6 +28,27 @@ export class DockerEngine extends Construct {
     this.provider = new DockerProvider(this, "provider", {
       host: props.host,
       sshOpts: [...props.sshOptions],
+      alias: terraformName(id),
     });
+  }
+
+  /**
+   * The `docker_image` for `reference` on this engine: one per distinct image, shared by every
+   * stack that uses it, and kept on the host when Terraform stops managing it (another stack, or
+   * a rollback, may still want it).
+   */
+  public image(reference: string): Image {
+    let image = this.images.get(reference);
+    if (!image) {
+      image = new Image(this, `image-${terraformName(reference)}`, { provider: this.provider, name: reference, keepLocally: true });
+      image.overrideLogicalId(`${terraformName(this.node.id)}_${terraformName(reference)}`);
+      this.images.set(reference, image);
+    }
+    return image;
+  }
+
+  /** Every image pulled on this engine, by reference. */
+  public get imageReferences(): readonly string[] {
+    return [...this.images.keys()];
   }
 }

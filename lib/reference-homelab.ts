@@ -1,9 +1,11 @@
 import { App } from "cdktf";
+import { ComposeStack } from "../constructs/compose-stack";
 import { DockerEngine } from "../constructs/docker-engine";
 import { DockerHost } from "../constructs/docker-host";
 import { DockhostStack } from "../constructs/dockhost-stack";
 import { DockhostVm } from "../constructs/dockhost-vm";
 import { ProxmoxConnection } from "../constructs/proxmox-connection";
+import { Secret } from "../constructs/secret";
 
 /** What the reference homelab is made of, for tests and for main.ts. */
 export interface ReferenceHomelab {
@@ -13,12 +15,16 @@ export interface ReferenceHomelab {
   readonly dockerHost: DockerHost;
   readonly apps: DockhostStack;
   readonly engine: DockerEngine;
+  readonly appStack: ComposeStack;
 }
 
+/** Settings every long-running service of the reference homelab shares. */
+const HARDENED = { restart: "unless-stopped", securityOpt: ["no-new-privileges:true"] } as const;
+
 /**
- * The reference homelab: one Proxmox server, one "dockhost" VM with the seed's numbers. Personal
- * values (SSH keys, Proxmox endpoint and token) are Terraform variables, so nothing personal is
- * synthesized.
+ * The reference homelab: one Proxmox server, one "dockhost" VM with the seed's numbers, Docker on
+ * it, and the seed's application stack (web app, API, PostgreSQL, Redis). Personal values (SSH keys,
+ * Proxmox endpoint and token, passwords) are Terraform variables: nothing personal is synthesized.
  */
 export function buildReferenceHomelab(app: App = new App()): ReferenceHomelab {
   const infra = new DockhostStack(app, "dockhost-infra");
@@ -29,5 +35,50 @@ export function buildReferenceHomelab(app: App = new App()): ReferenceHomelab {
   const apps = new DockhostStack(app, "dockhost-apps");
   apps.addDependency(infra);
   const engine = dockerHost.connect(apps);
-  return { app, infra, vm, dockerHost, apps, engine };
+
+  const dbPassword = new Secret(apps, "app_db_password", { description: "PostgreSQL password of the app database", minLength: 16 });
+  const appStack = new ComposeStack(apps, "app", {
+    engine,
+    volumes: { "db-data": { sizeBudgetGb: 5 }, "cache-data": { sizeBudgetGb: 1 } },
+    services: {
+      db: {
+        ...HARDENED,
+        image: "postgres:16.4-alpine",
+        environment: { POSTGRES_USER: "app", POSTGRES_DB: "app" },
+        secrets: { POSTGRES_PASSWORD_FILE: dbPassword },
+        volumes: [{ volume: "db-data", target: "/var/lib/postgresql/data" }],
+        healthcheck: { test: ["CMD-SHELL", "pg_isready -U app -d app"], interval: "10s", timeout: "5s", retries: 5, startPeriod: "30s" },
+        memoryLimitMb: 1024,
+        expose: [5432],
+      },
+      cache: {
+        ...HARDENED,
+        image: "redis:7.4.1-alpine",
+        command: ["redis-server", "--appendonly", "yes"],
+        volumes: [{ volume: "cache-data", target: "/data" }],
+        healthcheck: { test: ["CMD", "redis-cli", "ping"], interval: "10s", timeout: "3s", retries: 5 },
+        memoryLimitMb: 256,
+        expose: [6379],
+      },
+      api: {
+        ...HARDENED,
+        // PostgREST: a REST API straight from the database schema.
+        image: "postgrest/postgrest:v12.2.3",
+        environment: { PGRST_DB_URI: "postgres://app@db:5432/app", PGRST_DB_ANON_ROLE: "app", PGRST_SERVER_PORT: "3000" },
+        secrets: { PGPASSWORD: dbPassword },
+        dependsOn: { db: "service_healthy", cache: "service_healthy" },
+        memoryLimitMb: 256,
+        expose: [3000],
+      },
+      web: {
+        ...HARDENED,
+        image: "nginx:1.27.3-alpine",
+        dependsOn: ["api"],
+        memoryLimitMb: 128,
+        expose: [80],
+        healthcheck: { test: ["CMD", "wget", "-q", "--spider", "http://127.0.0.1/"], interval: "30s", timeout: "5s", retries: 3 },
+      },
+    },
+  });
+  return { app, infra, vm, dockerHost, apps, engine, appStack };
 }

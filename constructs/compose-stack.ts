@@ -1,0 +1,349 @@
+import * as fs from "fs";
+import { Token } from "cdktf";
+import { Construct } from "constructs";
+import { Container, ContainerConfig } from "@cdktf/provider-docker/lib/container";
+import { Network } from "@cdktf/provider-docker/lib/network";
+import { Volume } from "@cdktf/provider-docker/lib/volume";
+import { dependencyConditions, isBindMount, ServiceSpec, StackSpec } from "../lib/compose/service";
+import { checkDependencies, checkHostPortConflicts, checkService, checkServiceName, CheckContext, validateStackSpec } from "../lib/compose/validate";
+import { parseComposeYaml } from "../lib/compose/import";
+import { toComposeYaml } from "../lib/compose/export";
+import { invalid } from "../lib/errors";
+import { terraformName } from "../lib/naming";
+import { SEED } from "../lib/seed";
+import { DockerEngine } from "./docker-engine";
+import { Secret } from "./secret";
+
+/** A service of a ComposeStack: the compose-shaped spec plus the secrets it receives. */
+export interface ComposeServiceProps extends ServiceSpec {
+  /**
+   * Environment variables whose values are secrets. A name ending in `_FILE` (the convention of
+   * the postgres, mariadb, grafana, nextcloud images) receives the path of a file that holds the
+   * secret, uploaded to `/run/secrets/<secret name>`; any other name receives the value itself.
+   * @default none
+   */
+  readonly secrets?: Readonly<Record<string, Secret>>;
+}
+
+export interface ComposeStackProps {
+  /** The Docker engine (VM) the stack runs on: `dockerHost.connect(appsStack)`. */
+  readonly engine: DockerEngine;
+  /**
+   * Services by name. More can be added with `addService()`.
+   * @default none
+   */
+  readonly services?: Readonly<Record<string, ComposeServiceProps>>;
+  /**
+   * Named volumes the services mount. Created as `<stack>_<volume>` and protected from destroy.
+   * @default none
+   */
+  readonly volumes?: StackSpec["volumes"];
+  /**
+   * Networks besides the stack's own (external ones, such as the reverse proxy's, are joined).
+   * @default none
+   */
+  readonly networks?: StackSpec["networks"];
+  /**
+   * Stack (compose project) name: prefix of container, network and volume names on the host.
+   * @default the construct id
+   */
+  readonly stackName?: string;
+  /**
+   * Label containers, networks and volumes the way docker compose does, so that `docker compose ls`
+   * and Portainer show the stack. Then `docker compose down` in the stack's folder on the host would
+   * also remove these Terraform-managed containers: leave them to Terraform.
+   * @default false
+   */
+  readonly composeLabels?: boolean;
+}
+
+/** Options of {@link ComposeStack.fromYaml} and {@link ComposeStack.fromFile}. */
+export interface ComposeImportProps extends Omit<ComposeStackProps, "services" | "volumes" | "networks"> {
+  /** Values for `${VAR}` references in the file; the process environment is never read. */
+  readonly variables?: Readonly<Record<string, string>>;
+  /** Secrets per service, which compose files cannot carry: `{ db: { POSTGRES_PASSWORD_FILE: secret } }`. */
+  readonly secrets?: Readonly<Record<string, Readonly<Record<string, Secret>>>>;
+}
+
+/** What a service became in Terraform. */
+export interface ComposeService {
+  readonly name: string;
+  /** The container's name on the host, `<stack>-<service>`. */
+  readonly containerName: string;
+  readonly spec: ComposeServiceProps;
+  readonly container: Container;
+}
+
+/** Where uploaded secrets land in the container. */
+const SECRETS_DIR = "/run/secrets";
+const STACK_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+const FILE_SUFFIX = "_FILE";
+/** Seconds Terraform waits for a container that others need healthy. */
+const HEALTHY_WAIT_SECONDS = 300;
+
+/**
+ * A compose-style stack of services on one Docker engine: its own network (the seed's "separate
+ * networks per project"), named volumes that survive a stack rename, one container per service with
+ * the service name as DNS alias, log rotation, and start order from `dependsOn`.
+ *
+ * Input that cannot work (a bad service name, image reference, port, path, a missing dependency or a
+ * cycle) throws at once; judgement calls (`:latest`, privileged) are left to the policy pack.
+ */
+export class ComposeStack extends Construct {
+  /** Reads a docker-compose.yml text (compose spec) into a new stack. */
+  public static fromYaml(scope: Construct, id: string, yaml: string, props: ComposeImportProps & { readonly source?: string }): ComposeStack {
+    const imported = parseComposeYaml(yaml, { source: props.source ?? id, variables: props.variables ?? {} });
+    const services = Object.fromEntries(
+      Object.entries(imported.spec.services).map(([name, spec]) => [name, { ...spec, secrets: props.secrets?.[name] }]),
+    );
+    return new ComposeStack(scope, id, { ...props, stackName: props.stackName ?? imported.name, services, volumes: imported.spec.volumes, networks: imported.spec.networks });
+  }
+
+  /** Reads a docker-compose.yml file into a new stack. */
+  public static fromFile(scope: Construct, id: string, file: string, props: ComposeImportProps): ComposeStack {
+    return ComposeStack.fromYaml(scope, id, fs.readFileSync(file, "utf8"), { ...props, source: file });
+  }
+
+  public readonly engine: DockerEngine;
+  public readonly stackName: string;
+  public readonly network: Network;
+  /** Volumes this stack created, by their name in the stack. */
+  public readonly volumes: Readonly<Record<string, Volume>>;
+  private readonly declared: Required<Pick<StackSpec, "volumes" | "networks">>;
+  private readonly composeLabels: boolean;
+  private readonly services = new Map<string, ComposeService>();
+  private readonly extraNetworks: Record<string, string>;
+  private readonly context: CheckContext;
+
+  constructor(scope: Construct, id: string, props: ComposeStackProps) {
+    super(scope, id);
+    this.context = { path: this.node.path, isUnresolved: (v) => Token.isUnresolved(v) };
+    this.engine = props.engine;
+    this.stackName = props.stackName ?? id;
+    if (!STACK_NAME.test(this.stackName)) invalid({ path: this.node.path, key: "stackName", value: this.stackName, allowed: `expected a compose project name matching ${STACK_NAME.source}` });
+    this.composeLabels = props.composeLabels ?? false;
+    this.declared = { volumes: props.volumes ?? {}, networks: props.networks ?? {} };
+    const services = props.services ?? {};
+    validateStackSpec(this.context, { services, ...this.declared });
+    Object.entries(services).forEach(([name, spec]) => this.checkSecrets(name, spec));
+
+    const provider = this.engine.provider;
+    this.network = new Network(this, "network", { provider, name: this.stackName, driver: "bridge", labels: this.labels({ "com.docker.compose.network": "default" }) });
+    this.network.overrideLogicalId(this.terraformId("network"));
+
+    this.extraNetworks = {};
+    for (const [name, network] of Object.entries(this.declared.networks)) {
+      if (network.external) {
+        this.extraNetworks[name] = name;
+        continue;
+      }
+      const created = new Network(this, `network-${name}`, { provider, name: `${this.stackName}_${name}`, internal: network.internal, labels: this.labels({ "com.docker.compose.network": name }) });
+      created.overrideLogicalId(this.terraformId(`network_${name}`));
+      this.extraNetworks[name] = created.name;
+    }
+
+    const volumes: Record<string, Volume> = {};
+    for (const [name, volume] of Object.entries(this.declared.volumes)) {
+      if (volume.external) continue;
+      volumes[name] = new Volume(this, `volume-${name}`, {
+        provider,
+        name: `${this.stackName}_${name}`,
+        labels: this.labels({ "com.docker.compose.volume": name }),
+        // Volumes hold the apps' data: Terraform refuses a plan that would delete one.
+        lifecycle: { preventDestroy: true },
+      });
+      volumes[name].overrideLogicalId(this.terraformId(`volume_${name}`));
+    }
+    this.volumes = volumes;
+
+    // Dependencies first, so each container can name the ones it waits for.
+    for (const name of startOrder(services)) this.createContainer(name, services[name]);
+  }
+
+  /**
+   * Adds a service after construction. Its dependencies must already be in the stack (add them
+   * first), which also rules out cycles.
+   */
+  public addService(name: string, spec: ComposeServiceProps): ComposeService {
+    checkServiceName(this.context, name);
+    if (this.services.has(name)) invalid({ path: this.node.path, key: `services.${name}`, value: name, allowed: "a service name not already in the stack" });
+    checkService(this.context, name, spec, this.declared);
+    const all = { ...this.specs(), [name]: spec };
+    checkHostPortConflicts(this.context, all);
+    checkDependencies(this.context, all);
+    this.checkSecrets(name, spec);
+    return this.createContainer(name, spec);
+  }
+
+  /** A service of the stack, by name. */
+  public service(name: string): ComposeService {
+    return this.services.get(name) ?? invalid({ path: this.node.path, key: "service", value: name, allowed: `one of ${[...this.services.keys()].join(", ")}` });
+  }
+
+  /** Every service, in the order they were added. */
+  public get serviceList(): readonly ComposeService[] {
+    return [...this.services.values()];
+  }
+
+  /** The stack as a compose spec (secrets not included). */
+  public toSpec(): StackSpec {
+    return { services: this.specs(), ...(Object.keys(this.declared.volumes).length > 0 && { volumes: this.declared.volumes }), ...(Object.keys(this.declared.networks).length > 0 && { networks: this.declared.networks }) };
+  }
+
+  /**
+   * The stack as compose YAML, for `docker compose up` on a laptop or as a readable mirror. A
+   * secret becomes `${SECRET_NAME}` (compose reads it from the environment or a `.env` file);
+   * a `X_FILE` secret becomes `X: ${SECRET_NAME}`, which those images also accept.
+   */
+  public toComposeYaml(options: { readonly includeName?: boolean } = {}): string {
+    const placeholders = new Map<string, string>();
+    const services = Object.fromEntries(
+      [...this.services.values()].map(({ name, spec }) => {
+        const { secrets, ...rest } = spec;
+        const environment = { ...rest.environment };
+        for (const [key, secret] of Object.entries(secrets ?? {})) {
+          const placeholder = `__DOCKHOST_SECRET_${placeholders.size}__`;
+          placeholders.set(placeholder, `\${${secret.name.toUpperCase()}}`);
+          environment[key.endsWith(FILE_SUFFIX) ? key.slice(0, -FILE_SUFFIX.length) : key] = placeholder;
+        }
+        return [name, { ...rest, ...(Object.keys(environment).length > 0 && { environment }) }];
+      }),
+    );
+    const yaml = toComposeYaml({ ...this.toSpec(), services }, { name: options.includeName ? this.stackName : undefined });
+    return yaml.replace(/__DOCKHOST_SECRET_\d+__/g, (p) => placeholders.get(p)!);
+  }
+
+  private specs(): Record<string, ComposeServiceProps> {
+    return Object.fromEntries([...this.services.values()].map((s) => [s.name, s.spec]));
+  }
+
+  private createContainer(name: string, spec: ComposeServiceProps): ComposeService {
+    const containerName = `${this.stackName}-${name}`;
+    const config: ContainerConfig = {
+      provider: this.engine.provider,
+      name: containerName,
+      image: this.engine.image(spec.image).imageId,
+      command: spec.command && [...spec.command],
+      entrypoint: spec.entrypoint && [...spec.entrypoint],
+      env: this.environment(spec),
+      upload: this.secretFiles(spec),
+      networksAdvanced: [
+        { name: this.network.name, aliases: [name] },
+        ...(spec.networks ?? []).map((network) => ({ name: this.extraNetworks[network], aliases: [name] })),
+      ],
+      ports: spec.ports?.map((p) => ({ internal: p.containerPort, external: p.hostPort, ip: p.hostIp, protocol: p.protocol })),
+      volumes: spec.volumes?.map((mount) =>
+        isBindMount(mount)
+          ? { hostPath: mount.hostPath, containerPath: mount.target, readOnly: mount.readOnly }
+          : { volumeName: this.volumeName(mount.volume), containerPath: mount.target, readOnly: mount.readOnly },
+      ),
+      labels: labelList({ ...spec.labels, ...this.composeServiceLabels(name) }),
+      healthcheck: spec.healthcheck && {
+        test: [...spec.healthcheck.test],
+        interval: spec.healthcheck.interval,
+        timeout: spec.healthcheck.timeout,
+        startPeriod: spec.healthcheck.startPeriod,
+        retries: spec.healthcheck.retries,
+      },
+      restart: typeof spec.restart === "object" ? spec.restart.policy : spec.restart ?? "no",
+      maxRetryCount: typeof spec.restart === "object" ? spec.restart.maxRetries : undefined,
+      user: spec.user,
+      readOnly: spec.readOnly,
+      capabilities: spec.capAdd || spec.capDrop ? { add: spec.capAdd && [...spec.capAdd], drop: spec.capDrop && [...spec.capDrop] } : undefined,
+      securityOpts: spec.securityOpt && [...spec.securityOpt],
+      memory: spec.memoryLimitMb,
+      cpus: spec.cpus === undefined ? undefined : String(spec.cpus),
+      // Containers log to json-file rotated like the daemon default (seed: 10 MB), unless told otherwise.
+      logDriver: spec.logging?.driver ?? "json-file",
+      logOpts: spec.logging?.options ? { ...spec.logging.options } : spec.logging?.driver ? undefined : { "max-size": SEED.logMaxSize, "max-file": "3" },
+      hostname: spec.hostname,
+      tmpfs: spec.tmpfs && Object.fromEntries(spec.tmpfs.map((path) => [path, ""])),
+      devices: spec.devices?.map((d) => ({ hostPath: d.hostPath, containerPath: d.containerPath, permissions: d.permissions })),
+      host: spec.extraHosts && Object.entries(spec.extraHosts).map(([host, ip]) => ({ host, ip })),
+      workingDir: spec.workingDir,
+      dependsOn: nonEmpty(Object.keys(dependencyConditions(spec.dependsOn)).map((dependency) => this.service(dependency).container)),
+    };
+    const container = new Container(this, `service-${name}`, config);
+    container.overrideLogicalId(this.terraformId(name));
+    for (const [dependency, condition] of Object.entries(dependencyConditions(spec.dependsOn))) {
+      const needed = this.service(dependency).container;
+      if (condition === "service_healthy") {
+        // Terraform finishes creating the dependency only once Docker reports it healthy.
+        needed.wait = true;
+        needed.waitTimeout = HEALTHY_WAIT_SECONDS;
+      } else if (condition === "service_completed_successfully") {
+        // A one-shot job: Terraform waits for it to exit (non-zero fails the apply).
+        needed.attach = true;
+        needed.mustRun = false;
+      }
+    }
+    const service = { name, containerName, spec, container };
+    this.services.set(name, service);
+    return service;
+  }
+
+  private environment(spec: ComposeServiceProps): string[] | undefined {
+    const plain = Object.entries(spec.environment ?? {}).map(([k, v]) => `${k}=${v}`);
+    const secret = Object.entries(spec.secrets ?? {}).map(([k, s]) => `${k}=${k.endsWith(FILE_SUFFIX) ? `${SECRETS_DIR}/${s.name}` : s.value}`);
+    return nonEmpty([...plain, ...secret].sort());
+  }
+
+  private secretFiles(spec: ComposeServiceProps): ContainerConfig["upload"] {
+    return nonEmpty(
+      Object.entries(spec.secrets ?? {})
+        .filter(([k]) => k.endsWith(FILE_SUFFIX))
+        .map(([, s]) => ({ file: `${SECRETS_DIR}/${s.name}`, content: s.value, permissions: "0444" })),
+    );
+  }
+
+  private checkSecrets(service: string, spec: ComposeServiceProps): void {
+    for (const key of Object.keys(spec.secrets ?? {})) {
+      if (spec.environment && key in spec.environment) {
+        invalid({ path: this.node.path, key: `services.${service}.secrets.${key}`, value: key, allowed: "a variable not also set in environment" });
+      }
+    }
+  }
+
+  private volumeName(volume: string): string {
+    return this.volumes[volume]?.name ?? volume;
+  }
+
+  private labels(extra: Record<string, string>) {
+    return this.composeLabels ? labelList({ "com.docker.compose.project": this.stackName, ...extra }) : undefined;
+  }
+
+  private composeServiceLabels(service: string): Record<string, string> {
+    if (!this.composeLabels) return {};
+    return {
+      "com.docker.compose.project": this.stackName,
+      "com.docker.compose.service": service,
+      "com.docker.compose.container-number": "1",
+      "com.docker.compose.oneoff": "False",
+    };
+  }
+
+  private terraformId(suffix: string): string {
+    return terraformName(`${this.stackName}_${suffix}`);
+  }
+}
+
+function labelList(labels: Record<string, string>): Array<{ label: string; value: string }> | undefined {
+  return nonEmpty(Object.entries(labels).map(([label, value]) => ({ label, value })));
+}
+
+/** Leaves empty lists out of the output. */
+function nonEmpty<T>(list: T[]): T[] | undefined {
+  return list.length > 0 ? list : undefined;
+}
+
+/** Services ordered so that each comes after the services it depends on (no cycles: checked before). */
+function startOrder(services: Readonly<Record<string, ServiceSpec>>): string[] {
+  const ordered = new Set<string>();
+  const visit = (name: string) => {
+    if (ordered.has(name)) return;
+    Object.keys(dependencyConditions(services[name].dependsOn)).forEach(visit);
+    ordered.add(name);
+  };
+  Object.keys(services).forEach(visit);
+  return [...ordered];
+}

@@ -1,0 +1,44 @@
+import { Construct } from "constructs";
+import { invalid } from "../lib/errors";
+import { declareVariable } from "../lib/terraform-variable";
+
+export interface SecretProps {
+  /**
+   * What the secret is for, shown by `terraform plan` when it asks for the value.
+   * @default "Secret <id>"
+   */
+  readonly description?: string;
+  /**
+   * Shortest value accepted (Terraform checks it at plan time).
+   * @default 1
+   */
+  readonly minLength?: number;
+}
+
+/** Secret names are Terraform variable names and `${NAME}` references in exported compose files. */
+const SECRET_NAME = /^[a-z][a-z0-9_]{0,63}$/;
+
+/**
+ * A secret value (a database password, an API token) that never appears in the synthesized JSON:
+ * it is a sensitive Terraform variable named after the construct id, with no default, set with
+ * `TF_VAR_<id>` or a tfvars file kept out of git. Terraform state holds it, so keep state private.
+ */
+export class Secret extends Construct {
+  /** The Terraform variable's name. */
+  public readonly name: string;
+  /** A reference to the value, for resource attributes. */
+  public readonly value: string;
+
+  constructor(scope: Construct, id: string, props: SecretProps = {}) {
+    super(scope, id);
+    if (!SECRET_NAME.test(id)) invalid({ path: this.node.path, key: "id", value: id, allowed: `expected a secret name matching ${SECRET_NAME.source} (it becomes a Terraform variable)` });
+    this.name = id;
+    const minLength = props.minLength ?? 1;
+    this.value = declareVariable(this, id, {
+      type: "string",
+      description: props.description ?? `Secret ${id}`,
+      sensitive: true,
+      validation: [{ condition: `length(var.${id}) >= ${minLength}`, errorMessage: `${id} must be at least ${minLength} characters long.` }],
+    }).stringValue;
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * Renders a {@link StackSpec} as compose YAML that both the current Compose Specification and
+ * docker-compose 1.29 accept, and that {@link parseComposeYaml} reads back into the same spec.
+ */
+import { stringify } from "yaml";
+import {
+  dependencyConditions,
+  HealthcheckSpec,
+  isDependencyList,
+  NetworkSpec,
+  ServiceSpec,
+  SIZE_BUDGET_KEY,
+  StackSpec,
+  VolumeSpec,
+} from "./service";
+import { formatDevice, formatPort, formatRestart, formatVolume } from "./short-syntax";
+
+/** Options of {@link toComposeYaml}. */
+export interface ComposeExportOptions {
+  /**
+   * Project name, written as the top-level `name` of the current Compose Specification.
+   * docker-compose 1.29 rejects that key, so leave it out for files that old versions must read.
+   * @default - no `name` key
+   */
+  readonly name?: string;
+}
+
+/** Compose's name for the network every service joins; the model's stack network. */
+const STACK_NETWORK = "default";
+
+/**
+ * Writes compose YAML for a spec that passed `validateStackSpec`. No `version` key (compose
+ * ignores it and 1.29 does not need it); one-string forms for ports, volumes and devices, because
+ * 1.29 knows no `host_ip` in the long port syntax and no long device syntax. Every `$` is doubled
+ * so that no value is taken for a variable reference.
+ */
+export function toComposeYaml(spec: StackSpec, options: ComposeExportOptions = {}): string {
+  const document = {
+    name: options.name,
+    services: mapValues(spec.services, renderService),
+    volumes: spec.volumes && mapValues(spec.volumes, renderVolume),
+    networks: spec.networks && mapValues(spec.networks, renderNetwork),
+  };
+  // YAML 1.1, as docker-compose 1.29 reads it: strings such as "no", "on" or "22:22" get quotes.
+  return stringify(escapeDollars(document), { version: "1.1" });
+}
+
+function renderService(service: ServiceSpec): object {
+  return {
+    image: service.image,
+    command: service.command,
+    entrypoint: service.entrypoint,
+    environment: service.environment,
+    expose: service.expose,
+    ports: service.ports?.map(formatPort),
+    volumes: service.volumes?.map(formatVolume),
+    networks: service.networks && [STACK_NETWORK, ...service.networks],
+    labels: service.labels,
+    healthcheck: service.healthcheck && renderHealthcheck(service.healthcheck),
+    restart: service.restart && formatRestart(service.restart),
+    depends_on: service.dependsOn && renderDependsOn(service.dependsOn),
+    user: service.user,
+    read_only: service.readOnly,
+    cap_add: service.capAdd,
+    cap_drop: service.capDrop,
+    security_opt: service.securityOpt,
+    mem_limit: service.memoryLimitMb === undefined ? undefined : `${service.memoryLimitMb}m`,
+    cpus: service.cpus,
+    logging: service.logging,
+    hostname: service.hostname,
+    tmpfs: service.tmpfs,
+    devices: service.devices?.map(formatDevice),
+    extra_hosts: service.extraHosts,
+    working_dir: service.workingDir,
+  };
+}
+
+function renderHealthcheck(healthcheck: HealthcheckSpec): object {
+  return {
+    test: healthcheck.test,
+    interval: healthcheck.interval,
+    timeout: healthcheck.timeout,
+    start_period: healthcheck.startPeriod,
+    retries: healthcheck.retries,
+  };
+}
+
+/** Keeps the form the spec uses: a list stays a list, conditions become the long syntax. */
+function renderDependsOn(dependsOn: NonNullable<ServiceSpec["dependsOn"]>): object {
+  if (isDependencyList(dependsOn)) return dependsOn;
+  return mapValues(dependencyConditions(dependsOn), (condition) => ({ condition }));
+}
+
+function renderVolume(volume: VolumeSpec): object {
+  return { external: volume.external, [SIZE_BUDGET_KEY]: volume.sizeBudgetGb };
+}
+
+function renderNetwork(network: NetworkSpec): object {
+  return { external: network.external, internal: network.internal };
+}
+
+/** Compose interpolates every string value, so a literal `$` is written `$$`. Keys are left alone. */
+function escapeDollars(value: unknown): unknown {
+  if (typeof value === "string") return value.replaceAll("$", "$$$$");
+  if (Array.isArray(value)) return value.map(escapeDollars);
+  if (typeof value === "object" && value !== null) return mapValues(value as Record<string, unknown>, escapeDollars);
+  return value;
+}
+
+function mapValues<T, U>(record: Readonly<Record<string, T>>, render: (value: T) => U): Record<string, U> {
+  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, render(value)]));
+}

@@ -1,0 +1,352 @@
+/**
+ * The typed, compose-shaped model of a stack of containers: what `ComposeStack` props describe,
+ * what `parseComposeYaml` produces and what `toComposeYaml` renders. Field names are the compose
+ * keys in camelCase; where the model is narrower than compose, the JSDoc says so.
+ */
+
+/** Transport protocols of published ports. */
+export const PORT_PROTOCOLS = ["tcp", "udp"] as const;
+
+/** Transport protocol of a published port. */
+export type PortProtocol = (typeof PORT_PROTOCOLS)[number];
+
+/** Protocol Docker uses when a port names none. */
+export const DEFAULT_PORT_PROTOCOL: PortProtocol = "tcp";
+
+/** A container port published on the Docker host (compose `ports`). One port per entry: no ranges. */
+export interface PortSpec {
+  /**
+   * Host address to bind, IPv4 or IPv6 without brackets (`127.0.0.1`, `::1`).
+   * @default - every address of the host, IPv4 and IPv6
+   */
+  readonly hostIp?: string;
+  /**
+   * Port on the Docker host, 1..65535.
+   * @default - Docker picks a free ephemeral port
+   */
+  readonly hostPort?: number;
+  /** Port the process listens on inside the container, 1..65535. */
+  readonly containerPort: number;
+  /**
+   * Transport protocol.
+   * @default "tcp"
+   */
+  readonly protocol?: PortProtocol;
+}
+
+/** A named volume of the stack, mounted into a container. */
+export interface NamedVolumeMount {
+  /** Key of the volume in {@link StackSpec.volumes}. */
+  readonly volume: string;
+  /** Absolute path inside the container. */
+  readonly target: string;
+  /**
+   * Mount read-only.
+   * @default false
+   */
+  readonly readOnly?: boolean;
+}
+
+/** A directory or file of the Docker host, mounted into a container. */
+export interface BindMount {
+  /** Absolute path on the Docker host (not on the machine running cdktf). */
+  readonly hostPath: string;
+  /** Absolute path inside the container. */
+  readonly target: string;
+  /**
+   * Mount read-only.
+   * @default false
+   */
+  readonly readOnly?: boolean;
+}
+
+/** One entry of compose `volumes` on a service. Anonymous volumes are not part of the model. */
+export type VolumeMount = NamedVolumeMount | BindMount;
+
+/** Tells a bind mount from a named-volume mount. */
+export function isBindMount(mount: VolumeMount): mount is BindMount {
+  return "hostPath" in mount;
+}
+
+/** How Docker decides whether a container is healthy (compose `healthcheck`). */
+export interface HealthcheckSpec {
+  /**
+   * The check, as Docker stores it: `["CMD", exe, ...args]` runs a program, `["CMD-SHELL", "script"]`
+   * runs `/bin/sh -c script`, `["NONE"]` disables the image's own check.
+   */
+  readonly test: readonly string[];
+  /**
+   * Time between checks, a duration such as `"10s"` or `"1m30s"` (units h, m, s, ms, us, ns).
+   * @default "30s"
+   */
+  readonly interval?: string;
+  /**
+   * Time after which one check counts as failed, a duration.
+   * @default "30s"
+   */
+  readonly timeout?: string;
+  /**
+   * Time after start during which failures do not count, a duration.
+   * @default "0s"
+   */
+  readonly startPeriod?: string;
+  /**
+   * Consecutive failures before the container is unhealthy.
+   * @default 3
+   */
+  readonly retries?: number;
+}
+
+/** Docker restart policies (compose `restart`). */
+export const RESTART_POLICY_NAMES = ["no", "always", "unless-stopped", "on-failure"] as const;
+
+/** A Docker restart policy. */
+export type RestartPolicyName = (typeof RESTART_POLICY_NAMES)[number];
+
+/** `on-failure` with a retry limit (compose `restart: on-failure:5`); Docker allows a limit only here. */
+export interface OnFailureRestart {
+  readonly policy: "on-failure";
+  /** Restarts before Docker gives up; 0 means no limit. */
+  readonly maxRetries: number;
+}
+
+/** A restart policy: a name, or `on-failure` with a retry limit. */
+export type RestartSpec = RestartPolicyName | OnFailureRestart;
+
+/** What a service waits for before its dependant starts (compose `depends_on.<service>.condition`). */
+export const DEPENDENCY_CONDITIONS = ["service_started", "service_healthy", "service_completed_successfully"] as const;
+
+/** A condition a dependant waits for. */
+export type DependencyCondition = (typeof DEPENDENCY_CONDITIONS)[number];
+
+/** Services to start first: a list (each waited for until started) or a map to conditions. */
+export type DependsOnSpec = readonly string[] | Readonly<Record<string, DependencyCondition>>;
+
+/** Reads either form of {@link DependsOnSpec} as service name to condition. */
+export function dependencyConditions(dependsOn: DependsOnSpec | undefined): Readonly<Record<string, DependencyCondition>> {
+  if (dependsOn === undefined) return {};
+  if (isDependencyList(dependsOn)) {
+    return Object.fromEntries(dependsOn.map((service) => [service, "service_started" as const]));
+  }
+  return dependsOn;
+}
+
+/** Tells the list form of {@link DependsOnSpec} from the map form. */
+export function isDependencyList(dependsOn: DependsOnSpec): dependsOn is readonly string[] {
+  return Array.isArray(dependsOn);
+}
+
+/** Where a container's logs go (compose `logging`). */
+export interface LoggingSpec {
+  /**
+   * Docker logging driver (`json-file`, `local`, `journald`, ...).
+   * @default - the daemon's default driver (json-file rotated at 10 MB on a Dockhost VM)
+   */
+  readonly driver?: string;
+  /**
+   * Driver options, e.g. `{ "max-size": "10m", "max-file": "3" }`.
+   * @default - the daemon's defaults for the driver
+   */
+  readonly options?: Readonly<Record<string, string>>;
+}
+
+/** Device cgroup permissions: each of `r`, `w`, `m` at most once. */
+const DEVICE_PERMISSIONS = /^(?!.*(.).*\1)[rwm]{1,3}$/;
+
+/** True for device permissions such as `rwm` or `r`. */
+export function isDevicePermissions(text: string): boolean {
+  return DEVICE_PERMISSIONS.test(text);
+}
+
+/** A host device made available in the container (compose `devices`). */
+export interface DeviceSpec {
+  /** Absolute device path on the Docker host, e.g. `/dev/dri`. */
+  readonly hostPath: string;
+  /**
+   * Absolute path inside the container.
+   * @default - the same as hostPath
+   */
+  readonly containerPath?: string;
+  /**
+   * Cgroup permissions, letters from `rwm` (read, write, mknod).
+   * @default "rwm"
+   */
+  readonly permissions?: string;
+}
+
+/** One service of a stack: one container, described the way compose describes it. */
+export interface ServiceSpec {
+  /** Image reference, e.g. `postgres:16` or `ghcr.io/owner/app@sha256:...`. */
+  readonly image: string;
+  /**
+   * Arguments that replace the image's CMD.
+   * @default - the image's CMD
+   */
+  readonly command?: readonly string[];
+  /**
+   * Program and arguments that replace the image's ENTRYPOINT; an empty list clears it.
+   * @default - the image's ENTRYPOINT
+   */
+  readonly entrypoint?: readonly string[];
+  /**
+   * Plain environment variables. Secrets do not belong here: `ComposeStack` takes them separately.
+   * @default - none beyond the image's
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * TCP ports the service listens on for other services of the stack network; not published on the
+   * host. Lets a reverse proxy or a scraper find the port.
+   * @default - none
+   */
+  readonly expose?: readonly number[];
+  /**
+   * Ports published on the Docker host.
+   * @default - none
+   */
+  readonly ports?: readonly PortSpec[];
+  /**
+   * Named volumes and bind mounts.
+   * @default - none
+   */
+  readonly volumes?: readonly VolumeMount[];
+  /**
+   * Networks from {@link StackSpec.networks} joined in addition to the stack's own network, which
+   * every service joins.
+   * @default - only the stack's own network
+   */
+  readonly networks?: readonly string[];
+  /**
+   * Container labels.
+   * @default - none beyond the image's
+   */
+  readonly labels?: Readonly<Record<string, string>>;
+  /**
+   * Health check.
+   * @default - the image's HEALTHCHECK, if any
+   */
+  readonly healthcheck?: HealthcheckSpec;
+  /**
+   * Restart policy.
+   * @default "no"
+   */
+  readonly restart?: RestartSpec;
+  /**
+   * Services of this stack to start first.
+   * @default - none
+   */
+  readonly dependsOn?: DependsOnSpec;
+  /**
+   * User (and group) the process runs as: `name`, `uid`, `uid:gid`.
+   * @default - the image's USER
+   */
+  readonly user?: string;
+  /**
+   * Mount the container's root filesystem read-only.
+   * @default false
+   */
+  readonly readOnly?: boolean;
+  /**
+   * Linux capabilities added, e.g. `NET_ADMIN`.
+   * @default - none
+   */
+  readonly capAdd?: readonly string[];
+  /**
+   * Linux capabilities dropped, e.g. `ALL`.
+   * @default - none
+   */
+  readonly capDrop?: readonly string[];
+  /**
+   * Security options, e.g. `no-new-privileges:true`.
+   * @default - none
+   */
+  readonly securityOpt?: readonly string[];
+  /**
+   * Memory limit in MiB (the unit Docker's `m` suffix means), a whole number of at least 6.
+   * @default - no limit
+   */
+  readonly memoryLimitMb?: number;
+  /**
+   * CPU limit in CPUs; fractions allowed (`0.5` is half a core).
+   * @default - no limit
+   */
+  readonly cpus?: number;
+  /**
+   * Logging driver and options.
+   * @default - the daemon's logging configuration
+   */
+  readonly logging?: LoggingSpec;
+  /**
+   * Host name inside the container.
+   * @default - the container id
+   */
+  readonly hostname?: string;
+  /**
+   * Absolute container paths mounted as empty tmpfs (in memory, cleared on restart).
+   * @default - none
+   */
+  readonly tmpfs?: readonly string[];
+  /**
+   * Host devices made available in the container.
+   * @default - none
+   */
+  readonly devices?: readonly DeviceSpec[];
+  /**
+   * Extra `/etc/hosts` entries, host name to IP address (or Docker's `host-gateway`).
+   * @default - none
+   */
+  readonly extraHosts?: Readonly<Record<string, string>>;
+  /**
+   * Absolute working directory of the process.
+   * @default - the image's WORKDIR
+   */
+  readonly workingDir?: string;
+}
+
+/** Compose has no size budget; YAML carries {@link VolumeSpec.sizeBudgetGb} under this extension key. */
+export const SIZE_BUDGET_KEY = "x-dockhost-size-budget-gb";
+
+/** A named volume declared by a stack (compose top-level `volumes`). */
+export interface VolumeSpec {
+  /**
+   * The volume exists already (created by hand or by another stack); this stack mounts it but does
+   * not create or delete it.
+   * @default false
+   */
+  readonly external?: boolean;
+  /**
+   * GB of /var/lib/docker the volume may grow to. The capacity planner adds it to the Docker
+   * disk budget; compose YAML carries it as `x-dockhost-size-budget-gb`.
+   * @default - not counted by the capacity planner
+   */
+  readonly sizeBudgetGb?: number;
+}
+
+/** A network declared by a stack besides its own (compose top-level `networks`). */
+export interface NetworkSpec {
+  /**
+   * The network exists already (e.g. the reverse proxy's); this stack joins it but does not create it.
+   * @default false
+   */
+  readonly external?: boolean;
+  /**
+   * Containers on the network have no route outside it. Only for networks this stack creates.
+   * @default false
+   */
+  readonly internal?: boolean;
+}
+
+/** A stack: services that share a network, plus the volumes and extra networks they use. */
+export interface StackSpec {
+  /** Services by name; the name is the service's DNS alias on the stack network. */
+  readonly services: Readonly<Record<string, ServiceSpec>>;
+  /**
+   * Named volumes that services mount.
+   * @default - none
+   */
+  readonly volumes?: Readonly<Record<string, VolumeSpec>>;
+  /**
+   * Networks services join besides the stack's own.
+   * @default - none
+   */
+  readonly networks?: Readonly<Record<string, NetworkSpec>>;
+}
