@@ -19,15 +19,16 @@ function appsStack() {
 describe("the reference app stack (web, API, PostgreSQL, Redis)", () => {
   const { apps, appStack } = buildReferenceHomelab(testApp());
   const json = synthStack(apps);
-  const containers = json.resource.docker_container;
+  const containers = Object.fromEntries(Object.entries<any>(json.resource.docker_container).filter(([id]) => id.startsWith("app_")));
 
   test("one container per service, on the stack network with the service name as DNS alias", () => {
     expect(Object.keys(containers).sort()).toEqual(["app_api", "app_cache", "app_db", "app_web"]);
+    expect(appStack.serviceList.map((s) => s.containerName).sort()).toEqual(["app-api", "app-cache", "app-db", "app-web"]);
     expect(json.resource.docker_network.app_network).toMatchObject({ name: "app", driver: "bridge" });
     for (const [id, container] of Object.entries<any>(containers)) {
       const service = id.replace("app_", "");
       expect(container.name).toBe(`app-${service}`);
-      expect(container.networks_advanced).toEqual([{ name: "${docker_network.app_network.name}", aliases: [service] }]);
+      expect(container.networks_advanced[0]).toEqual({ name: "${docker_network.app_network.name}", aliases: [service] });
       expect(container.restart).toBe("unless-stopped");
       expect(container.log_opts).toEqual({ "max-size": "10m", "max-file": "3" });
       expect(container.memory).toBeGreaterThan(0);
@@ -37,7 +38,9 @@ describe("the reference app stack (web, API, PostgreSQL, Redis)", () => {
 
   test("pinned images, one docker_image each, kept on the host", () => {
     const images = Object.values<any>(json.resource.docker_image);
-    expect(images.map((i) => i.name).sort()).toEqual(["nginx:1.27.3-alpine", "postgres:16.4-alpine", "postgrest/postgrest:v12.2.3", "redis:7.4.1-alpine"]);
+    expect(images.map((i) => i.name).sort()).toEqual([
+      "nginx:1.27.3-alpine", "postgres:16.4-alpine", "postgrest/postgrest:v12.2.3", "redis:7.4.1-alpine", "tecnativa/docker-socket-proxy:0.3.0", "traefik:v3.2.3",
+    ]);
     images.forEach((image) => expect(image.keep_locally).toBe(true));
   });
 

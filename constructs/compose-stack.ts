@@ -1,13 +1,14 @@
 import * as fs from "fs";
-import { Token } from "cdktf";
+import { Lazy, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
 import { Container, ContainerConfig } from "@cdktf/provider-docker/lib/container";
 import { Network } from "@cdktf/provider-docker/lib/network";
 import { Volume } from "@cdktf/provider-docker/lib/volume";
 import { dependencyConditions, isBindMount, ServiceSpec, StackSpec } from "../lib/compose/service";
-import { checkDependencies, checkHostPortConflicts, checkService, checkServiceName, CheckContext, validateStackSpec } from "../lib/compose/validate";
+import { checkAbsolutePath, checkDependencies, checkHostPortConflicts, checkService, checkServiceName, CheckContext, validateStackSpec } from "../lib/compose/validate";
 import { parseComposeYaml } from "../lib/compose/import";
 import { toComposeYaml } from "../lib/compose/export";
+import { escapeTerraformTemplate } from "../lib/cloud-config";
 import { invalid } from "../lib/errors";
 import { terraformName } from "../lib/naming";
 import { SEED } from "../lib/seed";
@@ -23,6 +24,12 @@ export interface ComposeServiceProps extends ServiceSpec {
    * @default none
    */
   readonly secrets?: Readonly<Record<string, Secret>>;
+  /**
+   * Files written into the container before it starts, by absolute path: configuration an image
+   * reads at start (Traefik's traefik.yml, Grafana's provisioning). Not for secrets.
+   * @default none
+   */
+  readonly files?: Readonly<Record<string, string>>;
 }
 
 export interface ComposeStackProps {
@@ -49,6 +56,12 @@ export interface ComposeStackProps {
    */
   readonly stackName?: string;
   /**
+   * Make the stack's own network internal: its containers get no route outside it (for a socket
+   * proxy, a database reached only by its app).
+   * @default false
+   */
+  readonly internalNetwork?: boolean;
+  /**
    * Label containers, networks and volumes the way docker compose does, so that `docker compose ls`
    * and Portainer show the stack. Then `docker compose down` in the stack's folder on the host would
    * also remove these Terraform-managed containers: leave them to Terraform.
@@ -67,12 +80,17 @@ export interface ComposeImportProps extends Omit<ComposeStackProps, "services" |
 
 /** What a service became in Terraform. */
 export interface ComposeService {
+  /** The stack the service belongs to. */
+  readonly stack: ComposeStack;
   readonly name: string;
   /** The container's name on the host, `<stack>-<service>`. */
   readonly containerName: string;
   readonly spec: ComposeServiceProps;
   readonly container: Container;
 }
+
+/** Stack names taken in each Terraform stack: they prefix Terraform addresses, which must not clash. */
+const stackNamesByTerraformStack = new WeakMap<TerraformStack, Set<string>>();
 
 /** Where uploaded secrets land in the container. */
 const SECRETS_DIR = "/run/secrets";
@@ -112,6 +130,9 @@ export class ComposeStack extends Construct {
   private readonly declared: Required<Pick<StackSpec, "volumes" | "networks">>;
   private readonly composeLabels: boolean;
   private readonly services = new Map<string, ComposeService>();
+  /** Labels and networks other constructs add to a service (routes, scrapers), read at synth time. */
+  private readonly extraLabels = new Map<string, Record<string, string>>();
+  private readonly attachedNetworks = new Map<string, Array<{ name: string; aliases: string[] }>>();
   private readonly extraNetworks: Record<string, string>;
   private readonly context: CheckContext;
 
@@ -121,14 +142,18 @@ export class ComposeStack extends Construct {
     this.engine = props.engine;
     this.stackName = props.stackName ?? id;
     if (!STACK_NAME.test(this.stackName)) invalid({ path: this.node.path, key: "stackName", value: this.stackName, allowed: `expected a compose project name matching ${STACK_NAME.source}` });
+    const taken = stackNamesByTerraformStack.get(TerraformStack.of(this)) ?? new Set<string>();
+    stackNamesByTerraformStack.set(TerraformStack.of(this), taken);
+    if (taken.has(this.stackName)) invalid({ path: this.node.path, key: "stackName", value: this.stackName, allowed: "expected a stack name not already used in this Terraform stack" });
+    taken.add(this.stackName);
     this.composeLabels = props.composeLabels ?? false;
     this.declared = { volumes: props.volumes ?? {}, networks: props.networks ?? {} };
     const services = props.services ?? {};
     validateStackSpec(this.context, { services, ...this.declared });
-    Object.entries(services).forEach(([name, spec]) => this.checkSecrets(name, spec));
+    Object.entries(services).forEach(([name, spec]) => this.checkExtras(name, spec));
 
     const provider = this.engine.provider;
-    this.network = new Network(this, "network", { provider, name: this.stackName, driver: "bridge", labels: this.labels({ "com.docker.compose.network": "default" }) });
+    this.network = new Network(this, "network", { provider, name: this.stackName, driver: "bridge", internal: props.internalNetwork, labels: this.labels({ "com.docker.compose.network": "default" }) });
     this.network.overrideLogicalId(this.terraformId("network"));
 
     this.extraNetworks = {};
@@ -171,8 +196,20 @@ export class ComposeStack extends Construct {
     const all = { ...this.specs(), [name]: spec };
     checkHostPortConflicts(this.context, all);
     checkDependencies(this.context, all);
-    this.checkSecrets(name, spec);
+    this.checkExtras(name, spec);
     return this.createContainer(name, spec);
+  }
+
+  /** Adds container labels to a service (for example a reverse proxy's routing labels). */
+  public addLabels(service: string, labels: Readonly<Record<string, string>>): void {
+    this.service(service);
+    Object.assign(this.extraLabels.get(service)!, labels);
+  }
+
+  /** Attaches a service to a network of another construct (the reverse proxy's, a socket proxy's). */
+  public attachNetwork(service: string, network: Network, aliases: readonly string[] = [service]): void {
+    this.service(service);
+    this.attachedNetworks.get(service)!.push({ name: network.name, aliases: [...aliases] });
   }
 
   /** A service of the stack, by name. */
@@ -219,6 +256,10 @@ export class ComposeStack extends Construct {
 
   private createContainer(name: string, spec: ComposeServiceProps): ComposeService {
     const containerName = `${this.stackName}-${name}`;
+    const labels: Record<string, string> = { ...spec.labels, ...this.composeServiceLabels(name) };
+    const attached: Array<{ name: string; aliases: string[] }> = [];
+    this.extraLabels.set(name, labels);
+    this.attachedNetworks.set(name, attached);
     const config: ContainerConfig = {
       provider: this.engine.provider,
       name: containerName,
@@ -226,18 +267,22 @@ export class ComposeStack extends Construct {
       command: spec.command && [...spec.command],
       entrypoint: spec.entrypoint && [...spec.entrypoint],
       env: this.environment(spec),
-      upload: this.secretFiles(spec),
-      networksAdvanced: [
-        { name: this.network.name, aliases: [name] },
-        ...(spec.networks ?? []).map((network) => ({ name: this.extraNetworks[network], aliases: [name] })),
-      ],
+      upload: this.uploads(spec),
+      // Lazy: routes and scrapers may attach networks and labels after the service is created.
+      networksAdvanced: Lazy.anyValue({
+        produce: () => [
+          { name: this.network.name, aliases: [name] },
+          ...(spec.networks ?? []).map((network) => ({ name: this.extraNetworks[network], aliases: [name] })),
+          ...attached,
+        ],
+      }),
       ports: spec.ports?.map((p) => ({ internal: p.containerPort, external: p.hostPort, ip: p.hostIp, protocol: p.protocol })),
       volumes: spec.volumes?.map((mount) =>
         isBindMount(mount)
           ? { hostPath: mount.hostPath, containerPath: mount.target, readOnly: mount.readOnly }
           : { volumeName: this.volumeName(mount.volume), containerPath: mount.target, readOnly: mount.readOnly },
       ),
-      labels: labelList({ ...spec.labels, ...this.composeServiceLabels(name) }),
+      labels: Lazy.anyValue({ produce: () => labelList(labels) }),
       healthcheck: spec.healthcheck && {
         test: [...spec.healthcheck.test],
         interval: spec.healthcheck.interval,
@@ -277,7 +322,7 @@ export class ComposeStack extends Construct {
         needed.mustRun = false;
       }
     }
-    const service = { name, containerName, spec, container };
+    const service = { stack: this, name, containerName, spec, container };
     this.services.set(name, service);
     return service;
   }
@@ -288,15 +333,18 @@ export class ComposeStack extends Construct {
     return nonEmpty([...plain, ...secret].sort());
   }
 
-  private secretFiles(spec: ComposeServiceProps): ContainerConfig["upload"] {
-    return nonEmpty(
-      Object.entries(spec.secrets ?? {})
-        .filter(([k]) => k.endsWith(FILE_SUFFIX))
-        .map(([, s]) => ({ file: `${SECRETS_DIR}/${s.name}`, content: s.value, permissions: "0444" })),
-    );
+  private uploads(spec: ComposeServiceProps): ContainerConfig["upload"] {
+    const secretFiles = Object.entries(spec.secrets ?? {})
+      .filter(([k]) => k.endsWith(FILE_SUFFIX))
+      .map(([, s]) => ({ file: `${SECRETS_DIR}/${s.name}`, content: s.value, permissions: "0444" }));
+    // Literal file content may contain `${`, which Terraform would read as an interpolation.
+    const files = Object.entries(spec.files ?? {}).map(([file, content]) => ({ file, content: escapeTerraformTemplate(content), permissions: "0444" }));
+    return nonEmpty([...files, ...secretFiles]);
   }
 
-  private checkSecrets(service: string, spec: ComposeServiceProps): void {
+  /** Checks what ComposeStack adds to the compose model: secrets and files. */
+  private checkExtras(service: string, spec: ComposeServiceProps): void {
+    Object.keys(spec.files ?? {}).forEach((file) => checkAbsolutePath(this.context, `services.${service}.files.${file}`, file));
     for (const key of Object.keys(spec.secrets ?? {})) {
       if (spec.environment && key in spec.environment) {
         invalid({ path: this.node.path, key: `services.${service}.secrets.${key}`, value: key, allowed: "a variable not also set in environment" });

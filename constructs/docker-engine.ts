@@ -10,6 +10,8 @@ export interface DockerEngineProps {
   readonly sshOptions: readonly string[];
   /** Name of the VM, for provider aliases and messages. */
   readonly name: string;
+  /** The LAN the VM sits on, in CIDR notation (for LAN-only access rules). */
+  readonly lanCidr: string;
 }
 
 /**
@@ -20,11 +22,13 @@ export interface DockerEngineProps {
 export class DockerEngine extends Construct {
   public readonly provider: DockerProvider;
   public readonly vmName: string;
+  public readonly lanCidr: string;
   private readonly images = new Map<string, Image>();
 
   constructor(scope: Construct, id: string, props: DockerEngineProps) {
     super(scope, id);
     this.vmName = props.name;
+    this.lanCidr = props.lanCidr;
     this.provider = new DockerProvider(this, "provider", {
       host: props.host,
       sshOpts: [...props.sshOptions],

@@ -207,6 +207,7 @@ export class DockerHost extends Construct {
       host: `ssh://${this.vm.adminUser}@${this.vm.addressOf(vmIndex)}:22`,
       sshOptions: [...sshTrustOptions(this.knownHostsFile), ...SSH_BATCH_OPTIONS],
       name: this.vm.vmName(vmIndex),
+      lanCidr: this.vm.lan.text,
     });
   }
 

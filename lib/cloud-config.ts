@@ -113,9 +113,12 @@ export class CloudConfig {
   }
 }
 
-/** Makes literal text safe inside a Terraform string: `${` and `%{` would start template sequences. */
+/**
+ * Makes literal text safe inside a Terraform string: `${` and `%{` would start template sequences.
+ * cdktf's own token markers (`${TfToken[...]}`, a Terraform variable inside the text) are kept.
+ */
 export function escapeTerraformTemplate(text: string): string {
-  return text.replace(/\$\{|%\{/g, (start) => start[0] + start);
+  return text.replace(/\$\{(?!TfToken\[)|%\{/g, (start) => start[0] + start);
 }
 
 function renderUser(user: CloudConfigUser): Record<string, unknown> {

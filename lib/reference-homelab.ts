@@ -5,7 +5,10 @@ import { DockerHost } from "../constructs/docker-host";
 import { DockhostStack } from "../constructs/dockhost-stack";
 import { DockhostVm } from "../constructs/dockhost-vm";
 import { ProxmoxConnection } from "../constructs/proxmox-connection";
+import { ReverseProxy } from "../constructs/reverse-proxy";
 import { Secret } from "../constructs/secret";
+import { EMAIL_PATTERN, HOSTNAME_PATTERN } from "./hostname";
+import { declareVariable } from "./terraform-variable";
 
 /** What the reference homelab is made of, for tests and for main.ts. */
 export interface ReferenceHomelab {
@@ -16,6 +19,7 @@ export interface ReferenceHomelab {
   readonly apps: DockhostStack;
   readonly engine: DockerEngine;
   readonly appStack: ComposeStack;
+  readonly proxy: ReverseProxy;
 }
 
 /** Settings every long-running service of the reference homelab shares. */
@@ -35,6 +39,19 @@ export function buildReferenceHomelab(app: App = new App()): ReferenceHomelab {
   const apps = new DockhostStack(app, "dockhost-apps");
   apps.addDependency(infra);
   const engine = dockerHost.connect(apps);
+
+  // Personal values stay out of the output: Terraform asks for them.
+  const domain = declareVariable(apps, "domain", {
+    type: "string",
+    description: "DNS domain of the homelab's web apps, e.g. home.example.com",
+    validation: [{ condition: `can(regex(${JSON.stringify(HOSTNAME_PATTERN)}, var.domain))`, errorMessage: "domain must be a lowercase DNS name such as home.example.com." }],
+  }).stringValue;
+  const acmeEmail = declareVariable(apps, "acme_email", {
+    type: "string",
+    description: "E-mail of the Let's Encrypt account (expiry notices)",
+    validation: [{ condition: `can(regex(${JSON.stringify(EMAIL_PATTERN)}, var.acme_email))`, errorMessage: "acme_email must be an e-mail address." }],
+  }).stringValue;
+  const proxy = new ReverseProxy(apps, "proxy", { engine, tls: { mode: "acme-http", email: acmeEmail } });
 
   const dbPassword = new Secret(apps, "app_db_password", { description: "PostgreSQL password of the app database", minLength: 16 });
   const appStack = new ComposeStack(apps, "app", {
@@ -80,5 +97,7 @@ export function buildReferenceHomelab(app: App = new App()): ReferenceHomelab {
       },
     },
   });
-  return { app, infra, vm, dockerHost, apps, engine, appStack };
+  proxy.expose(appStack.service("web"), { host: `app.${domain}` });
+  proxy.expose(appStack.service("api"), { host: `api.${domain}`, middlewares: [proxy.securityHeaders, proxy.rateLimit] });
+  return { app, infra, vm, dockerHost, apps, engine, appStack, proxy };
 }

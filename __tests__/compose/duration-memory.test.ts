@@ -2,9 +2,12 @@ import { isDuration } from "../../lib/compose/duration";
 import { parseMemory } from "../../lib/compose/memory";
 
 describe("isDuration", () => {
-  it.each(["10s", "1m30s", "1h", "1.5h", "500ms", "250us", "250µs", "10ns", "0s", "2h45m10s500ms"])("accepts %s", (text) => {
-    expect(isDuration(text)).toBe(true);
-  });
+  it.each(["10s", "1m30s", "1h", "1.5h", "500ms", "250us", "250µs", "10ns", "0s", "2h45m10s500ms"])(
+    "accepts %s",
+    (text) => {
+      expect(isDuration(text)).toBe(true);
+    },
+  );
 
   it.each(["", "10", "s", "10 s", "1s1m", "10sec", "1.s", "-5s", "1m1m", "5d"])("rejects %j", (text) => {
     expect(isDuration(text)).toBe(false);

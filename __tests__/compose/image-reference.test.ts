@@ -11,7 +11,10 @@ describe("parseImageReference", () => {
     ["ghcr.io/miniflux/miniflux:2.2.1", { registry: "ghcr.io", repository: "miniflux/miniflux", tag: "2.2.1" }],
     ["localhost/app", { registry: "localhost", repository: "app" }],
     ["localhost:5000/team/app:v1", { registry: "localhost:5000", repository: "team/app", tag: "v1" }],
-    ["registry.lan:5000/a__b/c-d.e--f:V_1.x", { registry: "registry.lan:5000", repository: "a__b/c-d.e--f", tag: "V_1.x" }],
+    [
+      "registry.lan:5000/a__b/c-d.e--f:V_1.x",
+      { registry: "registry.lan:5000", repository: "a__b/c-d.e--f", tag: "V_1.x" },
+    ],
     ["[::1]:5000/app", { registry: "[::1]:5000", repository: "app" }],
     ["192.168.1.5/app", { registry: "192.168.1.5", repository: "app" }],
     ["Registry/app", { registry: "Registry", repository: "app" }],

@@ -39,41 +39,120 @@ describe("parseComposeYaml refuses what the model cannot represent", () => {
     ["services.web.network_mode", webService("network_mode: host"), "the stack network"],
     ["services.web.privileged", webService("privileged: true"), "remove it, or extend lib/compose/service.ts"],
     ["services.web.x-traefik", webService("x-traefik: {}"), UNSUPPORTED],
-    ["services.web.ports[0].app_protocol", webService("ports:", "  - target: 80", "    app_protocol: http"), UNSUPPORTED],
+    [
+      "services.web.ports[0].app_protocol",
+      webService("ports:", "  - target: 80", "    app_protocol: http"),
+      UNSUPPORTED,
+    ],
     ["services.web.ports[0].name", webService("ports:", "  - target: 80", "    name: web"), "name the port in a label"],
-    ["services.web.ports[0].mode", webService("ports:", "  - target: 80", "    mode: ingress"), "host (ingress load balancing needs Swarm)"],
-    ["services.web.volumes[0].bind", webService("volumes:", "  - type: bind", "    source: /srv/web", "    target: /web", "    bind:", "      propagation: rslave"), UNSUPPORTED],
-    ["services.web.volumes[0].type", webService("volumes:", "  - type: tmpfs", "    target: /cache"), "list tmpfs mounts under tmpfs"],
+    [
+      "services.web.ports[0].mode",
+      webService("ports:", "  - target: 80", "    mode: ingress"),
+      "host (ingress load balancing needs Swarm)",
+    ],
+    [
+      "services.web.volumes[0].bind",
+      webService(
+        "volumes:",
+        "  - type: bind",
+        "    source: /srv/web",
+        "    target: /web",
+        "    bind:",
+        "      propagation: rslave",
+      ),
+      UNSUPPORTED,
+    ],
+    [
+      "services.web.volumes[0].type",
+      webService("volumes:", "  - type: tmpfs", "    target: /cache"),
+      "list tmpfs mounts under tmpfs",
+    ],
     ["services.web.volumes[0]", webService("volumes:", "  - /data"), "anonymous volumes are not supported"],
-    ["services.web.volumes[0]", webService("volumes:", "  - type: volume", "    target: /data"), "anonymous volumes are not supported"],
+    [
+      "services.web.volumes[0]",
+      webService("volumes:", "  - type: volume", "    target: /data"),
+      "anonymous volumes are not supported",
+    ],
     ["services.web.volumes[0]", webService("volumes:", "  - /srv/web:/web:z"), "SELinux labels"],
-    ["services.web.healthcheck.start_interval", webService("healthcheck:", "  test: [CMD-SHELL, 'exit 0']", "  start_interval: 1s"), UNSUPPORTED],
-    ["services.web.healthcheck", webService("healthcheck:", "  interval: 10s"), "the model cannot retime the image's own check"],
-    ["services.web.healthcheck.disable", webService("healthcheck:", "  disable: true", "  test: [CMD-SHELL, 'exit 0']"), "disable alone"],
+    [
+      "services.web.healthcheck.start_interval",
+      webService("healthcheck:", "  test: [CMD-SHELL, 'exit 0']", "  start_interval: 1s"),
+      UNSUPPORTED,
+    ],
+    [
+      "services.web.healthcheck",
+      webService("healthcheck:", "  interval: 10s"),
+      "the model cannot retime the image's own check",
+    ],
+    [
+      "services.web.healthcheck.disable",
+      webService("healthcheck:", "  disable: true", "  test: [CMD-SHELL, 'exit 0']"),
+      "disable alone",
+    ],
     ["services.web.deploy.replicas", webService("deploy:", "  replicas: 2"), UNSUPPORTED],
-    ["services.web.deploy.resources.reservations", webService("deploy:", "  resources:", "    reservations:", "      memory: 64m"), "the model has limits only"],
-    ["services.web.deploy.resources.limits.pids", webService("deploy:", "  resources:", "    limits:", "      pids: 100"), UNSUPPORTED],
-    ["services.web.depends_on.db.restart", webService("depends_on:", "  db:", "    condition: service_healthy", "    restart: true"), UNSUPPORTED],
-    ["services.web.depends_on.db.condition", webService("depends_on:", "  db:", "    condition: service_ready"), "one of service_started"],
-    ["services.web.networks.default.aliases", webService("networks:", "  default:", "    aliases: [www]"), "reach the service by its service name"],
-    ["services.web.networks", webService("networks: [proxy]") + "\nnetworks:\n  proxy:\n    external: true", "a list that includes default"],
+    [
+      "services.web.deploy.resources.reservations",
+      webService("deploy:", "  resources:", "    reservations:", "      memory: 64m"),
+      "the model has limits only",
+    ],
+    [
+      "services.web.deploy.resources.limits.pids",
+      webService("deploy:", "  resources:", "    limits:", "      pids: 100"),
+      UNSUPPORTED,
+    ],
+    [
+      "services.web.depends_on.db.restart",
+      webService("depends_on:", "  db:", "    condition: service_healthy", "    restart: true"),
+      UNSUPPORTED,
+    ],
+    [
+      "services.web.depends_on.db.condition",
+      webService("depends_on:", "  db:", "    condition: service_ready"),
+      "one of service_started",
+    ],
+    [
+      "services.web.networks.default.aliases",
+      webService("networks:", "  default:", "    aliases: [www]"),
+      "reach the service by its service name",
+    ],
+    [
+      "services.web.networks",
+      webService("networks: [proxy]") + "\nnetworks:\n  proxy:\n    external: true",
+      "a list that includes default",
+    ],
     ["services.web.ports[0]", webService("ports: ['8000-8010:8000-8010']"), "ranges are not supported"],
     ["services.web.expose[0]", webService("expose: ['53/udp']"), "a TCP port number"],
     ["services.web.tmpfs", webService("tmpfs: ['/run:size=64m']"), "container paths without mount options"],
-    ["services.web.command", webService("command: \"sh -c 'echo\""), "quotes are closed"],
+    ["services.web.command", webService('command: "sh -c \'echo"'), "quotes are closed"],
     ["services.web.restart", webService("restart: sometimes"), "a restart policy"],
     ["services.web.read_only", webService("read_only: yes"), "true or false"],
     ["services.web.cpus", webService("cpus: lots"), "a number"],
-    ["services.web.logging.options.max-size", webService("logging:", "  driver: json-file", "  options:", "    max-size:"), "a value for the option"],
+    [
+      "services.web.logging.options.max-size",
+      webService("logging:", "  driver: json-file", "  options:", "    max-size:"),
+      "a value for the option",
+    ],
     ["services.web.extra_hosts[0]", webService("extra_hosts: ['nas']"), "host:address"],
     ["services.web.image", "services:\n  web:\n    command: [nginx]", "an image reference"],
     ["secrets", "secrets:\n  db_password:\n    file: ./db_password.txt\n" + webService(), "secretEnvironment"],
     ["configs", "configs:\n  nginx:\n    file: ./nginx.conf\n" + webService(), "bind mount"],
     ["include", "include: [other.yml]\n" + webService(), "import each file on its own"],
-    ["volumes.data.driver_opts", webService() + "\nvolumes:\n  data:\n    driver_opts:\n      type: nfs", "bind-mount them"],
+    [
+      "volumes.data.driver_opts",
+      webService() + "\nvolumes:\n  data:\n    driver_opts:\n      type: nfs",
+      "bind-mount them",
+    ],
     ["volumes.data.driver", webService() + "\nvolumes:\n  data:\n    driver: rclone", "only the default driver, local"],
-    ["volumes.data.external", webService() + "\nvolumes:\n  data:\n    external:\n      name: other", "external: true and the existing name as the key"],
-    ["networks.lan.driver", webService() + "\nnetworks:\n  lan:\n    driver: macvlan", "only the default driver, bridge"],
+    [
+      "volumes.data.external",
+      webService() + "\nvolumes:\n  data:\n    external:\n      name: other",
+      "external: true and the existing name as the key",
+    ],
+    [
+      "networks.lan.driver",
+      webService() + "\nnetworks:\n  lan:\n    driver: macvlan",
+      "only the default driver, bridge",
+    ],
     ["networks.lan.ipam", webService() + "\nnetworks:\n  lan:\n    ipam: {}", UNSUPPORTED],
     ["name", webService() + "\nname: My App", "a project name"],
   ])("refuses %s", (key, yaml, allowed) => {
@@ -120,15 +199,27 @@ describe("parseComposeYaml interpolation", () => {
   });
 
   it("interpolates numbers and booleans before reading them", () => {
-    const yaml = webService("ports: ['${PORT}:80']", "read_only: ${READ_ONLY}", "cpus: ${CPUS:-0.25}", "mem_limit: ${MEMORY}");
+    const yaml = webService(
+      "ports: ['${PORT}:80']",
+      "read_only: ${READ_ONLY}",
+      "cpus: ${CPUS:-0.25}",
+      "mem_limit: ${MEMORY}",
+    );
     const web = importYaml(yaml, { PORT: "8081", READ_ONLY: "true", MEMORY: "1g" }).spec.services.web;
-    expect(web).toMatchObject({ ports: [{ hostPort: 8081, containerPort: 80 }], readOnly: true, cpus: 0.25, memoryLimitMb: 1024 });
+    expect(web).toMatchObject({
+      ports: [{ hostPort: 8081, containerPort: 80 }],
+      readOnly: true,
+      cpus: 0.25,
+      memoryLimitMb: 1024,
+    });
   });
 
   it("never reads the process environment", () => {
     process.env.DOCKHOST_IMPORT_TEST = "from-env";
     try {
-      expect(errorOf(webService("hostname: ${DOCKHOST_IMPORT_TEST}")).allowed).toContain("variable DOCKHOST_IMPORT_TEST is not set");
+      expect(errorOf(webService("hostname: ${DOCKHOST_IMPORT_TEST}")).allowed).toContain(
+        "variable DOCKHOST_IMPORT_TEST is not set",
+      );
     } finally {
       delete process.env.DOCKHOST_IMPORT_TEST;
     }
@@ -150,7 +241,11 @@ describe("parseComposeYaml checks the stack it read", () => {
     ["services.web.volumes[0].hostPath", webService("volumes: ['./html:/usr/share/nginx/html:ro']"), '"./html"'],
     ["services.web.volumes[0].volume", webService("volumes: ['html:/usr/share/nginx/html']"), '"html"'],
     ["services.web.dependsOn", webService("depends_on: [db]"), '"db"'],
-    ["services.web.healthcheck.interval", webService("healthcheck:", "  test: [CMD-SHELL, 'exit 0']", "  interval: 10"), '"10"'],
+    [
+      "services.web.healthcheck.interval",
+      webService("healthcheck:", "  test: [CMD-SHELL, 'exit 0']", "  interval: 10"),
+      '"10"',
+    ],
     ["services.web.image", "services:\n  web:\n    image: NGINX", '"NGINX"'],
     ["services.Web", "services:\n  Web:\n    image: nginx", '"Web"'],
     ["services.web.memoryLimitMb", webService("mem_limit: 100k"), "0.09765625"],
@@ -181,7 +276,9 @@ describe("parseComposeYaml reads the document itself", () => {
       "    <<: *defaults",
       "    image: nginx:1.27",
     ].join("\n");
-    expect(importYaml(yaml).spec).toEqual({ services: { web: { image: "nginx:1.27", restart: "unless-stopped", readOnly: true } } });
+    expect(importYaml(yaml).spec).toEqual({
+      services: { web: { image: "nginx:1.27", restart: "unless-stopped", readOnly: true } },
+    });
   });
 
   it("reads healthcheck.disable as the NONE test", () => {

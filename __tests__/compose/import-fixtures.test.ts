@@ -1,6 +1,11 @@
 import { parse } from "yaml";
 import { parseComposeYaml } from "../../lib/compose/import";
-import { COMPOSE_FIXTURES, FIXTURE_VARIABLES, importComposeFixture, readComposeFixture } from "../support/compose-fixtures";
+import {
+  COMPOSE_FIXTURES,
+  FIXTURE_VARIABLES,
+  importComposeFixture,
+  readComposeFixture,
+} from "../support/compose-fixtures";
 import { composeSpecValidator, describeSchemaErrors } from "../support/validators";
 
 describe("the compose fixtures", () => {
@@ -130,7 +135,9 @@ describe("parseComposeYaml on the fixtures", () => {
     expect(gitea.restart).toBe("always");
     expect(db.image).toBe("postgres:16.4@sha256:5620f242bbc0e17478556102327e7efcf60ab48de3607c9e0ea98800841785ec");
     expect(db.healthcheck?.test).toEqual(["CMD", "pg_isready", "-U", "gitea"]);
-    expect(proxy.volumes).toEqual([{ hostPath: "/var/run/docker.sock", target: "/var/run/docker.sock", readOnly: true }]);
+    expect(proxy.volumes).toEqual([
+      { hostPath: "/var/run/docker.sock", target: "/var/run/docker.sock", readOnly: true },
+    ]);
     expect(proxy.expose).toEqual([2375]);
     expect(proxy.readOnly).toBe(true);
     expect(proxy.environment).toEqual({ CONTAINERS: "1", IMAGES: "1", NETWORKS: "1", VOLUMES: "1", POST: "1" });
@@ -150,7 +157,12 @@ describe("parseComposeYaml on the fixtures", () => {
     const exporter = spec.services["node-exporter"];
     const logging = { driver: "json-file", options: { "max-size": "10m", "max-file": "3" } };
     for (const service of [prometheus, exporter, grafana]) {
-      expect(service).toMatchObject({ readOnly: true, capDrop: ["ALL"], securityOpt: ["no-new-privileges:true"], logging });
+      expect(service).toMatchObject({
+        readOnly: true,
+        capDrop: ["ALL"],
+        securityOpt: ["no-new-privileges:true"],
+        logging,
+      });
     }
     expect(prometheus.command).toEqual([
       "--config.file=/etc/prometheus/prometheus.yml",

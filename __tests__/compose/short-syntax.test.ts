@@ -98,6 +98,8 @@ describe("restart", () => {
   });
 
   it.each(["sometimes", "always:3", "on-failure:-1", "on-failure:"])("rejects %s", (text) => {
-    expect(() => parseRestart(text, fail)).toThrow("a restart policy: no, always, unless-stopped, on-failure or on-failure:<max retries>");
+    expect(() => parseRestart(text, fail)).toThrow(
+      "a restart policy: no, always, unless-stopped, on-failure or on-failure:<max retries>",
+    );
   });
 });

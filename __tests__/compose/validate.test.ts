@@ -10,7 +10,13 @@ const STACK: StackSpec = {
     db: {
       image: "postgres:16.4-alpine",
       volumes: [{ volume: "pgdata", target: "/var/lib/postgresql/data" }],
-      healthcheck: { test: ["CMD-SHELL", "pg_isready"], interval: "10s", timeout: "5s", startPeriod: "30s", retries: 5 },
+      healthcheck: {
+        test: ["CMD-SHELL", "pg_isready"],
+        interval: "10s",
+        timeout: "5s",
+        startPeriod: "30s",
+        retries: 5,
+      },
       ports: [{ hostIp: "127.0.0.1", hostPort: 5432, containerPort: 5432 }],
     },
     app: {
@@ -73,7 +79,12 @@ describe("validateStackSpec", () => {
   });
 
   it("refuses a malformed image reference", () => {
-    expectRefused(withService("app", { image: "ghcr.io/Miniflux/miniflux" }), "services.app.image", '"ghcr.io/Miniflux/miniflux"', "must be lowercase");
+    expectRefused(
+      withService("app", { image: "ghcr.io/Miniflux/miniflux" }),
+      "services.app.image",
+      '"ghcr.io/Miniflux/miniflux"',
+      "must be lowercase",
+    );
   });
 
   describe("ports", () => {
@@ -98,7 +109,12 @@ describe("validateStackSpec", () => {
 
     it("refuses the same host address, port and protocol twice in the stack", () => {
       const spec = withService("db", { ports: [{ hostPort: 8080, containerPort: 5432 }] });
-      expectRefused(spec, "services.app.ports[0]", '"8080:8080"', "not already published by services.db.ports[0] (8080:5432)");
+      expectRefused(
+        spec,
+        "services.app.ports[0]",
+        '"8080:8080"',
+        "not already published by services.db.ports[0] (8080:5432)",
+      );
     });
 
     it("counts a port without host address as taking every address", () => {
@@ -109,7 +125,12 @@ describe("validateStackSpec", () => {
     it("refuses a duplicate within one service", () => {
       const port: PortSpec = { hostIp: "::1", hostPort: 9000, containerPort: 9000, protocol: "udp" };
       const spec = withService("app", { ports: [port, { ...port, containerPort: 9001 }] });
-      expectRefused(spec, "services.app.ports[1]", '"[::1]:9000:9001/udp"', "services.app.ports[0] ([::1]:9000:9000/udp)");
+      expectRefused(
+        spec,
+        "services.app.ports[1]",
+        '"[::1]:9000:9001/udp"',
+        "services.app.ports[0] ([::1]:9000:9000/udp)",
+      );
     });
 
     it("allows one port number for TCP and UDP, on distinct addresses, and ephemeral host ports", () => {
@@ -129,14 +150,39 @@ describe("validateStackSpec", () => {
 
   describe("paths", () => {
     it.each([
-      [{ volumes: [{ volume: "pgdata", target: "data" }] }, "services.db.volumes[0].target", '"data"', "an absolute path"],
-      [{ volumes: [{ volume: "pgdata", target: "/var/../etc" }] }, "services.db.volumes[0].target", '"/var/../etc"', "without '..'"],
-      [{ volumes: [{ hostPath: "./data", target: "/data" }] }, "services.db.volumes[0].hostPath", '"./data"', "its project directory"],
-      [{ volumes: [{ hostPath: "/srv/../etc", target: "/data" }] }, "services.db.volumes[0].hostPath", '"/srv/../etc"', "without '..'"],
+      [
+        { volumes: [{ volume: "pgdata", target: "data" }] },
+        "services.db.volumes[0].target",
+        '"data"',
+        "an absolute path",
+      ],
+      [
+        { volumes: [{ volume: "pgdata", target: "/var/../etc" }] },
+        "services.db.volumes[0].target",
+        '"/var/../etc"',
+        "without '..'",
+      ],
+      [
+        { volumes: [{ hostPath: "./data", target: "/data" }] },
+        "services.db.volumes[0].hostPath",
+        '"./data"',
+        "its project directory",
+      ],
+      [
+        { volumes: [{ hostPath: "/srv/../etc", target: "/data" }] },
+        "services.db.volumes[0].hostPath",
+        '"/srv/../etc"',
+        "without '..'",
+      ],
       [{ tmpfs: ["/run", "tmp"] }, "services.db.tmpfs[1]", '"tmp"', "an absolute path"],
       [{ workingDir: "app" }, "services.db.workingDir", '"app"', "an absolute path"],
       [{ devices: [{ hostPath: "dev/dri" }] }, "services.db.devices[0].hostPath", '"dev/dri"', "an absolute path"],
-      [{ devices: [{ hostPath: "/dev/dri", containerPath: "dri" }] }, "services.db.devices[0].containerPath", '"dri"', "an absolute path"],
+      [
+        { devices: [{ hostPath: "/dev/dri", containerPath: "dri" }] },
+        "services.db.devices[0].containerPath",
+        '"dri"',
+        "an absolute path",
+      ],
     ] as [Partial<ServiceSpec>, string, string, string][])("refuses %j", (changes, key, value, allowed) => {
       expectRefused(withService("db", changes), key, value, allowed);
     });
@@ -159,25 +205,49 @@ describe("validateStackSpec", () => {
 
   describe("dependsOn", () => {
     it("refuses a missing service", () => {
-      expectRefused(withService("app", { dependsOn: ["db", "cache"] }), "services.app.dependsOn", '"cache"', "a service of this stack: db, app");
+      expectRefused(
+        withService("app", { dependsOn: ["db", "cache"] }),
+        "services.app.dependsOn",
+        '"cache"',
+        "a service of this stack: db, app",
+      );
     });
 
     it("reports a cycle as a path", () => {
-      expectRefused(withService("db", { dependsOn: ["app"] }), "services.db.dependsOn", '"db -> app -> db"', "without a cycle");
+      expectRefused(
+        withService("db", { dependsOn: ["app"] }),
+        "services.db.dependsOn",
+        '"db -> app -> db"',
+        "without a cycle",
+      );
     });
 
     it("reports a longer cycle from where it starts", () => {
-      const spec = withService("worker", { image: "ghcr.io/miniflux/miniflux:2.2.1", dependsOn: ["app"] }, withService("db", { dependsOn: ["worker"] }));
+      const spec = withService(
+        "worker",
+        { image: "ghcr.io/miniflux/miniflux:2.2.1", dependsOn: ["app"] },
+        withService("db", { dependsOn: ["worker"] }),
+      );
       expectRefused(spec, "services.db.dependsOn", '"db -> worker -> app -> db"', "without a cycle");
     });
 
     it("reports a service that depends on itself", () => {
-      expectRefused(withService("db", { dependsOn: { db: "service_started" } }), "services.db.dependsOn", '"db -> db"', "without a cycle");
+      expectRefused(
+        withService("db", { dependsOn: { db: "service_started" } }),
+        "services.db.dependsOn",
+        '"db -> db"',
+        "without a cycle",
+      );
     });
 
     it("refuses an unknown condition", () => {
       const dependsOn = { db: "service_ready" } as unknown as ServiceSpec["dependsOn"];
-      expectRefused(withService("app", { dependsOn }), "services.app.dependsOn.db", '"service_ready"', "one of service_started, service_healthy");
+      expectRefused(
+        withService("app", { dependsOn }),
+        "services.app.dependsOn.db",
+        '"service_ready"',
+        "one of service_started, service_healthy",
+      );
     });
 
     it("accepts a diamond", () => {
@@ -211,7 +281,12 @@ describe("validateStackSpec", () => {
 
   describe("resources", () => {
     it.each([0, -512, 512.5, 4])("refuses memoryLimitMb %d", (memoryLimitMb) => {
-      expectRefused(withService("app", { memoryLimitMb }), "services.app.memoryLimitMb", String(memoryLimitMb), "a whole number of MiB, at least 6");
+      expectRefused(
+        withService("app", { memoryLimitMb }),
+        "services.app.memoryLimitMb",
+        String(memoryLimitMb),
+        "a whole number of MiB, at least 6",
+      );
     });
 
     it.each([0, -1])("refuses cpus %d", (cpus) => {
@@ -227,10 +302,25 @@ describe("validateStackSpec", () => {
     [{ restart: { policy: "on-failure", maxRetries: -1 } }, "services.app.restart.maxRetries", "-1", "0 or more"],
     [{ restart: "sometimes" }, "services.app.restart", '"sometimes"', "one of no, always, unless-stopped, on-failure"],
     [{ restart: { policy: "always", maxRetries: 3 } }, "services.app.restart.policy", '"always"', "one of on-failure"],
-    [{ devices: [{ hostPath: "/dev/dri", permissions: "rwx" }] }, "services.app.devices[0].permissions", '"rwx"', "letters from rwm"],
-    [{ devices: [{ hostPath: "/dev/dri", permissions: "rr" }] }, "services.app.devices[0].permissions", '"rr"', "each once"],
+    [
+      { devices: [{ hostPath: "/dev/dri", permissions: "rwx" }] },
+      "services.app.devices[0].permissions",
+      '"rwx"',
+      "letters from rwm",
+    ],
+    [
+      { devices: [{ hostPath: "/dev/dri", permissions: "rr" }] },
+      "services.app.devices[0].permissions",
+      '"rr"',
+      "each once",
+    ],
     [{ extraHosts: { nas: "nas.lan" } }, "services.app.extraHosts.nas", '"nas.lan"', "an IP address or host-gateway"],
-    [{ ports: [{ containerPort: 80, protocol: "sctp" }] }, "services.app.ports[0].protocol", '"sctp"', "one of tcp, udp"],
+    [
+      { ports: [{ containerPort: 80, protocol: "sctp" }] },
+      "services.app.ports[0].protocol",
+      '"sctp"',
+      "one of tcp, udp",
+    ],
   ] as [Partial<ServiceSpec>, string, string, string][])("refuses %j", (changes, key, value, allowed) => {
     expectRefused(withService("app", changes), key, value, allowed);
   });
@@ -238,8 +328,18 @@ describe("validateStackSpec", () => {
   it.each([
     [{ ...STACK, volumes: { "bad name": {} } }, "volumes.bad name", '"bad name"', "letters, digits"],
     [{ ...STACK, volumes: { pgdata: { sizeBudgetGb: 0 } } }, "volumes.pgdata.sizeBudgetGb", "0", "GB greater than 0"],
-    [{ ...STACK, networks: { ...STACK.networks, default: {} } }, "networks.default", '"default"', "the stack's own network"],
-    [{ ...STACK, networks: { proxy: { external: true, internal: true } } }, "networks.proxy.internal", "true", "not an external one"],
+    [
+      { ...STACK, networks: { ...STACK.networks, default: {} } },
+      "networks.default",
+      '"default"',
+      "the stack's own network",
+    ],
+    [
+      { ...STACK, networks: { proxy: { external: true, internal: true } } },
+      "networks.proxy.internal",
+      "true",
+      "not an external one",
+    ],
   ] as [StackSpec, string, string, string][])("refuses stack-level %j", (spec, key, value, allowed) => {
     expectRefused(spec, key, value, allowed);
   });
@@ -248,21 +348,32 @@ describe("validateStackSpec", () => {
     const token = "${TfToken[TOKEN.1]}";
     const numberToken = -1.8881545897087626e289;
     const isUnresolved = (value: unknown) => value === token || value === numberToken;
-    const spec = withService("app", { image: token, ports: [{ hostPort: numberToken, containerPort: 80 }], memoryLimitMb: numberToken });
+    const spec = withService("app", {
+      image: token,
+      ports: [{ hostPort: numberToken, containerPort: 80 }],
+      memoryLimitMb: numberToken,
+    });
     expect(() => validateStackSpec({ path: PATH, isUnresolved }, spec)).not.toThrow();
     expect(() => validateStackSpec({ path: PATH }, spec)).toThrow(DockhostInputError);
   });
 
   it("checks one service on its own, for constructs that add services later", () => {
-    expect(() => checkService({ path: PATH }, "web", { image: "nginx", volumes: [{ volume: "pgdata", target: "/x" }] }, STACK)).not.toThrow();
-    expect(() => checkService({ path: PATH }, "web", { image: "nginx", volumes: [{ volume: "www", target: "/x" }] }, STACK)).toThrow(
-      `${PATH}: invalid services.web.volumes[0].volume = "www"`,
-    );
+    expect(() =>
+      checkService({ path: PATH }, "web", { image: "nginx", volumes: [{ volume: "pgdata", target: "/x" }] }, STACK),
+    ).not.toThrow();
+    expect(() =>
+      checkService({ path: PATH }, "web", { image: "nginx", volumes: [{ volume: "www", target: "/x" }] }, STACK),
+    ).toThrow(`${PATH}: invalid services.web.volumes[0].volume = "www"`);
   });
 });
 
 describe("portBindingsOverlap", () => {
-  const port = (hostIp: string | undefined, protocol?: "tcp" | "udp"): PortSpec => ({ hostIp, hostPort: 443, containerPort: 443, protocol });
+  const port = (hostIp: string | undefined, protocol?: "tcp" | "udp"): PortSpec => ({
+    hostIp,
+    hostPort: 443,
+    containerPort: 443,
+    protocol,
+  });
 
   it.each<[PortSpec, PortSpec, boolean]>([
     [port(undefined), port(undefined), true],

@@ -4,13 +4,11 @@
  * installs every validator.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import Ajv, { ValidateFunction } from "ajv";
-
-/** Where the shared JSON schemas live, beside the repository. */
-export const JSON_SCHEMA_DIR = resolve(__dirname, "../../../shared/json-schemas");
+import { readSharedJson } from "./shared";
 
 /** compose-spec.json declares this `$schema`, which Ajv only knows as draft-07 under another URL. */
 const COMPOSE_SPEC_META_SCHEMA = "https://json-schema.org/draft-07/schema";
@@ -19,8 +17,9 @@ const COMPOSE_SPEC_META_SCHEMA = "https://json-schema.org/draft-07/schema";
 export function composeSpecValidator(): ValidateFunction {
   // The schema uses union types and untyped `additionalProperties`, which Ajv's strictTypes would log.
   const ajv = new Ajv({ allErrors: true, strictTypes: false });
-  ajv.addMetaSchema(readJson(require.resolve("ajv/dist/refs/json-schema-draft-07.json")), COMPOSE_SPEC_META_SCHEMA);
-  return ajv.compile(readJson(join(JSON_SCHEMA_DIR, "compose-spec.json")));
+  // The very object Ajv loaded as its own draft-07 (a parsed copy would clash on its $id).
+  ajv.addMetaSchema(require("ajv/dist/refs/json-schema-draft-07.json") as object, COMPOSE_SPEC_META_SCHEMA);
+  return ajv.compile(readSharedJson("json-schemas", "compose-spec.json"));
 }
 
 /** Ajv's errors as one readable line per problem, for assertion messages. */
@@ -80,10 +79,6 @@ export function runValidator(
   }
 }
 
-function readJson(path: string): object {
-  return JSON.parse(readFileSync(path, "utf8")) as object;
-}
-
 /** shellcheck on a POSIX sh script; returns its findings (empty when clean). */
 export function shellcheck(script: string): string {
   const result = runValidator("shellcheck", (file) => ["-s", "sh", "-f", "gcc", file], script, { fileName: "script.sh" });
@@ -93,4 +88,31 @@ export function shellcheck(script: string): string {
 /** Debian's cloud-init schema validator on a user-data document. */
 export function cloudInitSchema(userData: string): ValidatorResult {
   return runValidator("cloud-init", (file) => ["schema", "-c", file], userData, { fileName: "user-data.yaml" });
+}
+
+/** `docker-compose -f FILE config` (1.29 here), with `-q` unless the normalised file is wanted on stdout. */
+export function dockerComposeConfig(
+  yaml: string,
+  options: { quiet?: boolean; env?: Readonly<Record<string, string>> } = {},
+): ValidatorResult {
+  const quiet = options.quiet ?? true;
+  return runValidator("docker-compose", (file) => ["-f", file, "config", ...(quiet ? ["-q"] : [])], yaml, {
+    fileName: "docker-compose.yml",
+    env: options.env,
+  });
+}
+
+/** Validators for Traefik v3's static configuration and its file-provider (dynamic) configuration. */
+export function traefikValidators(): { readonly staticConfig: ValidateFunction; readonly dynamicConfig: ValidateFunction } {
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  return {
+    staticConfig: ajv.compile(readSharedJson("json-schemas", "traefik-v3.json")),
+    dynamicConfig: ajv.compile(readSharedJson("json-schemas", "traefik-v3-file-provider.json")),
+  };
+}
+
+/** yamllint (relaxed rules) on a YAML document; returns its findings (empty when clean). */
+export function yamllint(yaml: string): string {
+  const result = runValidator("yamllint", (file) => ["-d", "relaxed", "-f", "parsable", file], yaml, { fileName: "input.yml" });
+  return result.code === 0 && result.stdout.trim() === "" ? "" : result.stdout + result.stderr;
 }

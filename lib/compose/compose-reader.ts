@@ -27,10 +27,7 @@ export class ComposeReader {
    * @param path locator that starts every message, e.g. `compose file apps/db.yml`
    * @param variables values for interpolation
    */
-  constructor(
-    private readonly path: string,
-    private readonly variables: Readonly<Record<string, string>>,
-  ) {}
+  constructor(private readonly path: string, private readonly variables: Readonly<Record<string, string>>) {}
 
   /** Throws for this field. */
   fail(field: Field, allowed: string): never {
@@ -57,7 +54,10 @@ export class ComposeReader {
     if (field.value === null) return {};
     if (typeof field.value !== "object" || Array.isArray(field.value)) this.fail(field, "a mapping");
     return Object.fromEntries(
-      Object.entries(field.value as Record<string, unknown>).map(([name, value]) => [name, this.child(field, name, value)]),
+      Object.entries(field.value as Record<string, unknown>).map(([name, value]) => [
+        name,
+        this.child(field, name, value),
+      ]),
     );
   }
 

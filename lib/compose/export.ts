@@ -10,6 +10,7 @@ import {
   NetworkSpec,
   ServiceSpec,
   SIZE_BUDGET_KEY,
+  STACK_NETWORK,
   StackSpec,
   VolumeSpec,
 } from "./service";
@@ -24,9 +25,6 @@ export interface ComposeExportOptions {
    */
   readonly name?: string;
 }
-
-/** Compose's name for the network every service joins; the model's stack network. */
-const STACK_NETWORK = "default";
 
 /**
  * Writes compose YAML for a spec that passed `validateStackSpec`. No `version` key (compose

@@ -15,6 +15,7 @@ import {
   PortProtocol,
   PortSpec,
   ServiceSpec,
+  STACK_NETWORK,
   VolumeMount,
 } from "./service";
 import { splitShellWords } from "./shell-words";
@@ -59,8 +60,6 @@ const SERVICE_HINTS: Readonly<Record<string, string>> = {
   network_mode: "services join the stack network and the networks listed under networks",
 };
 
-/** Compose calls the network every service joins `default`; in the model it is the stack network. */
-const STACK_NETWORK = "default";
 const MEMORY_FORM = "a memory size such as 512m, 1g, 1.5gb or a number of bytes";
 const MISSING_VALUE =
   "KEY=value: a variable without a value would come from the shell running compose, which Dockhost never reads";
@@ -75,7 +74,9 @@ export function readService(reader: ComposeReader, field: Field): ServiceSpec {
   const strings = (child: Field) => reader.strings(child);
   const limits = readDeployLimits(reader, f.deploy);
   return {
-    image: read("image", (x) => reader.string(x)) ?? reader.fail(reader.child(field, "image", undefined), "an image reference"),
+    image:
+      read("image", (x) => reader.string(x)) ??
+      reader.fail(reader.child(field, "image", undefined), "an image reference"),
     command: read("command", (x) => readCommand(reader, x)),
     entrypoint: read("entrypoint", (x) => readCommand(reader, x)),
     environment: read("environment", (x) => readKeyValues(reader, x, MISSING_VALUE)),
@@ -92,8 +93,18 @@ export function readService(reader: ComposeReader, field: Field): ServiceSpec {
     capAdd: read("cap_add", strings),
     capDrop: read("cap_drop", strings),
     securityOpt: read("security_opt", strings),
-    memoryLimitMb: mergedLimit(reader, read("mem_limit", (x) => readMemory(reader, x)), limits.memory, "mem_limit"),
-    cpus: mergedLimit(reader, read("cpus", (x) => reader.number(x)), limits.cpus, "cpus"),
+    memoryLimitMb: mergedLimit(
+      reader,
+      read("mem_limit", (x) => readMemory(reader, x)),
+      limits.memory,
+      "mem_limit",
+    ),
+    cpus: mergedLimit(
+      reader,
+      read("cpus", (x) => reader.number(x)),
+      limits.cpus,
+      "cpus",
+    ),
     logging: read("logging", (x) => readLogging(reader, x)),
     hostname: read("hostname", (x) => reader.string(x)),
     tmpfs: read("tmpfs", (x) => readTmpfs(reader, x)),
@@ -110,10 +121,14 @@ interface DeployLimit {
 }
 
 /** `deploy.resources.limits.memory` and `.cpus`; the rest of `deploy` is for Swarm. */
-function readDeployLimits(reader: ComposeReader, deploy: Field | undefined): { memory?: DeployLimit; cpus?: DeployLimit } {
+function readDeployLimits(
+  reader: ComposeReader,
+  deploy: Field | undefined,
+): { memory?: DeployLimit; cpus?: DeployLimit } {
   if (deploy === undefined) return {};
   const resources = reader.fields(deploy, ["resources"]).resources;
-  const limits = resources && reader.fields(resources, ["limits"], { reservations: "the model has limits only" }).limits;
+  const limits =
+    resources && reader.fields(resources, ["limits"], { reservations: "the model has limits only" }).limits;
   if (limits === undefined) return {};
   const { memory, cpus } = reader.fields(limits, ["memory", "cpus"]);
   return {
@@ -296,7 +311,9 @@ function readDevice(reader: ComposeReader, field: Field): DeviceSpec {
 /** A map of host to address, or a list of `host:address` / `host=address`. */
 function readExtraHosts(reader: ComposeReader, field: Field): Record<string, string> {
   if (!Array.isArray(field.value)) {
-    return Object.fromEntries(Object.entries(reader.entries(field)).map(([host, entry]) => [host, reader.string(entry)]));
+    return Object.fromEntries(
+      Object.entries(reader.entries(field)).map(([host, entry]) => [host, reader.string(entry)]),
+    );
   }
   return Object.fromEntries(
     reader.list(field).map((item) => {

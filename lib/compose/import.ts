@@ -50,7 +50,8 @@ export function parseComposeYaml(text: string, options: ComposeImportOptions): I
   const path = `compose file ${options.source}`;
   const reader = new ComposeReader(path, options.variables);
   const top = reader.fields({ key: "", value: parseYaml(text, path) }, TOP_LEVEL_KEYS, TOP_LEVEL_HINTS, "ignore");
-  if (top.services === undefined) invalid({ path, key: "services", value: undefined, allowed: "a mapping of services" });
+  if (top.services === undefined)
+    invalid({ path, key: "services", value: undefined, allowed: "a mapping of services" });
 
   const spec: StackSpec = {
     services: mapEntries(reader, top.services, (service) => readService(reader, service)),

@@ -23,8 +23,7 @@ export function interpolate(
   at: TemplateLocation,
 ): string {
   const fail: (allowed: string) => never = (allowed) => invalid({ ...at, value: template, allowed });
-  const lookup = (name: string): string | undefined =>
-    Object.hasOwn(variables, name) ? variables[name] : undefined;
+  const lookup = (name: string): string | undefined => (Object.hasOwn(variables, name) ? variables[name] : undefined);
 
   const expand = (text: string): string => {
     let result = "";
@@ -58,7 +57,8 @@ export function interpolate(
     const rest = body.slice(name.length);
     if (rest === "") return required(name, lookup(name));
     const modifier = MODIFIER.exec(rest);
-    if (modifier === null) fail("a template ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?error} or ${NAME:+value}");
+    if (modifier === null)
+      fail("a template ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?error} or ${NAME:+value}");
     const [operator, colon, kind] = modifier;
     const word = rest.slice(operator.length);
     const value = lookup(name);

@@ -123,7 +123,9 @@ export type DependencyCondition = (typeof DEPENDENCY_CONDITIONS)[number];
 export type DependsOnSpec = readonly string[] | Readonly<Record<string, DependencyCondition>>;
 
 /** Reads either form of {@link DependsOnSpec} as service name to condition. */
-export function dependencyConditions(dependsOn: DependsOnSpec | undefined): Readonly<Record<string, DependencyCondition>> {
+export function dependencyConditions(
+  dependsOn: DependsOnSpec | undefined,
+): Readonly<Record<string, DependencyCondition>> {
   if (dependsOn === undefined) return {};
   if (isDependencyList(dependsOn)) {
     return Object.fromEntries(dependsOn.map((service) => [service, "service_started" as const]));
@@ -334,6 +336,12 @@ export interface NetworkSpec {
    */
   readonly internal?: boolean;
 }
+
+/**
+ * Compose's name for the network every service joins unless told otherwise. In the model that is
+ * the stack's own network, which every service joins; `networks` lists only the others.
+ */
+export const STACK_NETWORK = "default";
 
 /** A stack: services that share a network, plus the volumes and extra networks they use. */
 export interface StackSpec {

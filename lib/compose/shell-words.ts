@@ -17,7 +17,11 @@ export function splitShellWords(text: string, fail: Fail): string[] {
     if (quote === "'") {
       if (char === "'") quote = undefined;
       else word += char;
-    } else if (char === "\\" && i + 1 < text.length && (quote === undefined || ESCAPABLE_IN_DOUBLE_QUOTES.has(text[i + 1]))) {
+    } else if (
+      char === "\\" &&
+      i + 1 < text.length &&
+      (quote === undefined || ESCAPABLE_IN_DOUBLE_QUOTES.has(text[i + 1]))
+    ) {
       word = (word ?? "") + text[++i];
     } else if (quote === '"') {
       if (char === '"') quote = undefined;

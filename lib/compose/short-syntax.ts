@@ -24,7 +24,8 @@ export function parsePort(text: string, fail: Fail): PortSpec {
   const slash = text.lastIndexOf("/");
   const protocolText = slash < 0 ? undefined : text.slice(slash + 1);
   const protocol = PORT_PROTOCOLS.find((known) => known === protocolText);
-  if (protocolText !== undefined && protocol === undefined) fail(`${PORT_FORM}; protocol ${PORT_PROTOCOLS.join(" or ")}`);
+  if (protocolText !== undefined && protocol === undefined)
+    fail(`${PORT_FORM}; protocol ${PORT_PROTOCOLS.join(" or ")}`);
   // The container port is last and the host port before it; whatever precedes them is the address,
   // which may itself contain colons (IPv6).
   const parts = (slash < 0 ? text : text.slice(0, slash)).split(":");
@@ -60,7 +61,9 @@ const VOLUME_FORM = "a mount source:target[:ro|rw]";
 export function parseVolume(text: string, fail: Fail): VolumeMount {
   const [source, target, mode, ...rest] = text.split(":");
   if (target === undefined) {
-    fail(`${VOLUME_FORM}; anonymous volumes are not supported, name the volume and declare it under the top-level volumes`);
+    fail(
+      `${VOLUME_FORM}; anonymous volumes are not supported, name the volume and declare it under the top-level volumes`,
+    );
   }
   if (source === "" || target === "" || rest.length > 0) fail(VOLUME_FORM);
   if (mode !== undefined && mode !== "ro" && mode !== "rw") {

@@ -21,6 +21,7 @@ import {
   RESTART_POLICY_NAMES,
   RestartSpec,
   ServiceSpec,
+  STACK_NETWORK,
   StackSpec,
   VolumeSpec,
 } from "./service";
@@ -48,8 +49,6 @@ export type StackDeclarations = Pick<StackSpec, "volumes" | "networks">;
 const SERVICE_NAME = /^[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?$/;
 /** Docker's grammar for volume and network names. */
 const OBJECT_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-/** Compose's name for the network every service joins; in this model that is the stack network. */
-const STACK_NETWORK_NAME = "default";
 const MAX_PORT = 65535;
 /** Docker refuses smaller memory limits. */
 const MIN_MEMORY_MB = 6;
@@ -124,7 +123,11 @@ export function checkService(
     if (device.containerPath !== undefined) {
       checkAbsolutePath(context, `${deviceKey}.containerPath`, device.containerPath);
     }
-    if (device.permissions !== undefined && isKnown(context, device.permissions) && !isDevicePermissions(device.permissions)) {
+    if (
+      device.permissions !== undefined &&
+      isKnown(context, device.permissions) &&
+      !isDevicePermissions(device.permissions)
+    ) {
       fail(context, `${deviceKey}.permissions`, device.permissions, "letters from rwm (read, write, mknod), each once");
     }
   });
@@ -164,7 +167,12 @@ export function checkDependencies(context: CheckContext, services: StackSpec["se
   for (const name of names) {
     for (const dependency of dependenciesOf(name)) {
       if (!Object.hasOwn(services, dependency)) {
-        fail(context, `services.${name}.dependsOn`, dependency, `the name of a service of this stack: ${names.join(", ")}`);
+        fail(
+          context,
+          `services.${name}.dependsOn`,
+          dependency,
+          `the name of a service of this stack: ${names.join(", ")}`,
+        );
       }
     }
   }
@@ -205,11 +213,16 @@ function checkVolume(context: CheckContext, name: string, volume: VolumeSpec): v
 
 function checkNetwork(context: CheckContext, name: string, network: NetworkSpec): void {
   checkObjectName(context, `networks.${name}`, name);
-  if (name === STACK_NETWORK_NAME) {
+  if (name === STACK_NETWORK) {
     fail(context, `networks.${name}`, name, "another name: every service joins the stack's own network already");
   }
   if (network.external === true && network.internal === true) {
-    fail(context, `networks.${name}.internal`, true, "internal only on a network this stack creates, not an external one");
+    fail(
+      context,
+      `networks.${name}.internal`,
+      true,
+      "internal only on a network this stack creates, not an external one",
+    );
   }
 }
 
@@ -239,7 +252,12 @@ function checkDeclared(
 ): void {
   if (!Object.hasOwn(declared ?? {}, name)) {
     const names = Object.keys(declared ?? {});
-    fail(context, key, name, `a name declared under ${section}${names.length > 0 ? `: ${names.join(", ")}` : " (none is)"}`);
+    fail(
+      context,
+      key,
+      name,
+      `a name declared under ${section}${names.length > 0 ? `: ${names.join(", ")}` : " (none is)"}`,
+    );
   }
 }
 
