@@ -120,7 +120,7 @@ describe("DockhostVm props", () => {
     const vm = json.resource.proxmox_virtual_environment_vm.dockhost;
     expect(vm.initialization.ip_config[0].ipv4).toEqual({ address: '${cidrhost("10.20.0.0/16", var.vm_ip_start + count.index)}/16', gateway: "10.20.0.254" });
     expect(vm.network_device[0]).toMatchObject({ bridge: "vmbr1", vlan_id: 20 });
-    expect(json.variable.vm_ip_start.validation[1].condition).toBe("var.vm_ip_start + var.vm_count - 1 <= 65534");
+    expect(json.variable.vm_ip_start.validation[1].condition).toBe("${var.vm_ip_start + var.vm_count - 1 <= 65534}");
   });
 
   test("instances expose id, name and address references for other constructs", () => {

@@ -7,6 +7,7 @@ export interface VariableSpec {
   readonly default?: unknown;
   readonly sensitive?: boolean;
   readonly nullable?: boolean;
+  /** Conditions are plain Terraform expressions (no `${}`), e.g. `var.x >= 1`. */
   readonly validation?: TerraformVariableValidationConfig[];
 }
 
@@ -16,7 +17,9 @@ export interface VariableSpec {
  * hash suffix cdktf gives nested logical ids.
  */
 export function declareVariable(scope: Construct, name: string, spec: VariableSpec): TerraformVariable {
-  const variable = new TerraformVariable(scope, name, spec);
+  // In JSON syntax a validation condition is a string template: the expression needs `${...}`.
+  const validation = spec.validation?.map((v) => ({ ...v, condition: `\${${v.condition}}` }));
+  const variable = new TerraformVariable(scope, name, { ...spec, validation });
   variable.overrideLogicalId(name);
   return variable;
 }

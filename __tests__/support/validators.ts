@@ -116,3 +116,42 @@ export function yamllint(yaml: string): string {
   const result = runValidator("yamllint", (file) => ["-d", "relaxed", "-f", "parsable", file], yaml, { fileName: "input.yml" });
   return result.code === 0 && result.stdout.trim() === "" ? "" : result.stdout + result.stderr;
 }
+
+/** Writes `files` (name to content) into the directory of `file`, where relative references from it resolve. */
+function writeBeside(file: string, files: Readonly<Record<string, string>>): void {
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(file, "..", name), content);
+}
+
+/**
+ * `promtool check config` on a prometheus.yml. promtool also loads the rule files the config
+ * names, so `ruleFiles` (file name to content) are written beside it, where relative names resolve.
+ */
+export function promtoolCheckConfig(config: string, ruleFiles: Readonly<Record<string, string>> = {}): ValidatorResult {
+  return runValidator(
+    "promtool",
+    (file) => {
+      writeBeside(file, ruleFiles);
+      return ["check", "config", file];
+    },
+    config,
+    { fileName: "prometheus.yml" },
+  );
+}
+
+/** `promtool check rules` on a Prometheus rule file. */
+export function promtoolCheckRules(rules: string): ValidatorResult {
+  return runValidator("promtool", (file) => ["check", "rules", file], rules, { fileName: "rules.yml" });
+}
+
+/** `promtool test rules` on a rule unit-test file, with the rule files it names written beside it. */
+export function promtoolTestRules(tests: string, ruleFiles: Readonly<Record<string, string>>): ValidatorResult {
+  return runValidator(
+    "promtool",
+    (file) => {
+      writeBeside(file, ruleFiles);
+      return ["test", "rules", file];
+    },
+    tests,
+    { fileName: "rules.test.yml" },
+  );
+}

@@ -1,0 +1,121 @@
+/**
+ * Terraform itself checks what we synthesize: `terraform validate` and `plan`/`apply` run on every
+ * stack of the reference homelab against stand-in providers that serve the real provider schemas
+ * (see support/terraform). SSH steps are switched off by their variable: nothing is dialled.
+ */
+import * as path from "path";
+import { App } from "cdktf";
+import { buildReferenceHomelab } from "../lib/reference-homelab";
+import { synthAll, testApp, TEST_SSH_KEY } from "./support/synth";
+import { describeWithTerraform, prepareWorkspace, TerraformVars, TerraformWorkspace } from "./support/terraform/harness";
+
+/** What a homelab owner passes at plan time; placeholders from TEST-NET that nothing dials. */
+const INFRA_VARS: TerraformVars = {
+  ssh_public_keys: JSON.stringify([TEST_SSH_KEY]),
+  proxmox_endpoint: "https://192.0.2.2:8006/",
+  ssh_provisioners_enabled: false,
+};
+const APPS_VARS: TerraformVars = { domain: "home.example.com", acme_email: "admin@example.com", app_db_password: "correct-horse-battery-staple" };
+
+/** Synthesizes an app (after `customize`) and prepares a terraform workspace with its stacks. */
+function workspaceFor(customize: (homelab: ReturnType<typeof buildReferenceHomelab>) => void = () => undefined): TerraformWorkspace {
+  const homelab = buildReferenceHomelab(testApp());
+  customize(homelab);
+  synthAll(homelab.app as App);
+  return prepareWorkspace(path.join(homelab.app.outdir, "stacks"));
+}
+
+function resources(plan: any, type: string): any[] {
+  return (plan.planned_values?.root_module?.resources ?? []).filter((r: any) => r.type === type);
+}
+
+describeWithTerraform("terraform validate and plan on the reference homelab", () => {
+  let ws: TerraformWorkspace;
+  beforeAll(() => {
+    ws = workspaceFor();
+  });
+  afterAll(() => {
+    if (process.env.DOCKHOST_TF_TIMINGS) console.log(ws.timingReport());
+    ws.cleanup();
+  });
+
+  test.each(["dockhost-infra", "dockhost-apps"])("%s validates with zero diagnostics", async (stack) => {
+    const result = await ws.validate(stack);
+    expect(result.diagnostics).toEqual([]);
+    expect(result.valid).toBe(true);
+  });
+
+  test("the infra stack plans the VM and its user-data snippet (SSH steps off)", async () => {
+    const result = await ws.plan("dockhost-infra", { vars: INFRA_VARS });
+    if (!result.ok) throw new Error(result.error);
+    expect(result.counts).toMatchObject({ create: 2, update: 0, delete: 0 });
+    const [vm] = resources(result.plan, "proxmox_virtual_environment_vm");
+    expect(vm.values).toMatchObject({ vm_id: 9010, name: "dockhost", protection: true, node_name: "pve" });
+    expect(vm.values.initialization[0].ip_config[0].ipv4[0]).toEqual({ address: "192.168.1.10/24", gateway: "192.168.1.1" });
+  });
+
+  test("with SSH steps on, the readiness gate and day-2 apply are planned per VM", async () => {
+    const result = await ws.plan("dockhost-infra", { vars: { ...INFRA_VARS, ssh_provisioners_enabled: true } });
+    if (!result.ok) throw new Error(result.error);
+    expect(result.counts.create).toBe(4);
+    expect(resources(result.plan, "null_resource").map((r) => r.address).sort()).toEqual(["null_resource.docker_host_apply[0]", "null_resource.docker_ready[0]"]);
+  });
+
+  test("-var vm_count=3 plans three VMs with ids 9010..9012 and addresses .10...12", async () => {
+    const result = await ws.plan("dockhost-infra", { vars: { ...INFRA_VARS, vm_count: 3 } });
+    if (!result.ok) throw new Error(result.error);
+    const vms = resources(result.plan, "proxmox_virtual_environment_vm");
+    expect(vms.map((v) => v.values.vm_id)).toEqual([9010, 9011, 9012]);
+    expect(vms.map((v) => v.values.name)).toEqual(["dockhost", "dockhost-2", "dockhost-3"]);
+    expect(vms.map((v) => v.values.initialization[0].ip_config[0].ipv4[0].address)).toEqual(["192.168.1.10/24", "192.168.1.11/24", "192.168.1.12/24"]);
+  });
+
+  test.each<[string, TerraformVars, string]>([
+    ["vm_count below 1", { vm_count: 0 }, "vm_count must be a whole number from 1 to 100."],
+    ["a template id among the VM ids", { vm_template_id: 9010 }, "vm_template_id must not be one of the VMs' ids"],
+    ["VM ids past Proxmox's range", { vm_baseid: 999999999, vm_count: 2 }, "The last VM id (vm_baseid + vm_count - 1) must be <= 999999999."],
+    ["memory below the minimum", { vm_memory: 512 }, "vm_memory must be a whole number from 1024"],
+    ["an IP past the subnet", { vm_ip_start: 254, vm_count: 2 }, "must stay within 192.168.1.0/24"],
+    ["an SSH key that is not one", { ssh_public_keys: JSON.stringify(["not a key"]) }, "Each ssh_public_keys entry must be an OpenSSH public key line"],
+  ])("the plan refuses %s with the variable's validation message", async (_, vars, message) => {
+    const result = await ws.plan("dockhost-infra", { vars: { ...INFRA_VARS, ...vars } });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.replace(/\s+/g, " ")).toContain(message);
+  });
+
+  test("after apply, a second plan shows no changes; then the apps stack plans with the VM address from infra's state", async () => {
+    await ws.apply("dockhost-infra", { vars: INFRA_VARS });
+    const again = await ws.plan("dockhost-infra", { vars: INFRA_VARS });
+    if (!again.ok) throw new Error(again.error);
+    expect(again.counts).toMatchObject({ create: 0, update: 0, delete: 0, replace: 0 });
+
+    const apps = await ws.plan("dockhost-apps", { vars: APPS_VARS });
+    if (!apps.ok) throw new Error(apps.error);
+    expect(apps.counts.create).toBeGreaterThanOrEqual(10);
+    const remote = (apps.plan.prior_state as any).values.root_module.resources.find((r: any) => r.type === "terraform_remote_state");
+    const outputs = Object.values<any>(remote.values.outputs);
+    expect(outputs).toContain("192.168.1.10/24");
+  });
+});
+
+describeWithTerraform("terraform catches injected defects", () => {
+  const cases: Array<[string, (h: ReturnType<typeof buildReferenceHomelab>) => void, string, RegExp]> = [
+    ["an unknown argument (escape hatch)", (h) => h.vm.vm.addOverride("cores", 4), "dockhost-infra", /Extraneous JSON object property|Unsupported argument/],
+    ["a wrong type", (h) => h.vm.vm.addOverride("memory.dedicated", "lots"), "dockhost-infra", /Incorrect attribute value type|a number is required/],
+    ["a missing required argument", (h) => h.vm.vm.addOverride("node_name", undefined), "dockhost-infra", /Missing required argument|"node_name" is required/],
+    ["two blocks where one is allowed", (h) => h.vm.vm.addOverride("cpu", [{ cores: 1 }, { cores: 2 }]), "dockhost-infra", /Too many cpu blocks/],
+    ["a reference to an undeclared variable", (h) => h.vm.vm.addOverride("description", "${var.nope}"), "dockhost-infra", /Reference to undeclared input variable/],
+    ["a bad function call", (h) => h.vm.vm.addOverride("description", "${cidrhost(\"192.168.1.0/24\")}"), "dockhost-infra", /Not enough function arguments|Invalid function argument/],
+    ["an unknown attribute on a docker container", (h) => h.appStack.service("web").container.addOverride("memory_limit", 5), "dockhost-apps", /Extraneous JSON object property|Unsupported argument/],
+  ];
+  test.each(cases)("%s", async (_, inject, stack, message) => {
+    const ws = workspaceFor(inject);
+    try {
+      const result = await ws.validate(stack);
+      expect(result.valid).toBe(false);
+      expect(result.diagnostics.map((d) => `${d.summary}: ${d.detail ?? ""}`).join("\n")).toMatch(message);
+    } finally {
+      ws.cleanup();
+    }
+  });
+});
