@@ -1,0 +1,7 @@
+export * from "./prometheus-duration";
+export * from "./prometheus-config";
+export * from "./queries";
+export * from "./alert-rules";
+export * from "./dashboards";
+export * from "./grafana";
+export * from "./retention";
