@@ -269,13 +269,20 @@ export class ComposeStack extends Construct {
       env: this.environment(spec),
       upload: this.uploads(spec),
       // Lazy: routes and scrapers may attach networks and labels after the service is created.
-      networksAdvanced: Lazy.anyValue({
-        produce: () => [
-          { name: this.network.name, aliases: [name] },
-          ...(spec.networks ?? []).map((network) => ({ name: this.extraNetworks[network], aliases: [name] })),
-          ...attached,
-        ],
-      }),
+      networksAdvanced:
+        spec.networkMode === "host"
+          ? undefined
+          : Lazy.anyValue({
+              produce: () => [
+                { name: this.network.name, aliases: [name] },
+                ...(spec.networks ?? []).map((network) => ({ name: this.extraNetworks[network], aliases: [name] })),
+                ...attached,
+              ],
+            }),
+      networkMode: spec.networkMode,
+      privileged: spec.privileged,
+      pidMode: spec.pid,
+      ipcMode: spec.ipc,
       ports: spec.ports?.map((p) => ({ internal: p.containerPort, external: p.hostPort, ip: p.hostIp, protocol: p.protocol })),
       volumes: spec.volumes?.map((mount) =>
         isBindMount(mount)

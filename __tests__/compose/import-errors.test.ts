@@ -36,8 +36,9 @@ describe("parseComposeYaml refuses what the model cannot represent", () => {
     ["services.web.env_file", webService("env_file: .env"), "list the variables under environment"],
     ["services.web.secrets", webService("secrets: [db_password]"), "secretEnvironment"],
     ["services.web.links", webService("links: [db]"), "by service name"],
-    ["services.web.network_mode", webService("network_mode: host"), "the stack network"],
-    ["services.web.privileged", webService("privileged: true"), "remove it, or extend lib/compose/service.ts"],
+    ["services.web.network_mode", webService("network_mode: bridge"), "the stack network"],
+    ["services.web.pid", webService("pid: container:other"), '"host"'],
+    ["services.web.cgroup", webService("cgroup: host"), "remove it, or extend lib/compose/service.ts"],
     ["services.web.x-traefik", webService("x-traefik: {}"), UNSUPPORTED],
     [
       "services.web.ports[0].app_protocol",

@@ -70,6 +70,10 @@ function renderService(service: ServiceSpec): object {
     devices: service.devices?.map(formatDevice),
     extra_hosts: service.extraHosts,
     working_dir: service.workingDir,
+    privileged: service.privileged,
+    network_mode: service.networkMode,
+    pid: service.pid,
+    ipc: service.ipc,
   };
 }
 

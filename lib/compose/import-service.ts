@@ -48,6 +48,10 @@ const SERVICE_KEYS = [
   "devices",
   "extra_hosts",
   "working_dir",
+  "privileged",
+  "network_mode",
+  "pid",
+  "ipc",
 ];
 
 /** What to do instead, for keys that compose files often carry. */
@@ -57,7 +61,6 @@ const SERVICE_HINTS: Readonly<Record<string, string>> = {
   env_file: "list the variables under environment; files beside the compose file are not read",
   secrets: "give secrets to the ComposeStack as secretEnvironment",
   links: "services reach each other by service name on the stack network",
-  network_mode: "services join the stack network and the networks listed under networks",
 };
 
 const MEMORY_FORM = "a memory size such as 512m, 1g, 1.5gb or a number of bytes";
@@ -111,7 +114,17 @@ export function readService(reader: ComposeReader, field: Field): ServiceSpec {
     devices: read("devices", (x) => reader.list(x).map((item) => readDevice(reader, item))),
     extraHosts: read("extra_hosts", (x) => readExtraHosts(reader, x)),
     workingDir: read("working_dir", (x) => reader.string(x)),
+    privileged: read("privileged", (x) => reader.boolean(x)),
+    networkMode: read("network_mode", (x) => hostOnly(reader, x, "services join the stack network and the networks listed under networks")),
+    pid: read("pid", (x) => hostOnly(reader, x, "a private process namespace is the default")),
+    ipc: read("ipc", (x) => hostOnly(reader, x, "a private IPC namespace is the default")),
   };
+}
+
+/** `network_mode`, `pid` and `ipc`: the model has `host` only; other values have a hint. */
+function hostOnly(reader: ComposeReader, field: Field, otherwise: string): "host" {
+  const value = reader.string(field);
+  return value === "host" ? value : reader.fail(field, `"host" (${otherwise})`);
 }
 
 /** A limit read from `deploy.resources.limits`, with its field for error messages. */

@@ -298,6 +298,28 @@ export interface ServiceSpec {
    */
   readonly extraHosts?: Readonly<Record<string, string>>;
   /**
+   * Run with every capability and access to all host devices. Almost never needed; the policy
+   * pack flags it.
+   * @default false
+   */
+  readonly privileged?: boolean;
+  /**
+   * `host` shares the VM's network stack: the service joins no Docker network and publishes no
+   * ports (it listens on the VM directly). The policy pack flags it.
+   * @default - the stack network
+   */
+  readonly networkMode?: "host";
+  /**
+   * `host` shares the VM's process namespace (the service sees every process). Flagged by the policy pack.
+   * @default - a private namespace
+   */
+  readonly pid?: "host";
+  /**
+   * `host` shares the VM's IPC namespace. Flagged by the policy pack.
+   * @default - a private namespace
+   */
+  readonly ipc?: "host";
+  /**
    * Absolute working directory of the process.
    * @default - the image's WORKDIR
    */

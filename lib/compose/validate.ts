@@ -137,6 +137,11 @@ export function checkService(
     }
   }
   if (service.workingDir !== undefined) checkAbsolutePath(context, `${key}.workingDir`, service.workingDir);
+  if (service.networkMode === "host") {
+    // Docker ignores published ports and cannot attach networks to a container on the host network.
+    if (service.ports?.length) fail(context, `${key}.ports`, service.ports.map(formatPort), "no published ports with networkMode host (the service listens on the VM directly)");
+    if (service.networks?.length) fail(context, `${key}.networks`, service.networks, "no networks with networkMode host");
+  }
 }
 
 /** Two ports of one stack must not claim the same host address, port and protocol. */
