@@ -93,7 +93,7 @@ const ALLOWED = {
   ruleFile: "a non-empty file path",
 } as const;
 
-/** Throws a `DockhostInputError` naming `path` and the key for the first thing Prometheus would refuse. */
+/** Throws a `DockhostInputError`, naming `path`, the key and the value, for the first bad value in `spec`. */
 export function checkPrometheusConfig(path: string, spec: PrometheusConfigSpec): void {
   if (spec.scrapeInterval !== undefined) checkPrometheusInterval(path, "scrapeInterval", spec.scrapeInterval);
   if (spec.evaluationInterval !== undefined) checkPrometheusInterval(path, "evaluationInterval", spec.evaluationInterval);
