@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import { Image } from "@cdktf/provider-docker/lib/image";
 import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { terraformName } from "../lib/naming";
+import type { DockerHost } from "./docker-host";
 
 export interface DockerEngineProps {
   /** Docker host URL, e.g. `ssh://dockhost@192.168.1.10:22`. */
@@ -12,6 +13,8 @@ export interface DockerEngineProps {
   readonly name: string;
   /** The LAN the VM sits on, in CIDR notation (for LAN-only access rules). */
   readonly lanCidr: string;
+  /** The Docker host this engine runs on (for capacity and policy checks). */
+  readonly dockerHost: DockerHost;
 }
 
 /**
@@ -23,12 +26,17 @@ export class DockerEngine extends Construct {
   public readonly provider: DockerProvider;
   public readonly vmName: string;
   public readonly lanCidr: string;
+  public readonly dockerHost: DockerHost;
+  /** Options of the `ssh` command the provider runs. */
+  public readonly sshOptions: readonly string[];
   private readonly images = new Map<string, Image>();
 
   constructor(scope: Construct, id: string, props: DockerEngineProps) {
     super(scope, id);
     this.vmName = props.name;
     this.lanCidr = props.lanCidr;
+    this.dockerHost = props.dockerHost;
+    this.sshOptions = props.sshOptions;
     this.provider = new DockerProvider(this, "provider", {
       host: props.host,
       sshOpts: [...props.sshOptions],

@@ -109,6 +109,8 @@ const ABSOLUTE_PATH = /^\/[A-Za-z0-9._/-]*$/;
 export class DockerHost extends Construct {
   public readonly vm: DockhostVm;
   public readonly knownHostsFile: string;
+  /** Pools Docker takes network subnets from. */
+  public readonly addressPools: readonly AddressPool[];
   public readonly stacksDir: string;
   /** Files this construct puts on the host, daemon.json first. */
   public readonly hostFiles: readonly CloudConfigFile[];
@@ -127,6 +129,7 @@ export class DockerHost extends Construct {
     const logMaxFiles = checkInteger(path, "logMaxFiles", props.logMaxFiles ?? 3, { min: 1, max: 100 });
     const addressPools = props.addressPools ?? DEFAULT_ADDRESS_POOLS;
     checkAddressPools(path, addressPools, this.vm.lan);
+    this.addressPools = addressPools;
     const maxSwapMb = (this.vm.disk0SizeGb - SEED.rootFsGb) * 1024;
     const swapMb = checkInteger(path, "swapSizeMb", props.swapSizeMb ?? SEED.swapGb * 1024, { min: 0, max: maxSwapMb });
     this.stacksDir = matching(path, "stacksDir", props.stacksDir ?? "/opt/docker/stacks", ABSOLUTE_PATH, "an absolute path");
@@ -208,6 +211,7 @@ export class DockerHost extends Construct {
       sshOptions: [...sshTrustOptions(this.knownHostsFile), ...SSH_BATCH_OPTIONS],
       name: this.vm.vmName(vmIndex),
       lanCidr: this.vm.lan.text,
+      dockerHost: this,
     });
   }
 

@@ -3,6 +3,7 @@ import { Construct } from "constructs";
 import { stringify } from "yaml";
 import { checkInteger } from "../lib/bounds";
 import { invalid } from "../lib/errors";
+import { suppress } from "../lib/policy/suppressions";
 import { EMAIL_PATTERN, isEmail, isHostname } from "../lib/hostname";
 import { BUILTIN_MIDDLEWARES, containerRoute, middlewaresConfig, router } from "../lib/traefik/dynamic-config";
 import { flattenToLabels } from "../lib/traefik/labels";
@@ -214,6 +215,12 @@ export class ReverseProxy extends Construct {
         },
       },
     });
+
+    suppress(
+      this.socketProxy.service(SOCKET_PROXY).container,
+      "DH-DOCKER-SOCKET",
+      "This is the socket proxy: it alone holds docker.sock and serves Traefik only the read endpoints, on an internal network.",
+    );
 
     this.staticConfig = traefikStaticConfig({
       tlsMode: this.tlsMode,

@@ -77,6 +77,10 @@ export class CloudConfig {
     return this;
   }
 
+  hasPackage(name: string): boolean {
+    return this.packages.has(name);
+  }
+
   get fileList(): readonly CloudConfigFile[] {
     return [...this.files.values()];
   }

@@ -1,5 +1,6 @@
 import { App } from "cdktf";
 import { ComposeStack } from "../constructs/compose-stack";
+import { DockhostApp } from "../constructs/dockhost-app";
 import { DockerEngine } from "../constructs/docker-engine";
 import { DockerHost } from "../constructs/docker-host";
 import { DockhostStack } from "../constructs/dockhost-stack";
@@ -30,7 +31,7 @@ const HARDENED = { restart: "unless-stopped", securityOpt: ["no-new-privileges:t
  * it, and the seed's application stack (web app, API, PostgreSQL, Redis). Personal values (SSH keys,
  * Proxmox endpoint and token, passwords) are Terraform variables: nothing personal is synthesized.
  */
-export function buildReferenceHomelab(app: App = new App()): ReferenceHomelab {
+export function buildReferenceHomelab(app: App = new DockhostApp()): ReferenceHomelab {
   const infra = new DockhostStack(app, "dockhost-infra");
   new ProxmoxConnection(infra, "proxmox");
   const vm = new DockhostVm(infra, "dockhost");

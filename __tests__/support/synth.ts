@@ -2,13 +2,14 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { App, TerraformStack, Testing } from "cdktf";
+import { DockhostApp } from "../../constructs/dockhost-app";
 
 /** A synthesized stack's Terraform JSON. */
 export type StackJson = Record<string, any>;
 
-/** A test app that writes into a fresh temp folder, with cdktf's stack-trace capture off. */
-export function testApp(): App {
-  return Testing.app({ stackTraces: false });
+/** A homelab app (policy pack included) that writes into a fresh temp folder, stack traces off. */
+export function testApp(): DockhostApp {
+  return new DockhostApp({ outdir: tempDir("out"), stackTraces: false });
 }
 
 /**

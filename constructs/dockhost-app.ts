@@ -1,0 +1,36 @@
+import * as path from "path";
+import { App } from "cdktf";
+import { PolicyReport, evaluatePolicy } from "../lib/policy/evaluate";
+import { describeErrors, REPORT_FILES, writePolicyReport } from "../lib/policy/report";
+
+/** Raised when the policy pack finds errors: nothing has been synthesized. */
+export class PolicyError extends Error {
+  public readonly report!: PolicyReport;
+
+  constructor(report: PolicyReport, reportFile: string) {
+    super(`Dockhost policy: ${report.errors.length} error(s); no stack was written (report: ${reportFile}):\n${describeErrors(report.errors)}`);
+    this.name = "PolicyError";
+    // What the user needs is the message: no stack trace, and no report dump when uncaught.
+    this.stack = `${this.name}: ${this.message}`;
+    Object.defineProperty(this, "report", { value: report, enumerable: false });
+  }
+}
+
+/**
+ * The CDKTF app of a homelab. Before any stack is written, it runs the homelab policy pack over
+ * every stack at once (cdktf writes stacks one by one and the CLI goes on past error annotations,
+ * so a check inside synthesis would leave some stacks written). Errors stop the synth, so
+ * `cdktf diff` and `cdktf deploy` stop before Terraform runs; the report is written either way.
+ */
+export class DockhostApp extends App {
+  /** The report of the last synth. */
+  public policyReport?: PolicyReport;
+
+  public synth(): void {
+    const report = evaluatePolicy(this);
+    this.policyReport = report;
+    writePolicyReport(this.outdir, report);
+    if (report.errors.length > 0) throw new PolicyError(report, path.join(this.outdir, REPORT_FILES.markdown));
+    super.synth();
+  }
+}

@@ -1,0 +1,45 @@
+import { parseImageReference } from "./compose/image-reference";
+
+/**
+ * What we know about images by their repository: which ones are databases (stricter rules:
+ * pinned tags, no auto-updates, dumps before backups) and roughly how much disk they take.
+ */
+const DATABASES = ["postgres", "postgis/postgis", "timescale/timescaledb", "mariadb", "mysql", "mongo", "redis", "valkey/valkey", "influxdb", "clickhouse/clickhouse-server", "couchdb", "neo4j"];
+
+/** Docker Hub's official images live under `library/`; compare without it. */
+function repositoryOf(image: string): string {
+  const { repository } = parseImageReference(image);
+  return repository.replace(/^library\//, "");
+}
+
+export function isDatabaseImage(image: string): boolean {
+  return DATABASES.includes(repositoryOf(image));
+}
+
+/** Pulls whatever `latest` is today: no tag and no digest, or the tag `latest`. */
+export function isFloatingImage(image: string): boolean {
+  const { tag, digest } = parseImageReference(image);
+  return digest === undefined && (tag === undefined || tag === "latest");
+}
+
+/** Typical unpacked sizes (MB) of common homelab images (the seed's table), for the disk planner. */
+const SIZE_ESTIMATES_MB: Readonly<Record<string, number>> = {
+  postgres: 400,
+  mariadb: 400,
+  mysql: 600,
+  redis: 120,
+  nginx: 50,
+  traefik: 180,
+  "grafana/grafana": 450,
+  "prom/prometheus": 300,
+  "nextcloud": 1200,
+  "jellyfin/jellyfin": 1500,
+  "gitlab/gitlab-runner": 400,
+  "portainer/portainer-ce": 300,
+};
+/** Images we know nothing about count as a mid-sized Node or Python app (seed: 200-500 MB). */
+export const DEFAULT_IMAGE_SIZE_MB = 500;
+
+export function estimatedImageSizeMb(image: string): number {
+  return SIZE_ESTIMATES_MB[repositoryOf(image)] ?? DEFAULT_IMAGE_SIZE_MB;
+}

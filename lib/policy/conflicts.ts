@@ -1,0 +1,92 @@
+import { TerraformStack } from "cdktf";
+import { IConstruct } from "constructs";
+import { DEFAULT_PORT_PROTOCOL } from "../compose/service";
+import { portBindingsOverlap } from "../compose/port-binding";
+import { formatPort } from "../compose/short-syntax";
+import { HomelabModel } from "./subjects";
+
+/** A problem that spans constructs; conflicts are never suppressible. */
+export interface CrossFinding {
+  readonly ruleId: string;
+  readonly level: "error" | "warning";
+  readonly construct: IConstruct;
+  readonly key: string;
+  readonly message: string;
+  readonly suppressible: boolean;
+}
+
+export const CONFLICT_RULES = {
+  port: "DH-CONFLICT-PORT",
+  route: "DH-CONFLICT-ROUTE",
+  containerName: "DH-CONFLICT-CONTAINER-NAME",
+  volume: "DH-CONFLICT-VOLUME",
+} as const;
+
+/**
+ * Conflicts across stacks, which one stack alone cannot see: two containers publishing the same
+ * host port, two routes for one host and path, two containers or volumes with one name on a VM.
+ * Each check buckets by key first, so the cost grows with the number of items, not its square.
+ */
+export function findConflicts(model: HomelabModel): CrossFinding[] {
+  return [...portConflicts(model), ...routeConflicts(model), ...nameConflicts(model)];
+}
+
+function portConflicts(model: HomelabModel): CrossFinding[] {
+  const buckets = new Map<string, Array<{ where: string; construct: IConstruct; key: string; port: Parameters<typeof formatPort>[0]; stack: unknown }>>();
+  const findings: CrossFinding[] = [];
+  for (const stack of model.stacks) {
+    for (const service of stack.serviceList) {
+      (service.spec.ports ?? []).forEach((port, i) => {
+        if (port.hostPort === undefined) return;
+        const bucketKey = `${stack.engine.node.path}|${port.hostPort}/${port.protocol ?? DEFAULT_PORT_PROTOCOL}`;
+        const bucket = buckets.get(bucketKey) ?? [];
+        const other = bucket.find((b) => b.stack !== stack && portBindingsOverlap(b.port, port));
+        if (other) {
+          findings.push({ ruleId: CONFLICT_RULES.port, level: "error", construct: service.container, key: `ports[${i}]`, message: `publishes ${formatPort(port)}, already published by ${other.where} (${formatPort(other.port)}) on the same VM`, suppressible: false });
+        }
+        bucket.push({ where: service.containerName, construct: service.container, key: `ports[${i}]`, port, stack });
+        buckets.set(bucketKey, bucket);
+      });
+    }
+  }
+  return findings;
+}
+
+function routeConflicts(model: HomelabModel): CrossFinding[] {
+  const seen = new Map<string, string>();
+  const findings: CrossFinding[] = [];
+  for (const proxy of model.proxies) {
+    for (const route of proxy.routeList) {
+      const key = `${route.host}${route.pathPrefix ?? ""}`;
+      const other = seen.get(key);
+      if (other) findings.push({ ruleId: CONFLICT_RULES.route, level: "error", construct: proxy, key: "routes", message: `routes ${key} to ${route.service.containerName}, already routed by ${other}`, suppressible: false });
+      else seen.set(key, `${proxy.node.path} to ${route.service.containerName}`);
+    }
+  }
+  return findings;
+}
+
+/** Container and volume names are per Docker engine (VM). */
+function nameConflicts(model: HomelabModel): CrossFinding[] {
+  const containers = new Map<string, string>();
+  const volumes = new Map<string, string>();
+  const findings: CrossFinding[] = [];
+  for (const stack of model.stacks) {
+    const engine = stack.engine.node.path;
+    const owner = `${stack.node.path} (Terraform stack ${TerraformStack.of(stack).node.id})`;
+    for (const service of stack.serviceList) {
+      const key = `${engine}|${service.containerName}`;
+      const other = containers.get(key);
+      if (other) findings.push({ ruleId: CONFLICT_RULES.containerName, level: "error", construct: service.container, key: "name", message: `container ${service.containerName} is also defined by ${other}`, suppressible: false });
+      else containers.set(key, owner);
+    }
+    for (const volume of Object.values(stack.volumes)) {
+      const name = volume.nameInput ?? "";
+      const key = `${engine}|${name}`;
+      const other = volumes.get(key);
+      if (other) findings.push({ ruleId: CONFLICT_RULES.volume, level: "error", construct: volume, key: "name", message: `volume ${name} is also owned by ${other}`, suppressible: false });
+      else volumes.set(key, owner);
+    }
+  }
+  return findings;
+}

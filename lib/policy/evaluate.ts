@@ -1,0 +1,107 @@
+import { TerraformStack } from "cdktf";
+import { IConstruct } from "constructs";
+import { DockhostVm } from "../../constructs/dockhost-vm";
+import { addVariableValidation } from "../terraform-variable";
+import { CapacityLine, planCapacity } from "./capacity-planner";
+import { CrossFinding, findConflicts } from "./conflicts";
+import { HOMELAB_RULES } from "./rules";
+import { collectModel, HomelabModel } from "./subjects";
+import { allSuppressions, MIN_REASON_LENGTH, Suppression, suppressionsFor } from "./suppressions";
+import { PolicyRule, RuleLevel, Subject } from "./types";
+
+export type RowStatus = "compliant" | "non-compliant" | "suppressed" | "not-applicable";
+
+/** One rule applied to one construct, as the report lists it. */
+export interface ReportRow {
+  /** Terraform stack the construct is in. */
+  readonly stack: string;
+  readonly ruleId: string;
+  readonly level: RuleLevel;
+  /** Construct path. */
+  readonly path: string;
+  readonly status: RowStatus;
+  readonly key?: string;
+  readonly message?: string;
+  /** Why it is suppressed. */
+  readonly reason?: string;
+}
+
+export interface PolicyReport {
+  readonly rows: readonly ReportRow[];
+  readonly capacity: readonly CapacityLine[];
+  /** Unsuppressed non-compliant errors: any of them stops synthesis. */
+  readonly errors: readonly ReportRow[];
+  readonly warnings: readonly ReportRow[];
+}
+
+export const SUPPRESSION_RULE = "DH-SUPPRESSION";
+
+/**
+ * Runs the policy pack over the whole app: every rule on every subject, the cross-stack conflicts
+ * and the capacity plan; then writes the capacity minimums into the VM variables' validation.
+ */
+export function evaluatePolicy(root: IConstruct, rules: readonly PolicyRule[] = HOMELAB_RULES): PolicyReport {
+  const model = collectModel(root);
+  const rows: ReportRow[] = [];
+  for (const subject of model.subjects) {
+    for (const rule of rules) {
+      if (rule.appliesTo === subject.kind) rows.push(...applyRule(rule, subject));
+    }
+  }
+  const capacity = planCapacity(model);
+  rows.push(...[...findConflicts(model), ...capacity.findings].map(crossRow));
+  rows.push(...checkSuppressions(allSuppressions(model.constructs), new Set(rules.map((r) => r.id))));
+  writeMinimums(model, capacity.minimums);
+  const open = rows.filter((r) => r.status === "non-compliant");
+  return { rows, capacity: capacity.lines, errors: open.filter((r) => r.level === "error"), warnings: open.filter((r) => r.level === "warning") };
+}
+
+function applyRule(rule: PolicyRule, subject: Subject): ReportRow[] {
+  const base = { stack: stackOf(subject.construct), ruleId: rule.id, level: rule.level, path: subject.construct.node.path };
+  const result = (rule.check as (s: Subject) => ReturnType<PolicyRule["check"]>)(subject);
+  if (result.status !== "non-compliant") return [{ ...base, status: result.status }];
+  const suppression = suppressionsFor(subject.construct).find((s) => s.ruleId === rule.id && s.reason.trim().length >= MIN_REASON_LENGTH);
+  return result.findings.map((f) => ({
+    ...base,
+    level: f.level ?? rule.level,
+    key: f.key,
+    message: f.message,
+    ...(suppression ? { status: "suppressed" as const, reason: suppression.reason } : { status: "non-compliant" as const }),
+  }));
+}
+
+function crossRow(finding: CrossFinding): ReportRow {
+  const base = { stack: stackOf(finding.construct), ruleId: finding.ruleId, level: finding.level, path: finding.construct.node.path, key: finding.key, message: finding.message };
+  const suppression = finding.suppressible ? suppressionsFor(finding.construct).find((s) => s.ruleId === finding.ruleId && s.reason.trim().length >= MIN_REASON_LENGTH) : undefined;
+  return suppression ? { ...base, status: "suppressed", reason: suppression.reason } : { ...base, status: "non-compliant" };
+}
+
+/** A suppression must give a reason, and name a rule that can be suppressed. */
+function checkSuppressions(suppressions: readonly Suppression[], ruleIds: ReadonlySet<string>): ReportRow[] {
+  return suppressions.flatMap((s) => {
+    const base = { stack: "-", ruleId: SUPPRESSION_RULE, level: "error" as const, path: s.path, key: `suppress(${s.ruleId})`, status: "non-compliant" as const };
+    if (s.reason.trim().length < MIN_REASON_LENGTH) return [{ ...base, message: `suppression of ${s.ruleId} needs a reason of at least ${MIN_REASON_LENGTH} characters` }];
+    if (s.ruleId.startsWith("DH-CONFLICT-")) return [{ ...base, message: `${s.ruleId} is a hard conflict and cannot be suppressed` }];
+    if (!ruleIds.has(s.ruleId) && !s.ruleId.startsWith("DH-CAPACITY-")) return [{ ...base, message: `${s.ruleId} is not a rule of the policy pack` }];
+    return [];
+  });
+}
+
+const minimumsWritten = new WeakSet<DockhostVm>();
+
+/** So that `-var vm_memory=...` cannot undercut what the synth-time plan needs. */
+function writeMinimums(model: HomelabModel, minimums: ReturnType<typeof planCapacity>["minimums"]): void {
+  for (const vm of model.vms) {
+    const needs = model.engines.filter((e) => e.dockerHost.vm === vm).map((e) => minimums.get(e)!);
+    if (needs.length === 0 || minimumsWritten.has(vm)) continue;
+    minimumsWritten.add(vm);
+    const memoryMb = Math.max(...needs.map((n) => n.memoryMb));
+    const disk0SizeGb = Math.max(...needs.map((n) => n.disk0SizeGb));
+    addVariableValidation(vm.variables.vm_memory, { condition: `var.vm_memory >= ${memoryMb}`, errorMessage: `vm_memory must be at least ${memoryMb} MB: the containers' memory limits plus the host's reserve.` });
+    addVariableValidation(vm.variables.vm_disk0_size, { condition: `var.vm_disk0_size >= ${disk0SizeGb}`, errorMessage: `vm_disk0_size must be at least ${disk0SizeGb} GB: volumes, images and logs plus the system's share.` });
+  }
+}
+
+function stackOf(construct: IConstruct): string {
+  return TerraformStack.of(construct).node.id;
+}

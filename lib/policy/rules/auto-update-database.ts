@@ -1,0 +1,31 @@
+import { isDatabaseImage } from "../../images";
+import { parseImageReference } from "../../compose/image-reference";
+import { ComposeService } from "../../../constructs/compose-stack";
+import { NOT_APPLICABLE, PolicyRule, resultOf } from "../types";
+
+const WATCHTOWER = ["containrrr/watchtower", "nickfedor/watchtower"];
+const EXCLUDE_LABEL = "com.centurylinklabs.watchtower.enable";
+
+function isWatchtower(service: ComposeService): boolean {
+  return WATCHTOWER.includes(parseImageReference(service.spec.image).repository);
+}
+
+/** Watchtower in label mode updates only containers labelled enable=true. */
+function updatesEverything(watchtower: ComposeService): boolean {
+  return watchtower.spec.environment?.WATCHTOWER_LABEL_ENABLE !== "true" && !(watchtower.spec.command ?? []).includes("--label-enable");
+}
+
+export const autoUpdateDatabase: PolicyRule<"service"> = {
+  id: "DH-AUTO-UPDATE-DATABASE",
+  level: "error",
+  description: "Auto-update tooling (Watchtower) never updates databases: an unattended major upgrade can leave the data unreadable.",
+  appliesTo: "service",
+  check: ({ service, neighbours }) => {
+    if (!isDatabaseImage(service.spec.image)) return NOT_APPLICABLE;
+    const watchtowers = neighbours.filter(isWatchtower);
+    if (watchtowers.length === 0) return NOT_APPLICABLE;
+    const label = service.spec.labels?.[EXCLUDE_LABEL];
+    const updated = watchtowers.some((w) => (updatesEverything(w) ? label !== "false" : label === "true"));
+    return resultOf(updated ? [{ key: `labels.${EXCLUDE_LABEL}`, message: `a Watchtower on this VM would update this database; label it ${EXCLUDE_LABEL}=false` }] : []);
+  },
+};

@@ -1,0 +1,16 @@
+import { Token } from "cdktf";
+import { PolicyRule, resultOf } from "../types";
+
+export const proxmoxPassword: PolicyRule<"proxmox"> = {
+  id: "DH-PROXMOX-PASSWORD",
+  level: "error",
+  description: "No Proxmox password or API token literal in the code: they come from sensitive variables or the provider's environment.",
+  appliesTo: "proxmox",
+  check: ({ construct }) => {
+    const provider = construct.provider;
+    const literals = Object.entries({ password: provider.password, apiToken: provider.apiToken, "ssh.privateKey": provider.ssh?.privateKey })
+      .filter(([, value]) => typeof value === "string" && value !== "" && !Token.isUnresolved(value));
+    // The message names the key only: the value is the secret.
+    return resultOf(literals.map(([key]) => ({ key, message: `${key} is a literal in the code; use a sensitive variable or PROXMOX_VE_* environment variables` })));
+  },
+};

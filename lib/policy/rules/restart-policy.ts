@@ -1,0 +1,17 @@
+import { NOT_APPLICABLE, PolicyRule, resultOf } from "../types";
+
+export const restartPolicy: PolicyRule<"service"> = {
+  id: "DH-RESTART-POLICY",
+  level: "warning",
+  description: "Long-running services restart on their own (unless-stopped or always; on-failure with a retry bound), so a VM reboot or crash does not leave them down.",
+  appliesTo: "service",
+  check: ({ service, isJob }) => {
+    if (isJob) return NOT_APPLICABLE;
+    const restart = service.spec.restart ?? "no";
+    if (restart === "no") return resultOf([{ key: "restart", message: 'restart is "no": the service stays down after a crash or a reboot' }]);
+    if (restart === "on-failure" || (typeof restart === "object" && restart.maxRetries === 0)) {
+      return resultOf([{ key: "restart", message: "on-failure without a retry bound restarts a crash loop forever" }]);
+    }
+    return resultOf([]);
+  },
+};
