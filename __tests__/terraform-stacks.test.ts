@@ -77,6 +77,7 @@ describeWithTerraform("terraform validate and plan on the reference homelab", ()
     ["memory below the minimum", { vm_memory: 512 }, "vm_memory must be a whole number from 1024"],
     ["an IP past the subnet", { vm_ip_start: 254, vm_count: 2 }, "must stay within 192.168.1.0/24"],
     ["an SSH key that is not one", { ssh_public_keys: JSON.stringify(["not a key"]) }, "Each ssh_public_keys entry must be an OpenSSH public key line"],
+    ["less memory than the containers need (the capacity planner's minimum)", { vm_memory: 2048 }, "MB: the containers' memory limits plus the host's reserve."],
   ])("the plan refuses %s with the variable's validation message", async (_, vars, message) => {
     const result = await ws.plan("dockhost-infra", { vars: { ...INFRA_VARS, ...vars } });
     expect(result.ok).toBe(false);

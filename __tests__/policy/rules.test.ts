@@ -1,0 +1,138 @@
+import { ComposeServiceProps } from "../../constructs/compose-stack";
+import { suppress } from "../../lib/policy/suppressions";
+import { buildReferenceHomelab } from "../../lib/reference-homelab";
+import { testApp } from "../support/synth";
+import { GOOD, labWith, rowsOf } from "./lab";
+
+const PATH = "dockhost-apps/test/service-svc";
+
+/** Per service rule: a compliant service, a non-compliant one, and the key the finding names. */
+const SERVICE_RULES: Array<[string, ComposeServiceProps, ComposeServiceProps, string]> = [
+  ["DH-PRIVILEGED", GOOD, { ...GOOD, privileged: true }, "privileged"],
+  ["DH-DOCKER-SOCKET", { ...GOOD, volumes: [{ hostPath: "/srv/data", target: "/data" }] }, { ...GOOD, volumes: [{ hostPath: "/var/run/docker.sock", target: "/var/run/docker.sock", readOnly: true }] }, "volumes[0]"],
+  ["DH-HOST-PATH-RW", { ...GOOD, volumes: [{ hostPath: "/etc/localtime", target: "/etc/localtime", readOnly: true }] }, { ...GOOD, volumes: [{ hostPath: "/etc", target: "/host-etc" }] }, "volumes[0]"],
+  ["DH-HOST-NAMESPACE", GOOD, { ...GOOD, pid: "host" }, "pid"],
+  ["DH-SECRET-LITERAL", { ...GOOD, environment: { LOG_LEVEL: "info", DB_PASSWORD_FILE: "/run/secrets/db" } }, { ...GOOD, environment: { DB_PASSWORD: "hunter2-very-secret" } }, "environment.DB_PASSWORD"],
+  ["DH-IMAGE-TAG", GOOD, { ...GOOD, image: "nginx:latest" }, "image"],
+  ["DH-PUBLISHED-SENSITIVE-PORT", { ...GOOD, image: "postgres:16.4", ports: [{ hostIp: "127.0.0.1", hostPort: 5432, containerPort: 5432 }] }, { ...GOOD, image: "postgres:16.4", ports: [{ hostPort: 5432, containerPort: 5432 }] }, "ports[0]"],
+  ["DH-CAPABILITIES", { ...GOOD, capAdd: ["CHOWN"] }, { ...GOOD, capAdd: ["SYS_ADMIN"] }, "capAdd[0]"],
+  ["DH-MEMORY-LIMIT", GOOD, { ...GOOD, memoryLimitMb: undefined }, "memoryLimitMb"],
+  ["DH-RESTART-POLICY", GOOD, { ...GOOD, restart: "no" }, "restart"],
+  ["DH-NO-NEW-PRIVILEGES", GOOD, { ...GOOD, securityOpt: [] }, "securityOpt"],
+  ["DH-LOG-ROTATION", { ...GOOD, logging: { driver: "json-file", options: { "max-size": "5m" } } }, { ...GOOD, logging: { driver: "json-file", options: { "max-file": "5" } } }, "logging.options"],
+];
+
+describe.each(SERVICE_RULES)("%s", (ruleId, good, bad, key) => {
+  test("compliant", () => {
+    const { app } = labWith({ svc: good });
+    expect(rowsOf(app, ruleId).filter((r) => r.path === PATH)).toEqual([expect.objectContaining({ status: "compliant" })]);
+  });
+
+  test("non-compliant, naming the key", () => {
+    const { app } = labWith({ svc: bad });
+    const rows = rowsOf(app, ruleId).filter((r) => r.path === PATH);
+    expect(rows).toEqual([expect.objectContaining({ status: "non-compliant", key, stack: "dockhost-apps" })]);
+    expect(rows[0].message).not.toContain("hunter2");
+  });
+
+  test("suppressed with a reason", () => {
+    const { app, test } = labWith({ svc: bad });
+    suppress(test.service("svc").container, ruleId, "accepted for this test service, see the runbook");
+    expect(rowsOf(app, ruleId).filter((r) => r.path === PATH)).toEqual([
+      expect.objectContaining({ status: "suppressed", reason: "accepted for this test service, see the runbook" }),
+    ]);
+  });
+});
+
+describe("rules with context", () => {
+  test("DH-IMAGE-TAG is an error for databases, a warning otherwise; untagged counts as latest", () => {
+    const { app } = labWith({ svc: { ...GOOD, image: "postgres" }, web: { ...GOOD, image: "nginx" } });
+    const rows = rowsOf(app, "DH-IMAGE-TAG").filter((r) => r.status === "non-compliant");
+    expect(rows.map((r) => [r.path, r.level])).toEqual([
+      [PATH, "error"],
+      ["dockhost-apps/test/service-web", "warning"],
+    ]);
+  });
+
+  test("DH-HEALTHCHECK-WAITED: compliant, non-compliant, not applicable, suppressed", () => {
+    const waited = { db: { ...GOOD, image: "postgres:16.4" }, svc: { ...GOOD, dependsOn: { db: "service_healthy" as const } } };
+    let lab = labWith(waited);
+    const row = (path: string) => rowsOf(lab.app, "DH-HEALTHCHECK-WAITED").find((r) => r.path === path);
+    expect(row("dockhost-apps/test/service-db")).toMatchObject({ status: "non-compliant", key: "healthcheck" });
+    expect(row(PATH)).toMatchObject({ status: "not-applicable" });
+    suppress(lab.test.service("db").container, "DH-HEALTHCHECK-WAITED", "the postgres image ships its own HEALTHCHECK");
+    expect(row("dockhost-apps/test/service-db")).toMatchObject({ status: "suppressed" });
+    lab = labWith({ ...waited, db: { ...waited.db, healthcheck: { test: ["CMD", "pg_isready"] } } });
+    expect(row("dockhost-apps/test/service-db")).toMatchObject({ status: "compliant" });
+  });
+
+  test("DH-RESTART-POLICY: on-failure needs a bound; one-shot jobs are not applicable", () => {
+    const { app } = labWith({ svc: { ...GOOD, restart: "on-failure" }, job: { ...GOOD, restart: "no" }, web: { ...GOOD, dependsOn: { job: "service_completed_successfully" } }, bounded: { ...GOOD, restart: { policy: "on-failure", maxRetries: 5 } } });
+    const status = Object.fromEntries(rowsOf(app, "DH-RESTART-POLICY").map((r) => [r.path.split("-").pop(), r.status]));
+    expect(status).toMatchObject({ svc: "non-compliant", job: "not-applicable", bounded: "compliant" });
+  });
+
+  test("DH-AUTO-UPDATE-DATABASE: Watchtower updating everything must not reach a database", () => {
+    const watchtower = { ...GOOD, image: "containrrr/watchtower:1.7.1" };
+    const db = { ...GOOD, image: "postgres:16.4" };
+    let lab = labWith({ watchtower, svc: db });
+    const row = () => rowsOf(lab.app, "DH-AUTO-UPDATE-DATABASE").find((r) => r.path === PATH);
+    expect(row()).toMatchObject({ status: "non-compliant", key: "labels.com.centurylinklabs.watchtower.enable" });
+    suppress(lab.test.service("svc").container, "DH-AUTO-UPDATE-DATABASE", "a throwaway database, rebuilt nightly");
+    expect(row()).toMatchObject({ status: "suppressed" });
+    lab = labWith({ watchtower, svc: { ...db, labels: { "com.centurylinklabs.watchtower.enable": "false" } } });
+    expect(row()).toMatchObject({ status: "compliant" });
+    lab = labWith({ svc: db });
+    expect(row()).toMatchObject({ status: "not-applicable" });
+  });
+
+  test("DH-PUBLISHED-SENSITIVE-PORT flags metrics and admin ports on every interface too", () => {
+    const { app } = labWith({ svc: { ...GOOD, ports: [{ hostPort: 9100, containerPort: 9100 }, { hostIp: "0.0.0.0", hostPort: 9443, containerPort: 9443 }] } });
+    expect(rowsOf(app, "DH-PUBLISHED-SENSITIVE-PORT").filter((r) => r.path === PATH).map((r) => r.key)).toEqual(["ports[0]", "ports[1]"]);
+  });
+});
+
+describe("host rules", () => {
+  test("DH-SSH-HOST-KEY: compliant by default; non-compliant and suppressible when checking is off", () => {
+    const lab = buildReferenceHomelab(testApp());
+    const engine = lab.engine;
+    const row = () => rowsOf(lab.app as never, "DH-SSH-HOST-KEY")[0];
+    expect(row()).toMatchObject({ status: "compliant", path: "dockhost-apps/docker-dockhost" });
+    (engine as unknown as { sshOptions: string[] }).sshOptions = ["-o", "StrictHostKeyChecking=no"];
+    expect(row()).toMatchObject({ status: "non-compliant", key: "sshOptions[1]" });
+    suppress(engine, "DH-SSH-HOST-KEY", "lab VM on an isolated bench network");
+    expect(row()).toMatchObject({ status: "suppressed" });
+  });
+
+  test("DH-ADDRESS-POOLS: compliant; non-compliant when a pool overlaps the LAN; suppressible", () => {
+    const lab = buildReferenceHomelab(testApp());
+    const row = () => rowsOf(lab.app as never, "DH-ADDRESS-POOLS")[0];
+    expect(row()).toMatchObject({ status: "compliant" });
+    (lab.dockerHost as unknown as { addressPools: unknown }).addressPools = [{ base: "192.168.0.0/16", size: 24 }];
+    expect(row()).toMatchObject({ status: "non-compliant", key: "addressPools[0]" });
+    suppress(lab.dockerHost, "DH-ADDRESS-POOLS", "the LAN is being renumbered next week");
+    expect(row()).toMatchObject({ status: "suppressed" });
+  });
+
+  test("DH-PROXMOX-PASSWORD: variables are compliant; a literal is not, and the value is never echoed", () => {
+    const lab = buildReferenceHomelab(testApp());
+    const connection = lab.infra.node.findChild("proxmox") as never as { provider: { password?: string } };
+    const row = () => rowsOf(lab.app as never, "DH-PROXMOX-PASSWORD")[0];
+    expect(row()).toMatchObject({ status: "compliant" });
+    connection.provider.password = "pve-root-password";
+    expect(row()).toMatchObject({ status: "non-compliant", key: "password" });
+    expect(JSON.stringify(row())).not.toContain("pve-root-password");
+    suppress(connection as never, "DH-PROXMOX-PASSWORD", "throwaway nested Proxmox used for tests");
+    expect(row()).toMatchObject({ status: "suppressed" });
+  });
+
+  test("DH-GUEST-AGENT: compliant with qemu-guest-agent installed; non-compliant without", () => {
+    const lab = buildReferenceHomelab(testApp());
+    const row = () => rowsOf(lab.app as never, "DH-GUEST-AGENT")[0];
+    expect(row()).toMatchObject({ status: "compliant", path: "dockhost-infra/dockhost" });
+    jest.spyOn(lab.vm.cloudConfig, "hasPackage").mockReturnValue(false);
+    expect(row()).toMatchObject({ status: "non-compliant", key: "agent.enabled" });
+    suppress(lab.vm, "DH-GUEST-AGENT", "the template image bakes the agent in already");
+    expect(row()).toMatchObject({ status: "suppressed" });
+  });
+});
