@@ -99,6 +99,28 @@ describe("images are shared per engine", () => {
   });
 });
 
+describe("volumeList: each volume's backup status, for VolumeBackup and the policy pack", () => {
+  test("volumes are marked for backup unless opted out; external ones belong to their creator", () => {
+    const { apps, engine } = appsStack();
+    const stack = new ComposeStack(apps, "media", {
+      engine,
+      volumes: { config: {}, cache: { backup: false, noBackupReason: "thumbnails, rebuilt from the media" }, shared: { external: true } },
+      services: {
+        app: { image: "nginx:1.27.3-alpine", volumes: [{ volume: "config", target: "/config" }, { volume: "cache", target: "/cache" }, { volume: "shared", target: "/shared", readOnly: true }] },
+        reader: { image: "nginx:1.27.3-alpine", volumes: [{ volume: "config", target: "/config", readOnly: true }] },
+      },
+    });
+    const list = stack.volumeList();
+    expect(list.map(({ volume, name, external, backup, noBackupReason }) => ({ volume, name, external, backup, noBackupReason }))).toEqual([
+      { volume: "config", name: "media_config", external: false, backup: true, noBackupReason: undefined },
+      { volume: "cache", name: "media_cache", external: false, backup: false, noBackupReason: "thumbnails, rebuilt from the media" },
+      { volume: "shared", name: "shared", external: true, backup: false, noBackupReason: undefined },
+    ]);
+    expect(list[0].mounts.map((m) => [m.service.name, m.target, m.readOnly])).toEqual([["app", "/config", false], ["reader", "/config", true]]);
+    expect(list[0].stack).toBe(stack);
+  });
+});
+
 describe("compose labels", () => {
   test("off by default; on request containers, networks and volumes carry docker compose's labels", () => {
     const { apps, engine } = appsStack();

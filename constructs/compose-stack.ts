@@ -89,6 +89,31 @@ export interface ComposeService {
   readonly container: Container;
 }
 
+/** A service's mount of a named volume. */
+export interface VolumeMountRef {
+  readonly service: ComposeService;
+  /** Path inside the container. */
+  readonly target: string;
+  readonly readOnly: boolean;
+}
+
+/** A named volume of a stack and whether it is backed up: what VolumeBackup and the policy pack read. */
+export interface StackVolume {
+  readonly stack: ComposeStack;
+  /** The volume's key in the stack's `volumes`. */
+  readonly volume: string;
+  /** The Docker volume's name on the host: `<stack>_<volume>`, or the key itself when external. */
+  readonly name: string;
+  /** Created elsewhere: this stack neither creates nor backs it up. */
+  readonly external: boolean;
+  /** Marked for backup: true unless the stack opted out (`backup: false`); false when external. */
+  readonly backup: boolean;
+  /** Why the stack opted out, when it said. */
+  readonly noBackupReason?: string;
+  /** The services that mount it, in the order they were added. */
+  readonly mounts: readonly VolumeMountRef[];
+}
+
 /** Stack names taken in each Terraform stack: they prefix Terraform addresses, which must not clash. */
 const stackNamesByTerraformStack = new WeakMap<TerraformStack, Set<string>>();
 
@@ -172,7 +197,7 @@ export class ComposeStack extends Construct {
       if (volume.external) continue;
       volumes[name] = new Volume(this, `volume-${name}`, {
         provider,
-        name: `${this.stackName}_${name}`,
+        name: this.hostVolumeName(name),
         labels: this.labels({ "com.docker.compose.volume": name }),
         // Volumes hold the apps' data: Terraform refuses a plan that would delete one.
         lifecycle: { preventDestroy: true },
@@ -220,6 +245,27 @@ export class ComposeStack extends Construct {
   /** Every service, in the order they were added. */
   public get serviceList(): readonly ComposeService[] {
     return [...this.services.values()];
+  }
+
+  /**
+   * Every named volume the stack declares, with its backup status and the services that mount
+   * it. Volumes are backed up unless opted out (`backup: false`), so an entry with `backup: false`
+   * and no `noBackupReason`, or one no VolumeBackup covers, is what a policy rule looks for.
+   */
+  public volumeList(): readonly StackVolume[] {
+    return Object.entries(this.declared.volumes).map(([volume, spec]) => ({
+      stack: this,
+      volume,
+      name: spec.external ? volume : this.hostVolumeName(volume),
+      external: spec.external === true,
+      backup: spec.external !== true && spec.backup !== false,
+      noBackupReason: spec.noBackupReason,
+      mounts: this.serviceList.flatMap((service) =>
+        (service.spec.volumes ?? [])
+          .filter((mount) => !isBindMount(mount) && mount.volume === volume)
+          .map((mount) => ({ service, target: mount.target, readOnly: mount.readOnly === true })),
+      ),
+    }));
   }
 
   /** The stack as a compose spec (secrets not included). */
@@ -361,6 +407,11 @@ export class ComposeStack extends Construct {
 
   private volumeName(volume: string): string {
     return this.volumes[volume]?.name ?? volume;
+  }
+
+  /** The name on the host of a volume this stack creates. */
+  private hostVolumeName(volume: string): string {
+    return `${this.stackName}_${volume}`;
   }
 
   private labels(extra: Record<string, string>) {

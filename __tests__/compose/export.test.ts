@@ -132,6 +132,15 @@ describe("toComposeYaml", () => {
     });
   });
 
+  it("writes a backup opt-out and its reason as extension keys", () => {
+    const yaml = toComposeYaml(importComposeFixture("jellyfin.yml").spec);
+    expect(parse(yaml).volumes.cache).toEqual({
+      "x-dockhost-size-budget-gb": 10,
+      "x-dockhost-backup": false,
+      "x-dockhost-no-backup-reason": "cache that Jellyfin rebuilds from the media",
+    });
+  });
+
   it("writes memory in MiB with the m suffix, and the other one-string forms", () => {
     const yaml = toComposeYaml({
       services: {

@@ -118,7 +118,10 @@ describe("parseComposeYaml on the fixtures", () => {
     expect(jellyseerr.networks).toEqual(["media", "proxy"]);
     expect(jellyseerr.ports).toEqual([{ hostPort: 5055, containerPort: 5055 }]);
     expect(spec.networks).toEqual({ proxy: { external: true }, media: { internal: true } });
-    expect(spec.volumes).toEqual({ config: { sizeBudgetGb: 2 }, cache: { sizeBudgetGb: 10 } });
+    expect(spec.volumes).toEqual({
+      config: { sizeBudgetGb: 2 },
+      cache: { sizeBudgetGb: 10, backup: false, noBackupReason: "cache that Jellyfin rebuilds from the media" },
+    });
   });
 
   it("gitea: digest-pinned image, socket proxy, runner waiting on two services", () => {

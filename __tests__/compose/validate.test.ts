@@ -328,6 +328,9 @@ describe("validateStackSpec", () => {
   it.each([
     [{ ...STACK, volumes: { "bad name": {} } }, "volumes.bad name", '"bad name"', "letters, digits"],
     [{ ...STACK, volumes: { pgdata: { sizeBudgetGb: 0 } } }, "volumes.pgdata.sizeBudgetGb", "0", "GB greater than 0"],
+    [{ ...STACK, volumes: { pgdata: { noBackupReason: "a cache" } } }, "volumes.pgdata.noBackupReason", '"a cache"', "only with backup: false"],
+    [{ ...STACK, volumes: { pgdata: { backup: false, noBackupReason: " " } } }, "volumes.pgdata.noBackupReason", '" "', "says why"],
+    [{ ...STACK, volumes: { pgdata: { external: true, backup: true } } }, "volumes.pgdata.backup", "true", "where the volume is created"],
     [
       { ...STACK, networks: { ...STACK.networks, default: {} } },
       "networks.default",

@@ -4,10 +4,12 @@
  */
 import { stringify } from "yaml";
 import {
+  BACKUP_KEY,
   dependencyConditions,
   HealthcheckSpec,
   isDependencyList,
   NetworkSpec,
+  NO_BACKUP_REASON_KEY,
   ServiceSpec,
   SIZE_BUDGET_KEY,
   STACK_NETWORK,
@@ -94,7 +96,12 @@ function renderDependsOn(dependsOn: NonNullable<ServiceSpec["dependsOn"]>): obje
 }
 
 function renderVolume(volume: VolumeSpec): object {
-  return { external: volume.external, [SIZE_BUDGET_KEY]: volume.sizeBudgetGb };
+  return {
+    external: volume.external,
+    [SIZE_BUDGET_KEY]: volume.sizeBudgetGb,
+    [BACKUP_KEY]: volume.backup,
+    [NO_BACKUP_REASON_KEY]: volume.noBackupReason,
+  };
 }
 
 function renderNetwork(network: NetworkSpec): object {

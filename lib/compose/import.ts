@@ -6,7 +6,7 @@ import { parseDocument } from "yaml";
 import { invalid } from "../errors";
 import { ComposeReader, Field } from "./compose-reader";
 import { readService } from "./import-service";
-import { NetworkSpec, SIZE_BUDGET_KEY, StackSpec, VolumeSpec } from "./service";
+import { BACKUP_KEY, NetworkSpec, NO_BACKUP_REASON_KEY, SIZE_BUDGET_KEY, StackSpec, VolumeSpec } from "./service";
 import { validateStackSpec } from "./validate";
 
 /** What {@link parseComposeYaml} needs besides the text. */
@@ -79,7 +79,7 @@ function mapEntries<T>(reader: ComposeReader, field: Field, read: (entry: Field)
 }
 
 function readVolume(reader: ComposeReader, field: Field): VolumeSpec {
-  const f = reader.fields(field, ["external", "driver", SIZE_BUDGET_KEY], {
+  const f = reader.fields(field, ["external", "driver", SIZE_BUDGET_KEY, BACKUP_KEY, NO_BACKUP_REASON_KEY], {
     name: "the key is the volume's name",
     driver_opts: "mount network shares on the Docker host and bind-mount them",
   });
@@ -87,6 +87,8 @@ function readVolume(reader: ComposeReader, field: Field): VolumeSpec {
   return {
     external: f.external && readExternal(reader, f.external),
     sizeBudgetGb: f[SIZE_BUDGET_KEY] && reader.number(f[SIZE_BUDGET_KEY]),
+    backup: f[BACKUP_KEY] && reader.boolean(f[BACKUP_KEY]),
+    noBackupReason: f[NO_BACKUP_REASON_KEY] && reader.string(f[NO_BACKUP_REASON_KEY]),
   };
 }
 

@@ -328,6 +328,10 @@ export interface ServiceSpec {
 
 /** Compose has no size budget; YAML carries {@link VolumeSpec.sizeBudgetGb} under this extension key. */
 export const SIZE_BUDGET_KEY = "x-dockhost-size-budget-gb";
+/** YAML carries {@link VolumeSpec.backup} under this extension key. */
+export const BACKUP_KEY = "x-dockhost-backup";
+/** YAML carries {@link VolumeSpec.noBackupReason} under this extension key. */
+export const NO_BACKUP_REASON_KEY = "x-dockhost-no-backup-reason";
 
 /** A named volume declared by a stack (compose top-level `volumes`). */
 export interface VolumeSpec {
@@ -343,6 +347,20 @@ export interface VolumeSpec {
    * @default - not counted by the capacity planner
    */
   readonly sizeBudgetGb?: number;
+  /**
+   * Whether `VolumeBackup` copies the volume. Every volume a stack creates is backed up unless it
+   * opts out here, explicitly, so that the policy pack can tell a choice from an oversight; say
+   * why in `noBackupReason`. Only for volumes this stack creates (an external volume is backed
+   * up where it is created). Compose YAML carries it as `x-dockhost-backup`.
+   * @default true
+   */
+  readonly backup?: boolean;
+  /**
+   * Why the volume is not backed up (a cache, data rebuilt from elsewhere), with `backup: false`.
+   * Compose YAML carries it as `x-dockhost-no-backup-reason`.
+   * @default - none
+   */
+  readonly noBackupReason?: string;
 }
 
 /** A network declared by a stack besides its own (compose top-level `networks`). */

@@ -214,6 +214,15 @@ function checkVolume(context: CheckContext, name: string, volume: VolumeSpec): v
   if (volume.sizeBudgetGb !== undefined) {
     checkPositive(context, `volumes.${name}.sizeBudgetGb`, volume.sizeBudgetGb, "a number of GB greater than 0");
   }
+  if (volume.external === true && volume.backup !== undefined) {
+    fail(context, `volumes.${name}.backup`, volume.backup, "no backup setting on an external volume: set it where the volume is created");
+  }
+  if (volume.noBackupReason !== undefined) {
+    if (volume.backup !== false) {
+      fail(context, `volumes.${name}.noBackupReason`, volume.noBackupReason, "a reason only with backup: false");
+    }
+    if (volume.noBackupReason.trim() === "") fail(context, `volumes.${name}.noBackupReason`, volume.noBackupReason, "a reason that says why the volume needs no backup");
+  }
 }
 
 function checkNetwork(context: CheckContext, name: string, network: NetworkSpec): void {
