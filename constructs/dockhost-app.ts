@@ -1,5 +1,5 @@
 import * as path from "path";
-import { App } from "cdktf";
+import { App, AppConfig } from "cdktf";
 import { PolicyReport, evaluatePolicy } from "../lib/policy/evaluate";
 import { describeErrors, REPORT_FILES, writePolicyReport } from "../lib/policy/report";
 
@@ -25,6 +25,14 @@ export class PolicyError extends Error {
 export class DockhostApp extends App {
   /** The report of the last synth. */
   public policyReport?: PolicyReport;
+
+  /**
+   * @param config cdktf's App settings. `stackTraces` defaults to false here: cdktf would capture a
+   * stack trace for every token and construct, a third of a large synth, for metadata nobody reads.
+   */
+  constructor(config: AppConfig = {}) {
+    super({ stackTraces: false, ...config });
+  }
 
   public synth(): void {
     const report = evaluatePolicy(this);

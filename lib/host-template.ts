@@ -1,8 +1,20 @@
 import * as fs from "fs";
 import * as path from "path";
 
-/** Folder of the host files and templates that are rendered into the VM's user-data. */
-export const CLOUD_INIT_DIR = path.resolve(__dirname, "..", "cloud-init");
+/**
+ * Folder of the host files and templates that are rendered into the VM's user-data. Found by
+ * walking up from this module, so it is the same folder whether the code runs from the sources,
+ * from compiled JavaScript (dist/lib) or from the app bundle in cdktf.out.
+ */
+export const CLOUD_INIT_DIR = findCloudInitDir(__dirname);
+
+function findCloudInitDir(start: string): string {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, "cloud-init");
+    if (fs.existsSync(path.join(candidate, "host-setup.sh"))) return candidate;
+    if (path.dirname(dir) === dir) throw new Error(`no cloud-init/ folder above ${start}`);
+  }
+}
 
 const cache = new Map<string, string>();
 const PLACEHOLDER = /\{\{([A-Z0-9_]+)\}\}/g;
