@@ -1,6 +1,7 @@
 import * as path from "path";
 import { App, AppConfig } from "cdktf";
 import { PolicyReport, evaluatePolicy } from "../lib/policy/evaluate";
+import { setTokenStackTraces } from "../lib/token-stack-traces";
 import { describeErrors, REPORT_FILES, writePolicyReport } from "../lib/policy/report";
 
 /** Raised when the policy pack finds errors: nothing has been synthesized. */
@@ -32,6 +33,7 @@ export class DockhostApp extends App {
    */
   constructor(config: AppConfig = {}) {
     super({ stackTraces: false, ...config });
+    setTokenStackTraces(config.stackTraces ?? false);
   }
 
   public synth(): void {

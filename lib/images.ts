@@ -6,10 +6,21 @@ import { parseImageReference } from "./compose/image-reference";
  */
 const DATABASES = ["postgres", "postgis/postgis", "timescale/timescaledb", "mariadb", "mysql", "mongo", "redis", "valkey/valkey", "influxdb", "clickhouse/clickhouse-server", "couchdb", "neo4j"];
 
+/** Parsed references, by text: policy rules ask about the same few images thousands of times. */
+const parsed = new Map<string, ReturnType<typeof parseImageReference>>();
+
+function parse(image: string): ReturnType<typeof parseImageReference> {
+  let reference = parsed.get(image);
+  if (reference === undefined) {
+    reference = parseImageReference(image);
+    parsed.set(image, reference);
+  }
+  return reference;
+}
+
 /** Docker Hub's official images live under `library/`; compare without it. */
-function repositoryOf(image: string): string {
-  const { repository } = parseImageReference(image);
-  return repository.replace(/^library\//, "");
+export function repositoryOf(image: string): string {
+  return parse(image).repository.replace(/^library\//, "");
 }
 
 export function isDatabaseImage(image: string): boolean {
@@ -18,7 +29,7 @@ export function isDatabaseImage(image: string): boolean {
 
 /** Pulls whatever `latest` is today: no tag and no digest, or the tag `latest`. */
 export function isFloatingImage(image: string): boolean {
-  const { tag, digest } = parseImageReference(image);
+  const { tag, digest } = parse(image);
   return digest === undefined && (tag === undefined || tag === "latest");
 }
 

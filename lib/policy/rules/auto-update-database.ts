@@ -1,5 +1,4 @@
-import { isDatabaseImage } from "../../images";
-import { parseImageReference } from "../../compose/image-reference";
+import { isDatabaseImage, repositoryOf } from "../../images";
 import { ComposeService } from "../../../constructs/compose-stack";
 import { NOT_APPLICABLE, PolicyRule, resultOf } from "../types";
 
@@ -7,7 +6,7 @@ const WATCHTOWER = ["containrrr/watchtower", "nickfedor/watchtower"];
 const EXCLUDE_LABEL = "com.centurylinklabs.watchtower.enable";
 
 function isWatchtower(service: ComposeService): boolean {
-  return WATCHTOWER.includes(parseImageReference(service.spec.image).repository);
+  return WATCHTOWER.includes(repositoryOf(service.spec.image));
 }
 
 /** Watchtower in label mode updates only containers labelled enable=true. */
