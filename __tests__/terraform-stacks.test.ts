@@ -45,10 +45,12 @@ describeWithTerraform("terraform validate and plan on the reference homelab", ()
     expect(result.valid).toBe(true);
   });
 
-  test("the infra stack plans the VM and its user-data snippet (SSH steps off)", async () => {
+  test("the infra stack plans the VM, its user-data snippet and its backup job (SSH steps off)", async () => {
     const result = await ws.plan("dockhost-infra", { vars: INFRA_VARS });
     if (!result.ok) throw new Error(result.error);
-    expect(result.counts).toMatchObject({ create: 2, update: 0, delete: 0 });
+    expect(result.counts).toMatchObject({ create: 3, update: 0, delete: 0 });
+    const [job] = resources(result.plan, "proxmox_backup_job");
+    expect(job.values).toMatchObject({ id: "dockhost-vms", vmid: ["9010"], schedule: "sun 01:00", mode: "snapshot", prune_backups: { "keep-weekly": "4" } });
     const [vm] = resources(result.plan, "proxmox_virtual_environment_vm");
     expect(vm.values).toMatchObject({ vm_id: 9010, name: "dockhost", protection: true, node_name: "pve" });
     expect(vm.values.initialization[0].ip_config[0].ipv4[0]).toEqual({ address: "192.168.1.10/24", gateway: "192.168.1.1" });
@@ -57,7 +59,7 @@ describeWithTerraform("terraform validate and plan on the reference homelab", ()
   test("with SSH steps on, the readiness gate and day-2 apply are planned per VM", async () => {
     const result = await ws.plan("dockhost-infra", { vars: { ...INFRA_VARS, ssh_provisioners_enabled: true } });
     if (!result.ok) throw new Error(result.error);
-    expect(result.counts.create).toBe(4);
+    expect(result.counts.create).toBe(5);
     expect(resources(result.plan, "null_resource").map((r) => r.address).sort()).toEqual(["null_resource.docker_host_apply[0]", "null_resource.docker_ready[0]"]);
   });
 

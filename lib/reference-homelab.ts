@@ -8,6 +8,7 @@ import { DockhostVm } from "../constructs/dockhost-vm";
 import { ProxmoxConnection } from "../constructs/proxmox-connection";
 import { ReverseProxy } from "../constructs/reverse-proxy";
 import { Secret } from "../constructs/secret";
+import { VmBackup } from "../constructs/vm-backup";
 import { EMAIL_PATTERN, HOSTNAME_PATTERN } from "./hostname";
 import { declareVariable } from "./terraform-variable";
 
@@ -17,6 +18,7 @@ export interface ReferenceHomelab {
   readonly infra: DockhostStack;
   readonly vm: DockhostVm;
   readonly dockerHost: DockerHost;
+  readonly vmBackup: VmBackup;
   readonly apps: DockhostStack;
   readonly engine: DockerEngine;
   readonly appStack: ComposeStack;
@@ -36,6 +38,8 @@ export function buildReferenceHomelab(app: App = new DockhostApp()): ReferenceHo
   new ProxmoxConnection(infra, "proxmox");
   const vm = new DockhostVm(infra, "dockhost");
   const dockerHost = new DockerHost(infra, "docker", { vm });
+  // The seed's weekly Proxmox snapshots, kept on the node's "local" storage.
+  const vmBackup = new VmBackup(infra, "dockhost_backup", { vm });
 
   const apps = new DockhostStack(app, "dockhost-apps");
   apps.addDependency(infra);
@@ -100,5 +104,5 @@ export function buildReferenceHomelab(app: App = new DockhostApp()): ReferenceHo
   });
   proxy.expose(appStack.service("web"), { host: `app.${domain}` });
   proxy.expose(appStack.service("api"), { host: `api.${domain}`, middlewares: [proxy.securityHeaders, proxy.rateLimit] });
-  return { app, infra, vm, dockerHost, apps, engine, appStack, proxy };
+  return { app, infra, vm, dockerHost, vmBackup, apps, engine, appStack, proxy };
 }
