@@ -7,7 +7,8 @@ export const REPORT_FILES = { json: "policy-report.json", markdown: "policy-repo
 /** Writes the report beside the stacks, on every synth, passing or not. */
 export function writePolicyReport(outdir: string, report: PolicyReport): void {
   fs.mkdirSync(outdir, { recursive: true });
-  fs.writeFileSync(path.join(outdir, REPORT_FILES.json), `${JSON.stringify(report, null, 2)}\n`);
+  // Compact: a large homelab has tens of thousands of rows; the Markdown file is the readable one.
+  fs.writeFileSync(path.join(outdir, REPORT_FILES.json), `${JSON.stringify(report)}\n`);
   fs.writeFileSync(path.join(outdir, REPORT_FILES.markdown), renderMarkdown(report));
 }
 
@@ -24,10 +25,14 @@ export function renderMarkdown(report: PolicyReport): string {
     "| --- | --- | --- | --- | --- | --- |",
     ...report.capacity.map((c) => `| ${cell(c.vm)} | ${c.resource} | ${c.need} ${c.unit} | ${c.capacity} ${c.unit} | ${Math.round((c.need / c.capacity) * 100)} % | ${c.status} |`),
   ];
-  const stacks = [...new Set(report.rows.map((r) => r.stack))].sort();
-  for (const stack of stacks) {
-    lines.push("", `## Stack ${stack}`, "", "| rule | level | construct | status | key | detail |", "| --- | --- | --- | --- | --- | --- |");
-    lines.push(...report.rows.filter((r) => r.stack === stack).map(row));
+  const byStack = new Map<string, string[]>();
+  for (const r of report.rows) {
+    const rows = byStack.get(r.stack) ?? [];
+    rows.push(row(r));
+    byStack.set(r.stack, rows);
+  }
+  for (const stack of [...byStack.keys()].sort()) {
+    lines.push("", `## Stack ${stack}`, "", "| rule | level | construct | status | key | detail |", "| --- | --- | --- | --- | --- | --- |", ...byStack.get(stack)!);
   }
   return `${lines.join("\n")}\n`;
 }

@@ -25,7 +25,11 @@ export function collectModel(root: IConstruct): HomelabModel {
   const engines = of(DockerEngine);
   const vms = of(DockhostVm);
   const servicesByEngine = new Map<DockerEngine, ComposeService[]>();
-  stacks.forEach((stack) => servicesByEngine.set(stack.engine, [...(servicesByEngine.get(stack.engine) ?? []), ...stack.serviceList]));
+  for (const stack of stacks) {
+    const services = servicesByEngine.get(stack.engine) ?? [];
+    services.push(...stack.serviceList);
+    servicesByEngine.set(stack.engine, services);
+  }
 
   const subjects: Subject[] = [
     ...of(ProxmoxConnection).map((construct) => ({ kind: "proxmox" as const, construct })),
