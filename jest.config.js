@@ -5,5 +5,6 @@ module.exports = {
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
   setupFilesAfterEnv: ["<rootDir>/__tests__/support/setup.ts"],
+  reporters: ["default", "<rootDir>/__tests__/support/summary-reporter.js"],
   testTimeout: 60000,
 };

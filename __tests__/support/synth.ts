@@ -29,8 +29,12 @@ export function synthStack(stack: TerraformStack): StackJson {
   return JSON.parse(Testing.synth(stack));
 }
 
+/** Every temp folder of this test process lives under one root, removed when the process exits. */
+const TEMP_ROOT = fs.mkdtempSync(path.join(os.tmpdir(), "dockhost-test-"));
+process.on("exit", () => fs.rmSync(TEMP_ROOT, { recursive: true, force: true }));
+
 export function tempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `dockhost-${prefix}-`));
+  return fs.mkdtempSync(path.join(TEMP_ROOT, `${prefix}-`));
 }
 
 /** A real-looking but throwaway OpenSSH public key (never used to log in anywhere). */
