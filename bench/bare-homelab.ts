@@ -13,11 +13,9 @@ import { Resource } from "@cdktf/provider-null/lib/resource";
 import { ProxmoxProvider } from "../.gen/providers/proxmox/provider";
 import { VirtualEnvironmentFile } from "../.gen/providers/proxmox/virtual-environment-file";
 import { VirtualEnvironmentVm } from "../.gen/providers/proxmox/virtual-environment-vm";
+import { IMAGES, SHAPE } from "./shape";
 
-const containers = Number(process.env.BENCH_CONTAINERS ?? 100);
-const vms = Number(process.env.BENCH_VMS ?? 1);
-const perStack = Number(process.env.BENCH_PER_STACK ?? 5);
-const IMAGES = ["nginx:1.27.3-alpine", "redis:7.4.1-alpine", "postgres:16.4-alpine", "postgrest/postgrest:v12.2.3", "grafana/grafana:11.3.1"];
+const { containers, vms, perStack } = SHAPE;
 
 const app = new App();
 const infra = new TerraformStack(app, "dockhost-infra");

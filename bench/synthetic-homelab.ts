@@ -9,11 +9,9 @@ import { DockhostApp } from "../constructs/dockhost-app";
 import { DockhostStack } from "../constructs/dockhost-stack";
 import { DockhostVm } from "../constructs/dockhost-vm";
 import { ProxmoxConnection } from "../constructs/proxmox-connection";
+import { IMAGES, SHAPE } from "./shape";
 
-const containers = Number(process.env.BENCH_CONTAINERS ?? 100);
-const vms = Number(process.env.BENCH_VMS ?? 1);
-const perStack = Number(process.env.BENCH_PER_STACK ?? 5);
-const IMAGES = ["nginx:1.27.3-alpine", "redis:7.4.1-alpine", "postgres:16.4-alpine", "postgrest/postgrest:v12.2.3", "grafana/grafana:11.3.1"];
+const { containers, vms, perStack } = SHAPE;
 
 const app = new DockhostApp();
 const infra = new DockhostStack(app, "dockhost-infra");
