@@ -1,23 +1,39 @@
-import { LocalBackend, TerraformStack } from "cdktf";
+import { TerraformBackend, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
+import { formatHcl, makeHclRenderable } from "../lib/hcl-output";
+import { addStateBackend, StateBackend } from "../lib/state-backend";
 
-/**
- * A Terraform stack of the homelab. The state lives in the project folder, as with cdktf's own
- * default, but under a relative path: cdktf's default is an absolute path, which would differ from
- * machine to machine in the output, the snapshots and every cross-stack reference.
- */
-export class DockhostStack extends TerraformStack {
-  constructor(scope: Construct, id: string) {
-    super(scope, id);
-    new LocalBackend(this, { path: localStatePath(id) });
-  }
+export interface DockhostStackProps {
+  /**
+   * Where Terraform keeps this stack's state: `{ type: "local" }`, an S3-compatible bucket
+   * (`{ type: "s3", endpoint, bucket }`, MinIO and the like) or PostgreSQL (`{ type: "pg" }`).
+   * Credentials are never part of it: Terraform reads them from its environment. Give every stack
+   * of an app the same backend; cross-stack references read the other stack's state through it.
+   * @default { type: "local" }: `terraform.<id>.tfstate` in the project folder
+   */
+  readonly backend?: StateBackend;
 }
 
 /**
- * Terraform runs each stack in `cdktf.out/stacks/<id>/`, so three levels up is the project folder.
- * Every stack sits at the same depth, so the same string also works for the remote-state data
- * source another stack uses to read this one.
+ * A Terraform stack of the homelab, with its state where {@link DockhostStackProps.backend} says,
+ * never under an absolute path (which would differ from machine to machine in the output, the
+ * snapshots and every cross-stack reference).
  */
-export function localStatePath(stackId: string): string {
-  return `../../../terraform.${stackId}.tfstate`;
+export class DockhostStack extends TerraformStack {
+  public readonly backend: TerraformBackend;
+
+  constructor(scope: Construct, id: string, props: DockhostStackProps = {}) {
+    super(scope, id);
+    this.backend = addStateBackend(this, props.backend ?? { type: "local" }, this.node.path);
+  }
+
+  /**
+   * `cdktf synth --hcl`: the same stack, with what cdktf's HCL renderer cannot write made writable,
+   * formatted by `terraform fmt` where terraform is installed.
+   */
+  public toHclTerraform(): ReturnType<TerraformStack["toHclTerraform"]> {
+    makeHclRenderable(this);
+    const output = super.toHclTerraform();
+    return { ...output, hcl: formatHcl(output.hcl) };
+  }
 }

@@ -46,7 +46,7 @@ export class ProxmoxConnection extends Construct {
     const apiToken = declareVariable(this, "proxmox_api_token", {
       type: "string",
       description: "Proxmox API token 'user@realm!tokenid=secret'; null reads PROXMOX_VE_API_TOKEN from the environment",
-      default: Token.nullValue(),
+      default: null,
       nullable: true,
       sensitive: true,
     });
@@ -63,7 +63,7 @@ export class ProxmoxConnection extends Construct {
     const sshPrivateKey = declareVariable(this, "proxmox_ssh_private_key", {
       type: "string",
       description: "Private key for SSH to the Proxmox node; null uses the SSH agent",
-      default: Token.nullValue(),
+      default: null,
       nullable: true,
       sensitive: true,
     });

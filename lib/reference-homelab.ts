@@ -8,8 +8,9 @@ import { DockhostVm } from "../constructs/dockhost-vm";
 import { ProxmoxConnection } from "../constructs/proxmox-connection";
 import { ReverseProxy } from "../constructs/reverse-proxy";
 import { Secret } from "../constructs/secret";
-import { VmBackup } from "../constructs/vm-backup";
+import { VmAdoption } from "../constructs/vm-adoption";
 import { EMAIL_PATTERN, HOSTNAME_PATTERN } from "./hostname";
+import { stateBackendFromEnv } from "./state-backend";
 import { declareVariable } from "./terraform-variable";
 
 /** What the reference homelab is made of, for tests and for main.ts. */
@@ -18,7 +19,6 @@ export interface ReferenceHomelab {
   readonly infra: DockhostStack;
   readonly vm: DockhostVm;
   readonly dockerHost: DockerHost;
-  readonly vmBackup: VmBackup;
   readonly apps: DockhostStack;
   readonly engine: DockerEngine;
   readonly appStack: ComposeStack;
@@ -34,14 +34,17 @@ const HARDENED = { restart: "unless-stopped", securityOpt: ["no-new-privileges:t
  * Proxmox endpoint and token, passwords) are Terraform variables: nothing personal is synthesized.
  */
 export function buildReferenceHomelab(app: App = new DockhostApp()): ReferenceHomelab {
-  const infra = new DockhostStack(app, "dockhost-infra");
+  // Where the state lives comes from the environment (DOCKHOST_BACKEND=s3|pg, ...): local by default.
+  const backend = stateBackendFromEnv();
+  const infra = new DockhostStack(app, "dockhost-infra", { backend });
   new ProxmoxConnection(infra, "proxmox");
   const vm = new DockhostVm(infra, "dockhost");
   const dockerHost = new DockerHost(infra, "docker", { vm });
-  // The seed's weekly Proxmox snapshots, kept on the node's "local" storage.
-  const vmBackup = new VmBackup(infra, "dockhost_backup", { vm });
+  // Adopting a running dockhost: TF_VAR_vm_import_existing=true imports it; DOCKHOST_VM_MOVED_FROM
+  // (comma-separated addresses) moves it from the original module's state.
+  new VmAdoption(infra, "adopt", { vm, movedFrom: listFromEnv("DOCKHOST_VM_MOVED_FROM") });
 
-  const apps = new DockhostStack(app, "dockhost-apps");
+  const apps = new DockhostStack(app, "dockhost-apps", { backend });
   apps.addDependency(infra);
   const engine = dockerHost.connect(apps);
 
@@ -104,5 +107,9 @@ export function buildReferenceHomelab(app: App = new DockhostApp()): ReferenceHo
   });
   proxy.expose(appStack.service("web"), { host: `app.${domain}` });
   proxy.expose(appStack.service("api"), { host: `api.${domain}`, middlewares: [proxy.securityHeaders, proxy.rateLimit] });
-  return { app, infra, vm, dockerHost, vmBackup, apps, engine, appStack, proxy };
+  return { app, infra, vm, dockerHost, apps, engine, appStack, proxy };
+}
+
+function listFromEnv(name: string): string[] {
+  return (process.env[name] ?? "").split(",").map((item) => item.trim()).filter((item) => item !== "");
 }
