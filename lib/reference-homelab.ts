@@ -8,6 +8,7 @@ import { DockhostVm } from "../constructs/dockhost-vm";
 import { ProxmoxConnection } from "../constructs/proxmox-connection";
 import { ReverseProxy } from "../constructs/reverse-proxy";
 import { Secret } from "../constructs/secret";
+import { VmBackup } from "../constructs/vm-backup";
 import { VmAdoption } from "../constructs/vm-adoption";
 import { EMAIL_PATTERN, HOSTNAME_PATTERN } from "./hostname";
 import { stateBackendFromEnv } from "./state-backend";
@@ -19,6 +20,7 @@ export interface ReferenceHomelab {
   readonly infra: DockhostStack;
   readonly vm: DockhostVm;
   readonly dockerHost: DockerHost;
+  readonly vmBackup: VmBackup;
   readonly apps: DockhostStack;
   readonly engine: DockerEngine;
   readonly appStack: ComposeStack;
@@ -40,6 +42,8 @@ export function buildReferenceHomelab(app: App = new DockhostApp()): ReferenceHo
   new ProxmoxConnection(infra, "proxmox");
   const vm = new DockhostVm(infra, "dockhost");
   const dockerHost = new DockerHost(infra, "docker", { vm });
+  // The seed's weekly Proxmox snapshots, kept on the node's "local" storage.
+  const vmBackup = new VmBackup(infra, "dockhost_backup", { vm });
   // Adopting a running dockhost: TF_VAR_vm_import_existing=true imports it; DOCKHOST_VM_MOVED_FROM
   // (comma-separated addresses) moves it from the original module's state.
   new VmAdoption(infra, "adopt", { vm, movedFrom: listFromEnv("DOCKHOST_VM_MOVED_FROM") });
@@ -107,7 +111,7 @@ export function buildReferenceHomelab(app: App = new DockhostApp()): ReferenceHo
   });
   proxy.expose(appStack.service("web"), { host: `app.${domain}` });
   proxy.expose(appStack.service("api"), { host: `api.${domain}`, middlewares: [proxy.securityHeaders, proxy.rateLimit] });
-  return { app, infra, vm, dockerHost, apps, engine, appStack, proxy };
+  return { app, infra, vm, dockerHost, vmBackup, apps, engine, appStack, proxy };
 }
 
 function listFromEnv(name: string): string[] {
