@@ -60,12 +60,14 @@ describe("DockerHost in the reference homelab", () => {
     expect(shellcheck("#!/bin/sh\necho $1 | cat $2\n")).toContain("SC2086");
   });
 
-  test("daemon.json: json-file logs rotated at 10m, live-restore, address pools outside the LAN", () => {
+  test("daemon.json: json-file logs rotated at 10m, live-restore, address pools outside the LAN, metrics on docker0", () => {
     expect(JSON.parse(fileContent("/etc/docker/daemon.json"))).toEqual({
       "log-driver": "json-file",
       "log-opts": { "max-size": "10m", "max-file": "3" },
       "live-restore": true,
       "default-address-pools": [{ base: "172.30.0.0/16", size: 24 }],
+      // docker0 takes the first subnet of the first pool: containers reach it, the LAN has no route to it.
+      "metrics-addr": "172.30.0.1:9323",
     });
   });
 
@@ -131,6 +133,27 @@ describe("synthesis of both stacks", () => {
     expect(Object.keys(manifest.stacks).sort()).toEqual(["dockhost-apps", "dockhost-infra"]);
     expect(manifest.stacks["dockhost-apps"].dependencies).toEqual(["dockhost-infra"]);
     expect(manifest.stacks["dockhost-infra"].dependencies).toEqual([]);
+  });
+});
+
+describe("the engine's metrics endpoint", () => {
+  function hostWith(props: Partial<DockerHostProps>): DockerHost {
+    const stack = new DockhostStack(testApp(), "infra");
+    return new DockerHost(stack, "docker", { vm: new DockhostVm(stack, "dockhost"), ...props });
+  }
+  const daemon = (host: DockerHost) => JSON.parse(host.hostFiles.find((f) => f.path === "/etc/docker/daemon.json")!.content);
+
+  test("follows the first address pool, and reaches the apps stack's engine", () => {
+    const host = hostWith({ addressPools: [{ base: "10.99.0.0/16", size: 24 }] });
+    expect(host.bridgeAddress).toBe("10.99.0.1");
+    expect(daemon(host)["metrics-addr"]).toBe("10.99.0.1:9323");
+    expect(host.engineMetricsEndpoint).toBe("10.99.0.1:9323");
+  });
+
+  test("can be switched off", () => {
+    const host = hostWith({ engineMetrics: false });
+    expect(daemon(host)["metrics-addr"]).toBeUndefined();
+    expect(host.engineMetricsEndpoint).toBeUndefined();
   });
 });
 

@@ -5,7 +5,7 @@ import { NullProvider } from "@cdktf/provider-null/lib/provider";
 import { Resource as NullResource } from "@cdktf/provider-null/lib/resource";
 import { checkInteger } from "../lib/bounds";
 import { CloudConfigFile, escapeTerraformTemplate } from "../lib/cloud-config";
-import { AddressPool, checkAddressPools, daemonJson, DEFAULT_ADDRESS_POOLS, LOG_SIZE_PATTERN } from "../lib/docker-daemon";
+import { AddressPool, checkAddressPools, daemonJson, DEFAULT_ADDRESS_POOLS, defaultBridgeAddress, ENGINE_METRICS_PORT, LOG_SIZE_PATTERN } from "../lib/docker-daemon";
 import { invalid } from "../lib/errors";
 import { terraformName } from "../lib/naming";
 import { renderHostTemplate } from "../lib/host-template";
@@ -84,6 +84,15 @@ export interface DockerHostProps {
    * @default 120 (10 minutes)
    */
   readonly readinessAttempts?: number;
+  /**
+   * Serve the engine's Prometheus metrics (`metrics-addr`) on port 9323 of docker0's address
+   * (`bridgeAddress`): containers reach it through their gateway, the LAN has no route to it. A
+   * firewall on the VM must let the Docker networks (the address pools) reach it. If the address
+   * pools change on a running VM, docker0 keeps its old address until a reboot, and dockerd cannot
+   * bind the new one: reboot the VM after such a change.
+   * @default true
+   */
+  readonly engineMetrics?: boolean;
 }
 
 /** Docker's apt repository key fingerprint, as published in Docker's install docs. */
@@ -112,6 +121,10 @@ export class DockerHost extends Construct {
   /** Pools Docker takes network subnets from. */
   public readonly addressPools: readonly AddressPool[];
   public readonly stacksDir: string;
+  /** Address of docker0 on the VM, where containers reach host services (`host-gateway`). */
+  public readonly bridgeAddress: string;
+  /** `address:port` of the engine's Prometheus endpoint; undefined when `engineMetrics` is off. */
+  public readonly engineMetricsEndpoint?: string;
   /** Files this construct puts on the host, daemon.json first. */
   public readonly hostFiles: readonly CloudConfigFile[];
   /** Hash of the host configuration; the day-2 resource is replaced (re-run) when it changes. */
@@ -130,6 +143,8 @@ export class DockerHost extends Construct {
     const addressPools = props.addressPools ?? DEFAULT_ADDRESS_POOLS;
     checkAddressPools(path, addressPools, this.vm.lan);
     this.addressPools = addressPools;
+    this.bridgeAddress = defaultBridgeAddress(addressPools);
+    this.engineMetricsEndpoint = props.engineMetrics === false ? undefined : `${this.bridgeAddress}:${ENGINE_METRICS_PORT}`;
     const maxSwapMb = (this.vm.disk0SizeGb - SEED.rootFsGb) * 1024;
     const swapMb = checkInteger(path, "swapSizeMb", props.swapSizeMb ?? SEED.swapGb * 1024, { min: 0, max: maxSwapMb });
     this.stacksDir = matching(path, "stacksDir", props.stacksDir ?? "/opt/docker/stacks", ABSOLUTE_PATH, "an absolute path");
@@ -141,7 +156,7 @@ export class DockerHost extends Construct {
 
     const setupScript = renderHostTemplate("host-setup.sh", { SWAP_MB: swapMb, ADMIN_USER: this.vm.adminUser, STACKS_DIR: this.stacksDir });
     this.hostFiles = [
-      { path: "/etc/docker/daemon.json", permissions: "0644", content: daemonJson({ logMaxSize, logMaxFiles, liveRestore: props.liveRestore ?? true, addressPools }) },
+      { path: "/etc/docker/daemon.json", permissions: "0644", content: daemonJson({ logMaxSize, logMaxFiles, liveRestore: props.liveRestore ?? true, addressPools, metricsAddress: this.engineMetricsEndpoint }) },
       { path: "/etc/systemd/system/docker-prune.service", permissions: "0644", content: renderHostTemplate("docker-prune.service", { PRUNE_UNTIL: pruneUntil }) },
       { path: "/etc/systemd/system/docker-prune.timer", permissions: "0644", content: renderHostTemplate("docker-prune.timer", { PRUNE_SCHEDULE: pruneSchedule }) },
       { path: "/etc/systemd/system/journal-vacuum.service", permissions: "0644", content: renderHostTemplate("journal-vacuum.service", { JOURNAL_RETENTION: journalRetention }) },

@@ -1,5 +1,5 @@
 import { invalid } from "./errors";
-import { cidrsOverlap, Ipv4Cidr, parseCidr } from "./ipv4";
+import { cidrsOverlap, hostAddress, Ipv4Cidr, parseCidr } from "./ipv4";
 
 /** A pool Docker carves network subnets from (`default-address-pools` in daemon.json). */
 export interface AddressPool {
@@ -14,6 +14,22 @@ export interface AddressPool {
  * network on the LAN's subnet cuts the host off from it. We default to one pool well outside.
  */
 export const DEFAULT_ADDRESS_POOLS: readonly AddressPool[] = [{ base: "172.30.0.0/16", size: 24 }];
+
+/** Port of the engine's Prometheus endpoint (`metrics-addr`), the one Docker's documentation uses. */
+export const ENGINE_METRICS_PORT = 9323;
+
+/**
+ * The address of docker0, the default bridge, on the VM: where containers reach services of the
+ * host itself (Docker's `host-gateway`). With no `bip` in daemon.json, Docker gives docker0 the
+ * first free subnet of the default address pools (the first one, on a fresh host), and takes host
+ * 1 of it. We do not pin `bip`: next to default-address-pools it can keep dockerd from starting
+ * (moby/moby#46098). The address is not routed on the LAN, so binding to it keeps a listener
+ * off the LAN. Pools are checked first ({@link checkAddressPools}).
+ */
+export function defaultBridgeAddress(pools: readonly AddressPool[]): string {
+  const pool = parseCidr(pools[0].base)!;
+  return hostAddress(pool, 1);
+}
 
 export interface DaemonSettings {
   readonly logMaxSize: string;
