@@ -10,6 +10,7 @@ import { parseComposeYaml } from "../lib/compose/import";
 import { toComposeYaml } from "../lib/compose/export";
 import { escapeTerraformTemplate } from "../lib/cloud-config";
 import { invalid } from "../lib/errors";
+import { checkMetricsEndpoint, MetricsEndpoint } from "../lib/monitoring/metrics-endpoint";
 import { terraformName } from "../lib/naming";
 import { SEED } from "../lib/seed";
 import { DockerEngine } from "./docker-engine";
@@ -30,6 +31,12 @@ export interface ComposeServiceProps extends ServiceSpec {
    * @default none
    */
   readonly files?: Readonly<Record<string, string>>;
+  /**
+   * The service's Prometheus endpoint. A MonitoringStack on the same engine scrapes it, whenever
+   * the service is added; the port must be one the service exposes.
+   * @default none: not scraped
+   */
+  readonly metrics?: MetricsEndpoint;
 }
 
 export interface ComposeStackProps {
@@ -377,6 +384,7 @@ export class ComposeStack extends Construct {
     }
     const service = { stack: this, name, containerName, spec, container };
     this.services.set(name, service);
+    this.engine.registerService(service);
     return service;
   }
 
@@ -395,9 +403,10 @@ export class ComposeStack extends Construct {
     return nonEmpty([...files, ...secretFiles]);
   }
 
-  /** Checks what ComposeStack adds to the compose model: secrets and files. */
+  /** Checks what ComposeStack adds to the compose model: secrets, files and the metrics endpoint. */
   private checkExtras(service: string, spec: ComposeServiceProps): void {
     Object.keys(spec.files ?? {}).forEach((file) => checkAbsolutePath(this.context, `services.${service}.files.${file}`, file));
+    if (spec.metrics) checkMetricsEndpoint(this.node.path, `services.${service}.metrics`, spec, spec.metrics);
     for (const key of Object.keys(spec.secrets ?? {})) {
       if (spec.environment && key in spec.environment) {
         invalid({ path: this.node.path, key: `services.${service}.secrets.${key}`, value: key, allowed: "a variable not also set in environment" });

@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import { Image } from "@cdktf/provider-docker/lib/image";
 import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { terraformName } from "../lib/naming";
+import type { ComposeService } from "./compose-stack";
 import type { DockerHost } from "./docker-host";
 
 export interface DockerEngineProps {
@@ -30,6 +31,8 @@ export class DockerEngine extends Construct {
   /** Options of the `ssh` command the provider runs. */
   public readonly sshOptions: readonly string[];
   private readonly images = new Map<string, Image>();
+  private readonly services: ComposeService[] = [];
+  private readonly serviceListeners: Array<(service: ComposeService) => void> = [];
 
   constructor(scope: Construct, id: string, props: DockerEngineProps) {
     super(scope, id);
@@ -62,5 +65,21 @@ export class DockerEngine extends Construct {
   /** Every image pulled on this engine, by reference. */
   public get imageReferences(): readonly string[] {
     return [...this.images.keys()];
+  }
+
+  /** Records a service that runs on this engine (ComposeStack calls it) and tells the listeners. */
+  public registerService(service: ComposeService): void {
+    this.services.push(service);
+    this.serviceListeners.forEach((listener) => listener(service));
+  }
+
+  /**
+   * Calls `listener` with every service on this engine: at once for those that exist, then for each
+   * one added later. A scraper that is created before or after the apps sees them all.
+   */
+  public forEachService(listener: (service: ComposeService) => void): void {
+    const existing = [...this.services];
+    this.serviceListeners.push(listener);
+    existing.forEach(listener);
   }
 }

@@ -2,6 +2,7 @@ import { TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
 import { stringify } from "yaml";
 import { checkInteger } from "../lib/bounds";
+import { offeredPorts } from "../lib/compose/port-binding";
 import { invalid } from "../lib/errors";
 import { suppress } from "../lib/policy/suppressions";
 import { EMAIL_PATTERN, isEmail, isHostname } from "../lib/hostname";
@@ -312,7 +313,7 @@ export class ReverseProxy extends Construct {
   }
 
   private routePort(service: ComposeService, port: number | undefined): number {
-    const offered = [...(service.spec.expose ?? []), ...(service.spec.ports ?? []).map((p) => p.containerPort)];
+    const offered = offeredPorts(service.spec);
     if (port === undefined) {
       if (offered.length === 1) return offered[0];
       invalid({ path: this.node.path, key: "expose.port", value: port, allowed: `service ${service.containerName} exposes ${offered.length === 0 ? "no port" : `ports ${offered.join(", ")}`}: name one (and list it in the service's expose)` });

@@ -3,7 +3,7 @@
  * cross-stack policy rule both ask this question, so it is decided here only.
  */
 import { isIPv4, isIPv6 } from "node:net";
-import { DEFAULT_PORT_PROTOCOL, PortSpec } from "./service";
+import { DEFAULT_PORT_PROTOCOL, PortSpec, ServiceSpec } from "./service";
 
 /** Addresses that bind every address of one IP family. */
 const WILDCARD_FAMILY: ReadonlyMap<string, (ip: string) => boolean> = new Map([
@@ -25,4 +25,12 @@ export function portBindingsOverlap(a: PortSpec, b: PortSpec): boolean {
 function addressesOverlap(a: string | undefined, b: string | undefined): boolean {
   if (a === undefined || b === undefined || a === b) return true;
   return WILDCARD_FAMILY.get(a)?.(b) === true || WILDCARD_FAMILY.get(b)?.(a) === true;
+}
+
+/**
+ * Container ports a service offers to others: its `expose` list, then the container side of its
+ * published `ports`. A route or a scrape target must name one of them.
+ */
+export function offeredPorts(service: Pick<ServiceSpec, "expose" | "ports">): number[] {
+  return [...(service.expose ?? []), ...(service.ports ?? []).map((p) => p.containerPort)];
 }

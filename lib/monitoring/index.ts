@@ -5,3 +5,4 @@ export * from "./alert-rules";
 export * from "./dashboards";
 export * from "./grafana";
 export * from "./retention";
+export * from "./metrics-endpoint";
