@@ -39,7 +39,8 @@ describe("the reference app stack (web, API, PostgreSQL, Redis)", () => {
   test("pinned images, one docker_image each, kept on the host", () => {
     const images = Object.values<any>(json.resource.docker_image);
     expect(images.map((i) => i.name).sort()).toEqual([
-      "nginx:1.27.3-alpine", "postgres:16.4-alpine", "postgrest/postgrest:v12.2.3", "redis:7.4.1-alpine", "tecnativa/docker-socket-proxy:0.3.0", "traefik:v3.2.3",
+      "ghcr.io/google/cadvisor:v0.60.5", "grafana/grafana:11.3.1", "nginx:1.27.3-alpine", "postgres:16.4-alpine", "postgrest/postgrest:v12.2.3",
+      "prom/node-exporter:v1.8.2", "prom/prometheus:v2.55.1", "redis:7.4.1-alpine", "tecnativa/docker-socket-proxy:0.3.0", "traefik:v3.2.3",
     ]);
     images.forEach((image) => expect(image.keep_locally).toBe(true));
   });
@@ -139,7 +140,10 @@ describe("compose labels", () => {
 describe("import of existing compose files", () => {
   function importFixture(file: string, secrets?: Record<string, Record<string, Secret>>): { stack: ComposeStack; json: StackJson } {
     const { apps, engine } = appsStack();
-    const stack = ComposeStack.fromFile(apps, path.basename(file, ".yml"), path.join(COMPOSE_FIXTURE_DIR, file), { engine, variables: FIXTURE_VARIABLES, secrets });
+    // The reference homelab has a stack of its own named like a fixture (monitoring): import beside it.
+    const name = path.basename(file, ".yml");
+    const id = apps.node.tryFindChild(name) ? `${name}-fixture` : name;
+    const stack = ComposeStack.fromFile(apps, id, path.join(COMPOSE_FIXTURE_DIR, file), { engine, variables: FIXTURE_VARIABLES, secrets });
     return { stack, json: synthStack(apps) };
   }
 

@@ -15,7 +15,12 @@ const INFRA_VARS: TerraformVars = {
   proxmox_endpoint: "https://192.0.2.2:8006/",
   ssh_provisioners_enabled: false,
 };
-const APPS_VARS: TerraformVars = { domain: "home.example.com", acme_email: "admin@example.com", app_db_password: "correct-horse-battery-staple" };
+const APPS_VARS: TerraformVars = {
+  domain: "home.example.com",
+  acme_email: "admin@example.com",
+  app_db_password: "correct-horse-battery-staple",
+  grafana_admin_password: "grafana-horse-battery-staple",
+};
 
 /** Synthesizes an app (after `customize`) and prepares a terraform workspace with its stacks. */
 function workspaceFor(customize: (homelab: ReturnType<typeof buildReferenceHomelab>) => void = () => undefined): TerraformWorkspace {
@@ -95,6 +100,8 @@ describeWithTerraform("terraform validate and plan on the reference homelab", ()
     const apps = await ws.plan("dockhost-apps", { vars: APPS_VARS });
     if (!apps.ok) throw new Error(apps.error);
     expect(apps.counts.create).toBeGreaterThanOrEqual(10);
+    const containers = resources(apps.plan, "docker_container").map((r) => r.values.name);
+    expect(containers).toEqual(expect.arrayContaining(["monitoring-prometheus", "monitoring-grafana", "monitoring-node-exporter", "monitoring-cadvisor"]));
     const remote = (apps.plan.prior_state as any).values.root_module.resources.find((r: any) => r.type === "terraform_remote_state");
     const outputs = Object.values<any>(remote.values.outputs);
     expect(outputs).toContain("192.168.1.10/24");

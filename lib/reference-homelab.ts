@@ -5,6 +5,7 @@ import { DockerEngine } from "../constructs/docker-engine";
 import { DockerHost } from "../constructs/docker-host";
 import { DockhostStack } from "../constructs/dockhost-stack";
 import { DockhostVm } from "../constructs/dockhost-vm";
+import { MonitoringStack } from "../constructs/monitoring-stack";
 import { ProxmoxConnection } from "../constructs/proxmox-connection";
 import { ReverseProxy } from "../constructs/reverse-proxy";
 import { Secret } from "../constructs/secret";
@@ -25,6 +26,7 @@ export interface ReferenceHomelab {
   readonly engine: DockerEngine;
   readonly appStack: ComposeStack;
   readonly proxy: ReverseProxy;
+  readonly monitoring: MonitoringStack;
 }
 
 /** Settings every long-running service of the reference homelab shares. */
@@ -93,11 +95,13 @@ export function buildReferenceHomelab(app: App = new DockhostApp()): ReferenceHo
         ...HARDENED,
         // PostgREST: a REST API straight from the database schema.
         image: "postgrest/postgrest:v12.2.3",
-        environment: { PGRST_DB_URI: "postgres://app@db:5432/app", PGRST_DB_ANON_ROLE: "app", PGRST_SERVER_PORT: "3000" },
+        // The admin server (3001) serves health and Prometheus metrics, never the API.
+        environment: { PGRST_DB_URI: "postgres://app@db:5432/app", PGRST_DB_ANON_ROLE: "app", PGRST_SERVER_PORT: "3000", PGRST_ADMIN_SERVER_PORT: "3001" },
         secrets: { PGPASSWORD: dbPassword },
         dependsOn: { db: "service_healthy", cache: "service_healthy" },
         memoryLimitMb: 256,
-        expose: [3000],
+        expose: [3000, 3001],
+        metrics: { port: 3001 },
       },
       web: {
         ...HARDENED,
@@ -110,8 +114,12 @@ export function buildReferenceHomelab(app: App = new DockhostApp()): ReferenceHo
     },
   });
   proxy.expose(appStack.service("web"), { host: `app.${domain}` });
-  proxy.expose(appStack.service("api"), { host: `api.${domain}`, middlewares: [proxy.securityHeaders, proxy.rateLimit] });
-  return { app, infra, vm, dockerHost, vmBackup, apps, engine, appStack, proxy };
+  proxy.expose(appStack.service("api"), { host: `api.${domain}`, port: 3000, middlewares: [proxy.securityHeaders, proxy.rateLimit] });
+
+  // Created after the apps, it still scrapes every service that declares metrics (the API here).
+  const grafanaAdminPassword = new Secret(apps, "grafana_admin_password", { description: "Password of Grafana's admin user", minLength: 12 });
+  const monitoring = new MonitoringStack(apps, "monitoring", { engine, proxy, grafanaHost: `grafana.${domain}`, grafanaAdminPassword });
+  return { app, infra, vm, dockerHost, vmBackup, apps, engine, appStack, proxy, monitoring };
 }
 
 function listFromEnv(name: string): string[] {

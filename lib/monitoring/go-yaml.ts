@@ -4,7 +4,10 @@
  */
 import { stringify } from "yaml";
 
-/** Renders a document for a Go YAML reader; keys whose value is undefined are left out. */
+/**
+ * Renders a document for a Go YAML reader; keys whose value is undefined are left out. An object
+ * used twice is written out twice, not as an anchor and alias: the files stay readable on their own.
+ */
 export function toGoYaml(document: object): string {
-  return stringify(document, { version: "1.1", lineWidth: 0 });
+  return stringify(document, { version: "1.1", lineWidth: 0, aliasDuplicateObjects: false });
 }

@@ -6,3 +6,4 @@ export * from "./dashboards";
 export * from "./grafana";
 export * from "./retention";
 export * from "./metrics-endpoint";
+export * from "./alertmanager-config";
