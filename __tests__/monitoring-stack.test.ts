@@ -153,7 +153,9 @@ describe("the reference homelab's monitoring", () => {
     expect(volumes["monitoring_volume_grafana-data"].lifecycle.prevent_destroy).toBe(true);
     // 5 GB of the Docker disk for Prometheus: 80 % of it for blocks, the rest for the WAL.
     expect(container("prometheus").command).toContain("--storage.tsdb.retention.size=4GB");
-    expect(homelab.monitoring.stack.toSpec().volumes!["prometheus-data"].sizeBudgetGb).toBe(5);
+    // Metrics history is not backed up (it churns and scraping rebuilds it); Grafana's data is.
+    expect(homelab.monitoring.stack.toSpec().volumes).toMatchObject({ "prometheus-data": { sizeBudgetGb: 5, backup: false }, "grafana-data": { sizeBudgetGb: 1 } });
+    expect(homelab.monitoring.stack.toSpec().volumes!["grafana-data"].backup).toBeUndefined();
   });
 
   test("exporters get read-only host access: node-exporter on the host network, on docker0 only; cAdvisor unprivileged", () => {

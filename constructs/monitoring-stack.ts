@@ -297,7 +297,7 @@ export class MonitoringStack extends Construct {
       engine: this.engine,
       stackName: props.stackName ?? "monitoring",
       volumes: {
-        "prometheus-data": { sizeBudgetGb: retentionSizeGb },
+        "prometheus-data": { sizeBudgetGb: retentionSizeGb, backup: false, noBackupReason: "metrics history: gigabytes that churn hourly; scraping rebuilds it" },
         "grafana-data": { sizeBudgetGb: GRAFANA_DATA_BUDGET_GB },
         ...(props.alertmanager !== undefined && { "alertmanager-data": { sizeBudgetGb: ALERTMANAGER_DATA_BUDGET_GB } }),
       },
