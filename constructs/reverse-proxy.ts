@@ -4,18 +4,17 @@ import { stringify } from "yaml";
 import { checkInteger } from "../lib/bounds";
 import { offeredPorts } from "../lib/compose/port-binding";
 import { invalid } from "../lib/errors";
-import { suppress } from "../lib/policy/suppressions";
 import { EMAIL_PATTERN, isEmail, isHostname } from "../lib/hostname";
 import { BUILTIN_MIDDLEWARES, containerRoute, middlewaresConfig, router } from "../lib/traefik/dynamic-config";
 import { flattenToLabels } from "../lib/traefik/labels";
 import { ACME_STORAGE_DIR, DYNAMIC_CONFIG_DIR, ENTRYPOINTS, STATIC_CONFIG_PATH, TlsMode, traefikStaticConfig } from "../lib/traefik/static-config";
 import { ComposeService, ComposeStack } from "./compose-stack";
 import { DockerEngine } from "./docker-engine";
+import { dockerSocketProxy } from "./docker-socket-proxy";
 import { Secret } from "./secret";
 
 /** Pinned images. */
 export const TRAEFIK_IMAGE = "traefik:v3.2.3";
-export const SOCKET_PROXY_IMAGE = "tecnativa/docker-socket-proxy:0.3.0";
 
 /** How the proxy gets certificates. */
 export interface ProxyTlsProps {
@@ -49,6 +48,7 @@ export interface ProxyTlsProps {
   readonly dnsCredentials?: Readonly<Record<string, Secret>>;
 }
 
+/** The engine the proxy runs on, its certificates, middlewares and dashboard. */
 export interface ReverseProxyProps {
   /** The Docker engine the proxy and the routed services run on. */
   readonly engine: DockerEngine;
@@ -102,6 +102,7 @@ export interface ProxyMiddleware {
   readonly reference: string;
 }
 
+/** How `proxy.expose()` routes requests to a service. */
 export interface ExposeOptions {
   /** Host name the service answers on, e.g. `app.example.com`. */
   readonly host: string;
@@ -136,8 +137,6 @@ export interface ProxyRoute {
   readonly labels: Readonly<Record<string, string>>;
 }
 
-const SOCKET_PROXY = "socket-proxy";
-const SOCKET_PROXY_PORT = 2375;
 const PATH_PREFIX = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/;
 const LEGO_VARIABLE = /^[A-Z][A-Z0-9_]*$/;
 const DNS_PROVIDER = /^[a-z0-9]+$/;
@@ -197,38 +196,21 @@ export class ReverseProxy extends Construct {
     }
 
     const stackName = props.stackName ?? "proxy";
-    this.socketProxy = new ComposeStack(this, "socket-proxy", {
+    // Read-only endpoints Traefik's Docker provider uses; everything else (POST, exec, ...) is refused.
+    const socketProxy = dockerSocketProxy(this, "socket-proxy", {
       engine: this.engine,
       stackName: `${stackName}-socket`,
-      internalNetwork: true,
-      services: {
-        [SOCKET_PROXY]: {
-          image: SOCKET_PROXY_IMAGE,
-          // Read-only endpoints Traefik's Docker provider uses; everything else (POST, exec, ...) is refused.
-          environment: { CONTAINERS: "1", EVENTS: "1", PING: "1", VERSION: "1", POST: "0" },
-          volumes: [{ hostPath: "/var/run/docker.sock", target: "/var/run/docker.sock", readOnly: true }],
-          expose: [SOCKET_PROXY_PORT],
-          readOnly: true,
-          tmpfs: ["/run", "/tmp"],
-          restart: "unless-stopped",
-          securityOpt: ["no-new-privileges:true"],
-          memoryLimitMb: 64,
-        },
-      },
+      allow: ["CONTAINERS", "EVENTS", "PING", "VERSION"],
+      client: "Traefik",
     });
-
-    suppress(
-      this.socketProxy.service(SOCKET_PROXY).container,
-      "DH-DOCKER-SOCKET",
-      "This is the socket proxy: it alone holds docker.sock and serves Traefik only the read endpoints, on an internal network.",
-    );
+    this.socketProxy = socketProxy.stack;
 
     this.staticConfig = traefikStaticConfig({
       tlsMode: this.tlsMode,
       email: tls.email,
       staging: tls.staging,
       dnsProvider: tls.dnsProvider,
-      dockerEndpoint: `tcp://${SOCKET_PROXY}:${SOCKET_PROXY_PORT}`,
+      dockerEndpoint: socketProxy.endpoint,
       network: stackName,
       dashboard: props.dashboardHost !== undefined,
     });
@@ -262,7 +244,7 @@ export class ReverseProxy extends Construct {
         },
       },
     });
-    this.stack.attachNetwork("traefik", this.socketProxy.network);
+    socketProxy.serve(this.stack.service("traefik"));
     if (props.dashboardHost !== undefined) {
       const name = "dashboard";
       const dashboard = router({ name, host: props.dashboardHost, acme, service: "api@internal", middlewares: [`${props.dashboardAuth}@file`, this.securityHeaders.reference] });

@@ -10,6 +10,7 @@ import { ProxmoxConnection } from "../constructs/proxmox-connection";
 import { ReverseProxy } from "../constructs/reverse-proxy";
 import { Secret } from "../constructs/secret";
 import { VmBackup } from "../constructs/vm-backup";
+import { VolumeBackup, VolumeBackupTarget } from "../constructs/volume-backup";
 import { VmAdoption } from "../constructs/vm-adoption";
 import { EMAIL_PATTERN, HOSTNAME_PATTERN } from "./hostname";
 import { stateBackendFromEnv } from "./state-backend";
@@ -26,6 +27,7 @@ export interface ReferenceHomelab {
   readonly engine: DockerEngine;
   readonly appStack: ComposeStack;
   readonly proxy: ReverseProxy;
+  readonly volumeBackup: VolumeBackup;
   readonly monitoring: MonitoringStack;
 }
 
@@ -70,7 +72,10 @@ export function buildReferenceHomelab(app: App = new DockhostApp()): ReferenceHo
   const dbPassword = new Secret(apps, "app_db_password", { description: "PostgreSQL password of the app database", minLength: 16 });
   const appStack = new ComposeStack(apps, "app", {
     engine,
-    volumes: { "db-data": { sizeBudgetGb: 5 }, "cache-data": { sizeBudgetGb: 1 } },
+    volumes: {
+      "db-data": { sizeBudgetGb: 5 },
+      "cache-data": { sizeBudgetGb: 1, backup: false, noBackupReason: "a cache: the apps rebuild it from PostgreSQL" },
+    },
     services: {
       db: {
         ...HARDENED,
@@ -114,12 +119,25 @@ export function buildReferenceHomelab(app: App = new DockhostApp()): ReferenceHo
     },
   });
   proxy.expose(appStack.service("web"), { host: `app.${domain}` });
+  // Nightly archives of every volume not opted out; the database is dumped first.
+  const volumeBackup = new VolumeBackup(apps, "backup", { engine, target: volumeBackupTarget() });
   proxy.expose(appStack.service("api"), { host: `api.${domain}`, port: 3000, middlewares: [proxy.securityHeaders, proxy.rateLimit] });
 
   // Created after the apps, it still scrapes every service that declares metrics (the API here).
   const grafanaAdminPassword = new Secret(apps, "grafana_admin_password", { description: "Password of Grafana's admin user", minLength: 12 });
   const monitoring = new MonitoringStack(apps, "monitoring", { engine, proxy, grafanaHost: `grafana.${domain}`, grafanaAdminPassword });
-  return { app, infra, vm, dockerHost, vmBackup, apps, engine, appStack, proxy, monitoring };
+  return { app, infra, vm, dockerHost, vmBackup, apps, engine, appStack, proxy, volumeBackup, monitoring };
+}
+
+/**
+ * Volume archives go to /var/backups/dockhost on the VM (which the weekly VM backup then carries
+ * off it), or to an NFS export when DOCKHOST_BACKUP_NFS=<server>:<export> is set.
+ */
+function volumeBackupTarget(): VolumeBackupTarget {
+  const nfs = process.env.DOCKHOST_BACKUP_NFS;
+  if (!nfs) return { kind: "local", path: "/var/backups/dockhost" };
+  const [server, ...exported] = nfs.split(":");
+  return { kind: "nfs", server, export: exported.join(":") };
 }
 
 function listFromEnv(name: string): string[] {

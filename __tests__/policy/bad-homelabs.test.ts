@@ -144,8 +144,8 @@ describe("the reference homelab", () => {
     const lab = labWith({ svc: { ...GOOD, memoryLimitMb: 4000 } });
     lab.app.synth();
     const memory = lab.app.policyReport!.capacity.find((c) => c.resource === "memory")!;
-    // Host reserve 1024 + app stack 1664 + Traefik 256 + socket proxy 64 + monitoring 1856 + this service 4000.
-    expect(memory).toMatchObject({ need: 8864, capacity: 10240, status: "warning" });
+    // Host reserve 1024 + app stack 1664 + Traefik 256 + socket proxy 64 + monitoring 1856 + volume backup 256 and its socket proxy 64 + this service 4000.
+    expect(memory).toMatchObject({ need: 9184, capacity: 10240, status: "warning" });
     expect(lab.app.policyReport!.warnings.map((w) => w.ruleId)).toContain("DH-CAPACITY-MEMORY");
     const infra = JSON.parse(fs.readFileSync(path.join(lab.app.outdir, "stacks", "dockhost-infra", "cdk.tf.json"), "utf8"));
     expect(infra.variable.vm_memory.validation).toContainEqual({

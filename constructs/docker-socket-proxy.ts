@@ -1,0 +1,79 @@
+import { Construct } from "constructs";
+import { suppress } from "../lib/policy/suppressions";
+import { ComposeService, ComposeStack } from "./compose-stack";
+import { DockerEngine } from "./docker-engine";
+
+/** Pinned image. */
+export const SOCKET_PROXY_IMAGE = "tecnativa/docker-socket-proxy:0.3.0";
+const SERVICE = "socket-proxy";
+const PORT = 2375;
+
+/**
+ * Docker API sections the proxy can open (its environment variables). POST opens every
+ * non-GET request of the other open sections; ALLOW_START and ALLOW_STOP open only
+ * `/containers/{id}/start` and `/stop`.
+ */
+export type DockerApiSection = "CONTAINERS" | "EVENTS" | "EXEC" | "INFO" | "PING" | "POST" | "VERSION" | "ALLOW_START" | "ALLOW_STOP";
+/** Sections the image opens unless told not to, and POST, which is spelled out either way. */
+const CLOSED_EXPLICITLY: readonly DockerApiSection[] = ["EVENTS", "PING", "POST", "VERSION"];
+
+/** The engine, stack name and allowed API sections of a socket proxy. */
+export interface DockerSocketProxyProps {
+  readonly engine: DockerEngine;
+  /** Stack name: its internal network is the one clients join. */
+  readonly stackName: string;
+  /** The API sections the clients need; every other request gets 403. */
+  readonly allow: readonly DockerApiSection[];
+  /** Who the proxy serves, for the reason of the docker.sock suppression (e.g. "Traefik"). */
+  readonly client: string;
+}
+
+/** A socket proxy stack and how clients reach it. */
+export interface DockerSocketProxy {
+  /** The proxy's stack; its own network is internal (no route out). */
+  readonly stack: ComposeStack;
+  /** `DOCKER_HOST`-style URL for clients on the proxy's network. */
+  readonly endpoint: string;
+  /** Joins `service` to the proxy's network. */
+  serve(service: ComposeService): void;
+}
+
+/**
+ * A `tecnativa/docker-socket-proxy` stack: the only container that holds docker.sock, on an
+ * internal network of its own, serving its clients only the API sections they need. Mounting
+ * docker.sock into a client, even read-only, would not restrict the API at all.
+ */
+export function dockerSocketProxy(scope: Construct, id: string, props: DockerSocketProxyProps): DockerSocketProxy {
+  const environment = Object.fromEntries([
+    ...props.allow.map((section) => [section, "1"]),
+    ...CLOSED_EXPLICITLY.filter((section) => !props.allow.includes(section)).map((section) => [section, "0"]),
+  ]);
+  const stack = new ComposeStack(scope, id, {
+    engine: props.engine,
+    stackName: props.stackName,
+    internalNetwork: true,
+    services: {
+      [SERVICE]: {
+        image: SOCKET_PROXY_IMAGE,
+        environment,
+        volumes: [{ hostPath: "/var/run/docker.sock", target: "/var/run/docker.sock", readOnly: true }],
+        expose: [PORT],
+        readOnly: true,
+        tmpfs: ["/run", "/tmp"],
+        restart: "unless-stopped",
+        securityOpt: ["no-new-privileges:true"],
+        memoryLimitMb: 64,
+      },
+    },
+  });
+  suppress(
+    stack.service(SERVICE).container,
+    "DH-DOCKER-SOCKET",
+    `This is the socket proxy: it alone holds docker.sock and serves ${props.client} only ${props.allow.join(", ")}, on an internal network.`,
+  );
+  return {
+    stack,
+    endpoint: `tcp://${SERVICE}:${PORT}`,
+    serve: (service) => service.stack.attachNetwork(service.name, stack.network),
+  };
+}

@@ -1,0 +1,367 @@
+import { Aspects, Lazy, TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import { Volume } from "@cdktf/provider-docker/lib/volume";
+import { checkInteger } from "../lib/bounds";
+import { checkAbsolutePath } from "../lib/compose/validate";
+import { databaseDump, DatabaseDump } from "../lib/database-dump";
+import { invalid } from "../lib/errors";
+import { isHostname } from "../lib/hostname";
+import { parseAddress } from "../lib/ipv4";
+import { terraformName } from "../lib/naming";
+import { isCronExpression } from "../lib/schedule";
+import { ComposeService, ComposeStack, StackVolume } from "./compose-stack";
+import { DockerEngine } from "./docker-engine";
+import { dockerSocketProxy } from "./docker-socket-proxy";
+import { Secret } from "./secret";
+
+/** Pinned image: offen/docker-volume-backup, maintained, small, reads `*_FILE` variables. */
+export const VOLUME_BACKUP_IMAGE = "offen/docker-volume-backup:v2.48.2";
+
+/** Archives on a directory of the VM (a second disk, or the VM disk itself). */
+export interface LocalBackupTarget {
+  readonly kind: "local";
+  /**
+   * Absolute directory on the VM; created if missing.
+   * @default "/var/backups/dockhost"
+   */
+  readonly path?: string;
+}
+
+/**
+ * Archives on an NFS export (a NAS). Docker mounts it for the backup container, so a NAS that is
+ * down fails the backup container instead of filling an empty mount point on the VM disk.
+ */
+export interface NfsBackupTarget {
+  readonly kind: "nfs";
+  /** NFS server: an IPv4 address or a host name such as `nas.lan`. */
+  readonly server: string;
+  /** Exported directory, e.g. `/volume1/backups/dockhost`. */
+  readonly export: string;
+  /**
+   * Mount options after `addr=<server>`.
+   * @default "nfsvers=4.1,rw"
+   */
+  readonly options?: string;
+}
+
+/** Archives in an S3-compatible bucket (AWS, MinIO, Backblaze B2, Garage, ...). */
+export interface S3BackupTarget {
+  readonly kind: "s3";
+  readonly bucket: string;
+  /**
+   * Host (and port) of the S3 API, without scheme.
+   * @default "s3.amazonaws.com"
+   */
+  readonly endpoint?: string;
+  /**
+   * Folder in the bucket, without leading slash.
+   * @default the bucket's root
+   */
+  readonly path?: string;
+  /** Access key id, as a Secret (it reaches the container as a file). */
+  readonly accessKeyId: Secret;
+  /** Secret access key, as a Secret (it reaches the container as a file). */
+  readonly secretAccessKey: Secret;
+}
+
+/** Where volume archives go: a directory of the VM, an NFS export or an S3-compatible bucket. */
+export type VolumeBackupTarget = LocalBackupTarget | NfsBackupTarget | S3BackupTarget;
+
+/** Schedule, retention and target of a VolumeBackup. */
+export interface VolumeBackupProps {
+  /** The Docker engine (VM) whose volumes are backed up. One VolumeBackup per engine. */
+  readonly engine: DockerEngine;
+  /**
+   * When backups run: a cron expression (5 fields, or 6 with seconds) or a descriptor such as
+   * `@daily`, in UTC (the container's time zone).
+   * @default "0 3 * * *" (nightly at 03:00)
+   */
+  readonly schedule?: string;
+  /**
+   * Archives older than this many days are pruned after each run.
+   * @default 7
+   */
+  readonly retentionDays?: number;
+  /**
+   * Where archives go.
+   * @default { kind: "local", path: "/var/backups/dockhost" }
+   */
+  readonly target?: VolumeBackupTarget;
+  /**
+   * Stop the containers that write to a backed-up volume while its archive is made (seconds to
+   * minutes, at night), then start them again: a consistent copy of files no process is writing.
+   * @default true
+   */
+  readonly stopContainers?: boolean;
+  /**
+   * Stack name of the backup container; its socket proxy's stack is `<name>-socket`.
+   * @default "backup"
+   */
+  readonly stackName?: string;
+}
+
+/** A volume a VolumeBackup archives, and how the archive is kept consistent. */
+export interface CoveredVolume extends StackVolume {
+  /** Where the backup container mounts it, which is also its path in the archive. */
+  readonly sourcePath: string;
+  /** Containers stopped while the archive is made. */
+  readonly stopped: readonly ComposeService[];
+  /** The database dump written into the volume just before, when a database writes to it. */
+  readonly dump?: { readonly service: ComposeService; readonly dump: DatabaseDump };
+}
+
+const SERVICE = "backup";
+const SOURCES_DIR = "/backup";
+const ARCHIVE_DIR = "/archive";
+const DEFAULT_LOCAL_PATH = "/var/backups/dockhost";
+/** docker-volume-backup's labels. */
+const LABEL = {
+  stop: "docker-volume-backup.stop-during-backup",
+  execLabel: "docker-volume-backup.exec-label",
+  archivePre: "docker-volume-backup.archive-pre",
+  archivePreUser: "docker-volume-backup.archive-pre.user",
+} as const;
+const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const S3_ENDPOINT = /^[a-z0-9.-]+(:[0-9]{1,5})?$/i;
+const S3_PATH = /^[A-Za-z0-9!_.*'()\-][A-Za-z0-9!_.*'()\-/]*$/;
+const NFS_OPTIONS = /^[a-z0-9=._,-]+$/i;
+
+const backupsByEngine = new WeakMap<DockerEngine, VolumeBackup>();
+
+/**
+ * Nightly archives of every named volume on one Docker engine that is marked for backup (all
+ * volumes a ComposeStack creates, unless opted out with `backup: false`), found when the app is
+ * synthesized, so a stack added later is covered too. One container, offen/docker-volume-backup,
+ * makes one archive per run, prunes old ones, and reaches Docker through a socket proxy that
+ * allows only what it needs: listing, stopping and starting containers, and exec for the dumps.
+ *
+ * Consistency: containers that write to a backed-up volume are stopped while the archive is made
+ * and started again; PostgreSQL, MariaDB and MySQL services first write a logical dump into their
+ * volume (an exec label), so the archive holds both their files and a portable dump.
+ */
+export class VolumeBackup extends Construct {
+  /** The VolumeBackup of `engine`, if there is one (for the policy pack). */
+  public static onEngine(engine: DockerEngine): VolumeBackup | undefined {
+    return backupsByEngine.get(engine);
+  }
+
+  public readonly engine: DockerEngine;
+  public readonly schedule: string;
+  public readonly retentionDays: number;
+  public readonly target: VolumeBackupTarget;
+  public readonly stopContainers: boolean;
+  /** Archive names: `<prefix>-<date>T<time>.tar.gz`, e.g. `dockhost-2026-11-25T03-00-00.tar.gz`. */
+  public readonly archivePrefix: string;
+  /** The stack of the backup container. */
+  public readonly stack: ComposeStack;
+  /** The stack of its socket proxy. */
+  public readonly socketProxy: ComposeStack;
+  /** The docker volume of an NFS target. */
+  public readonly archiveVolume?: Volume;
+  private readonly archiveVolumeName: string;
+
+  constructor(scope: Construct, id: string, props: VolumeBackupProps) {
+    super(scope, id);
+    const path = this.node.path;
+    this.engine = props.engine;
+    if (backupsByEngine.has(this.engine)) {
+      invalid({ path, key: "engine", value: this.engine.vmName, allowed: `an engine without a VolumeBackup (${backupsByEngine.get(this.engine)!.node.path} backs it up already)` });
+    }
+    this.schedule = props.schedule ?? "0 3 * * *";
+    if (!isCronExpression(this.schedule)) {
+      invalid({ path, key: "schedule", value: this.schedule, allowed: "expected a cron expression such as 0 3 * * * (minute hour day-of-month month day-of-week), or @daily" });
+    }
+    this.retentionDays = checkInteger(path, "retentionDays", props.retentionDays ?? 7, { min: 1, max: 3650 });
+    this.target = props.target ?? { kind: "local", path: DEFAULT_LOCAL_PATH };
+    this.checkTarget(this.target);
+    this.stopContainers = props.stopContainers ?? true;
+    this.archivePrefix = this.engine.vmName;
+    const stackName = props.stackName ?? "backup";
+    this.archiveVolumeName = `${stackName}_archive`;
+
+    const socketProxy = dockerSocketProxy(this, "socket-proxy", {
+      engine: this.engine,
+      stackName: `${stackName}-socket`,
+      // List and inspect containers, stop and start them, exec the dumps, read /info (Swarm check).
+      allow: ["CONTAINERS", "POST", "ALLOW_START", "ALLOW_STOP", "EXEC", "INFO", "PING", "VERSION"],
+      client: "the volume backup",
+    });
+    this.socketProxy = socketProxy.stack;
+    const s3 = this.target.kind === "s3" ? this.target : undefined;
+    this.stack = new ComposeStack(this, "stack", {
+      engine: this.engine,
+      stackName,
+      services: {
+        [SERVICE]: {
+          image: VOLUME_BACKUP_IMAGE,
+          environment: {
+            BACKUP_CRON_EXPRESSION: this.schedule,
+            BACKUP_RETENTION_DAYS: String(this.retentionDays),
+            BACKUP_COMPRESSION: "gz",
+            BACKUP_FILENAME: `${this.archivePrefix}-%Y-%m-%dT%H-%M-%S.tar.gz`,
+            // Pruning then only ever touches our own archives.
+            BACKUP_PRUNING_PREFIX: `${this.archivePrefix}-`,
+            // Label values name this backup, so another backup container never acts on our labels.
+            BACKUP_STOP_DURING_BACKUP_LABEL: stackName,
+            EXEC_LABEL: stackName,
+            EXEC_FORWARD_OUTPUT: "true",
+            DOCKER_HOST: socketProxy.endpoint,
+            ...(s3 && {
+              AWS_S3_BUCKET_NAME: s3.bucket,
+              ...(s3.endpoint !== undefined && { AWS_ENDPOINT: s3.endpoint }),
+              ...(s3.path !== undefined && { AWS_S3_PATH: s3.path }),
+            }),
+          },
+          secrets: s3 && { AWS_ACCESS_KEY_ID_FILE: s3.accessKeyId, AWS_SECRET_ACCESS_KEY_FILE: s3.secretAccessKey },
+          restart: "unless-stopped",
+          securityOpt: ["no-new-privileges:true"],
+          memoryLimitMb: 256,
+        },
+      },
+    });
+    const backup = this.stack.service(SERVICE);
+    socketProxy.serve(backup);
+
+    if (this.target.kind === "nfs") {
+      const { server, export: exported, options } = this.target;
+      this.archiveVolume = new Volume(this, "archive", {
+        provider: this.engine.provider,
+        name: this.archiveVolumeName,
+        driver: "local",
+        driverOpts: { type: "nfs", o: `addr=${server},${options ?? "nfsvers=4.1,rw"}`, device: `:${exported}` },
+      });
+      this.archiveVolume.overrideLogicalId(terraformName(this.archiveVolumeName));
+    }
+    const target = this.target;
+    const archiveMount =
+      target.kind === "local" ? [{ host_path: target.path ?? DEFAULT_LOCAL_PATH, container_path: ARCHIVE_DIR }]
+      : this.archiveVolume ? [{ volume_name: this.archiveVolume.name, container_path: ARCHIVE_DIR }]
+      : [];
+    // The volumes to archive are known only once every stack is built.
+    backup.container.putVolumes(
+      Lazy.anyValue({
+        produce: () => [
+          ...archiveMount,
+          ...this.coveredVolumes().map((v) => ({ volume_name: v.stack.volumes[v.volume].name, container_path: v.sourcePath, read_only: true })),
+        ],
+      }),
+    );
+    // Labels go on the other stacks' containers before anything is rendered.
+    const terraformStack = TerraformStack.of(this);
+    Aspects.of(terraformStack).add({
+      visit: (node) => {
+        if (node === terraformStack) this.labelServices(stackName);
+      },
+    });
+    backupsByEngine.set(this.engine, this);
+  }
+
+  /**
+   * Every volume this backup archives: those marked for backup in every ComposeStack on its
+   * engine, in the order the stacks were created. Read it after the app is built.
+   */
+  public coveredVolumes(): readonly CoveredVolume[] {
+    const stacks = this.node.root.node.findAll().filter((c): c is ComposeStack => c instanceof ComposeStack && c.engine === this.engine);
+    const dumped = new Set<ComposeService>();
+    return stacks.flatMap((stack) =>
+      stack.volumeList().filter((v) => v.backup).map((volume) => {
+        const writers = volume.mounts.filter((m) => !m.readOnly);
+        const dumps = writers.filter((m) => !dumped.has(m.service)).flatMap((m) => {
+          const dump = databaseDump(stack.node.path, `services.${m.service.name}.secrets`, dumpSubject(m.service), m.target);
+          return dump ? [{ service: m.service, dump }] : [];
+        });
+        dumps.forEach(({ service }) => dumped.add(service));
+        return {
+          ...volume,
+          sourcePath: `${SOURCES_DIR}/${volume.name}`,
+          stopped: this.stopContainers ? writers.map((m) => m.service) : [],
+          dump: dumps[0],
+        };
+      }),
+    );
+  }
+
+  /**
+   * Shell commands, for root on the VM (`sudo -i`), that restore volume `volume` of `stack` from
+   * the newest archive: stop the containers that mount it, empty it, unpack its folder of the
+   * archive into it, start them again. Rendered from this construct's data (names, paths, target).
+   */
+  public restoreCommands(stack: ComposeStack, volume: string): string[] {
+    const covered = this.coveredVolumes().find((v) => v.stack === stack && v.volume === volume);
+    if (!covered) {
+      invalid({ path: this.node.path, key: "restoreCommands.volume", value: `${stack.stackName}/${volume}`, allowed: `a volume this backup covers: ${this.coveredVolumes().map((v) => `${v.stack.stackName}/${v.volume}`).join(", ") || "none"}` });
+    }
+    const containers = covered.mounts.map((m) => m.service.containerName).filter((name, i, all) => all.indexOf(name) === i).join(" ");
+    const newest = (dir: string) => `for f in ${dir}/${this.archivePrefix}-*.tar.gz; do ARCHIVE="$f"; done`;
+    const pick =
+      this.target.kind === "local" ? [newest(this.target.path ?? DEFAULT_LOCAL_PATH)]
+      : this.target.kind === "nfs" ? [`ARCHIVE_DIR=$(docker volume inspect --format '{{ .Mountpoint }}' ${this.archiveVolumeName})`, newest('"$ARCHIVE_DIR"')]
+      : [`# Copy the archive to restore from s3://${this.target.bucket}/${this.target.path ?? ""} to /root with an S3 client (aws s3 cp, mc cp).`, newest("/root")];
+    const lines = [
+      `# Newest archive (archives sort by date); set ARCHIVE to an older one by hand if needed.`,
+      ...pick,
+      `echo "restoring ${covered.name} from $ARCHIVE"`,
+      `docker stop ${containers}`,
+      `VOLUME_DIR=$(docker volume inspect --format '{{ .Mountpoint }}' ${covered.name})`,
+      `find "$VOLUME_DIR" -mindepth 1 -delete`,
+      `tar -xzf "$ARCHIVE" -C "$VOLUME_DIR" --strip-components=2 ${covered.sourcePath}`,
+      `docker start ${containers}`,
+    ];
+    if (covered.dump) {
+      const { service, dump } = covered.dump;
+      lines.push(
+        `# The volume also holds a ${dump.engine} dump taken just before the archive (${dump.file}); to load it`,
+        `# into an empty server instead (e.g. a newer major version), start ${service.containerName} on an empty volume, then:`,
+        `# docker exec -u ${dump.user} ${service.containerName} /bin/sh -c '${dump.load}'`,
+      );
+    }
+    return lines;
+  }
+
+  private checkTarget(target: VolumeBackupTarget): void {
+    const path = this.node.path;
+    const context = { path };
+    switch (target.kind) {
+      case "local":
+        checkAbsolutePath(context, "target.path", target.path ?? DEFAULT_LOCAL_PATH);
+        return;
+      case "nfs":
+        if (parseAddress(target.server) === undefined && !isHostname(target.server)) {
+          invalid({ path, key: "target.server", value: target.server, allowed: "expected the NFS server's IPv4 address or host name, such as nas.lan" });
+        }
+        checkAbsolutePath(context, "target.export", target.export);
+        if (target.options !== undefined && !NFS_OPTIONS.test(target.options)) invalid({ path, key: "target.options", value: target.options, allowed: "expected NFS mount options such as nfsvers=4.1,rw" });
+        return;
+      case "s3":
+        if (!S3_BUCKET.test(target.bucket ?? "")) invalid({ path, key: "target.bucket", value: target.bucket, allowed: "expected an S3 bucket name (3-63 lowercase letters, digits, '.' and '-')" });
+        if (target.endpoint !== undefined && !S3_ENDPOINT.test(target.endpoint)) invalid({ path, key: "target.endpoint", value: target.endpoint, allowed: "expected the S3 API's host[:port], without https://" });
+        if (target.path !== undefined && !S3_PATH.test(target.path)) invalid({ path, key: "target.path", value: target.path, allowed: "expected a folder in the bucket, without a leading /" });
+        for (const key of ["accessKeyId", "secretAccessKey"] as const) {
+          // A plain string would land in the synthesized JSON: credentials travel as Secrets only.
+          if (!(target[key] instanceof Secret)) invalid({ path, key: `target.${key}`, value: target[key], secret: target[key] !== undefined, allowed: "expected a Secret (a sensitive Terraform variable): S3 credentials never appear in the synthesized JSON" });
+        }
+        return;
+      default:
+        invalid({ path, key: "target.kind", value: (target as { kind: unknown }).kind, allowed: "expected local, nfs or s3" });
+    }
+  }
+
+  /** Stop and dump labels on the containers of the covered volumes. */
+  private labelServices(label: string): void {
+    for (const volume of this.coveredVolumes()) {
+      volume.stopped.forEach((service) => service.stack.addLabels(service.name, { [LABEL.stop]: label }));
+      if (volume.dump) {
+        const { service, dump } = volume.dump;
+        service.stack.addLabels(service.name, {
+          [LABEL.archivePre]: `/bin/sh -c '${dump.command}'`,
+          [LABEL.archivePreUser]: dump.user,
+          [LABEL.execLabel]: label,
+        });
+      }
+    }
+  }
+}
+
+function dumpSubject(service: ComposeService) {
+  return { image: service.spec.image, variables: [...Object.keys(service.spec.environment ?? {}), ...Object.keys(service.spec.secrets ?? {})] };
+}
