@@ -7,4 +7,7 @@ module.exports = {
   setupFilesAfterEnv: ["<rootDir>/__tests__/support/setup.ts"],
   reporters: ["default", "<rootDir>/__tests__/support/summary-reporter.js"],
   testTimeout: 60000,
+  // Jest's default on a 2-core machine is one worker; the slow suites (terraform, the packed
+  // package) mostly wait on child processes, so two workers halve the wall time.
+  maxWorkers: 2,
 };

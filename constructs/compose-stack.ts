@@ -39,6 +39,7 @@ export interface ComposeServiceProps extends ServiceSpec {
   readonly metrics?: MetricsEndpoint;
 }
 
+/** The engine a stack runs on, its services, volumes and networks. */
 export interface ComposeStackProps {
   /** The Docker engine (VM) the stack runs on: `dockerHost.connect(appsStack)`. */
   readonly engine: DockerEngine;

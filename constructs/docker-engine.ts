@@ -5,6 +5,7 @@ import { terraformName } from "../lib/naming";
 import type { ComposeService } from "./compose-stack";
 import type { DockerHost } from "./docker-host";
 
+/** Where and how the Docker provider reaches one VM's daemon; made by `DockerHost.connect()`. */
 export interface DockerEngineProps {
   /** Docker host URL, e.g. `ssh://dockhost@192.168.1.10:22`. */
   readonly host: string;

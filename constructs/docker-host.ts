@@ -15,6 +15,7 @@ import { declareVariable } from "../lib/terraform-variable";
 import { DockerEngine } from "./docker-engine";
 import { DockhostVm } from "./dockhost-vm";
 
+/** Docker Engine settings of the dockhost VM(s); every default is the seed's. */
 export interface DockerHostProps {
   /** The VM(s) that become Docker hosts. */
   readonly vm: DockhostVm;

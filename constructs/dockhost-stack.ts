@@ -3,6 +3,7 @@ import { Construct } from "constructs";
 import { formatHcl, makeHclRenderable } from "../lib/hcl-output";
 import { addStateBackend, StateBackend } from "../lib/state-backend";
 
+/** Options of a {@link DockhostStack}. */
 export interface DockhostStackProps {
   /**
    * Where Terraform keeps this stack's state: `{ type: "local" }`, an S3-compatible bucket

@@ -81,6 +81,7 @@ export interface AlertmanagerProps {
 /** The thresholds of the default alerts (see `DefaultAlertRulesProps`). */
 export type AlertThresholds = Omit<DefaultAlertRulesProps, keyof MetricSources | "proxyJob">;
 
+/** The engine and proxy the monitoring stack runs with, its hosts, retention and alerting. */
 export interface MonitoringStackProps extends AlertThresholds {
   /** The Docker engine (VM) to monitor; the stack runs there too. */
   readonly engine: DockerEngine;

@@ -3,6 +3,7 @@ import { Construct } from "constructs";
 import { ProxmoxProvider } from "../.gen/providers/proxmox/provider";
 import { declareVariable } from "../lib/terraform-variable";
 
+/** Options of the Proxmox connection; the API token and SSH key are never props (see {@link ProxmoxConnection}). */
 export interface ProxmoxConnectionProps {
   /**
    * Proxmox API URL, e.g. `https://pve.lan:8006/`. It is user-specific, so by default it is not

@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import { invalid } from "../lib/errors";
 import { declareVariable } from "../lib/terraform-variable";
 
+/** How Terraform describes and checks a secret it asks for. */
 export interface SecretProps {
   /**
    * What the secret is for, shown by `terraform plan` when it asks for the value.

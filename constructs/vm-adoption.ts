@@ -5,6 +5,7 @@ import { StateBlocks } from "../lib/state-blocks";
 import { declareVariable } from "../lib/terraform-variable";
 import { DockhostVm } from "./dockhost-vm";
 
+/** How to take over VMs that already run: import them, or move their state from other addresses. */
 export interface VmAdoptionProps {
   /** The VM(s) that already exist on Proxmox, as Dockhost describes them. */
   readonly vm: DockhostVm;

@@ -10,10 +10,12 @@ import { DockhostVm } from "./dockhost-vm";
 
 /** vzdump modes: `snapshot` keeps the VM running (the guest agent freezes its filesystems). */
 export const VM_BACKUP_MODES = ["snapshot", "suspend", "stop"] as const;
+/** One of {@link VM_BACKUP_MODES}. */
 export type VmBackupMode = (typeof VM_BACKUP_MODES)[number];
 
 /** Compression of the archives, by the names Proxmox's `compress` option takes. */
 const COMPRESSION = { zstd: "zstd", gzip: "gzip", lzo: "lzo", none: "0" } as const;
+/** Archive compression: `zstd`, `gzip`, `lzo` or `none`. */
 export type VmBackupCompression = keyof typeof COMPRESSION;
 
 /** How many archives Proxmox keeps (its `prune-backups` options); each given one is at least 1. */
@@ -35,6 +37,7 @@ export interface VmBackupRetention {
   readonly keepMonthly?: number;
 }
 
+/** Schedule, mode, storage and retention of the VMs' vzdump backup job. */
 export interface VmBackupProps {
   /** The VMs to back up: every VM of this DockhostVm (`vm_count` of them). */
   readonly vm: DockhostVm;

@@ -19,6 +19,7 @@ export function jsonListExpression(expression: string): TerraformExpression {
   return new TerraformExpression(`jsonencode(${expression})`);
 }
 
+/** A user cloud-init creates. */
 export interface CloudConfigUser {
   readonly name: string;
   readonly groups?: readonly string[];
@@ -28,6 +29,7 @@ export interface CloudConfigUser {
   readonly sshAuthorizedKeys: readonly string[] | TerraformExpression;
 }
 
+/** A file cloud-init writes on the VM. */
 export interface CloudConfigFile {
   readonly path: string;
   readonly content: string;
@@ -40,6 +42,7 @@ export interface CloudConfigFile {
 
 type Scalar = string | number | boolean | TerraformExpression;
 
+/** The VM's cloud-init user-data, which constructs add packages, files, users and commands to. */
 export class CloudConfig {
   private readonly packages = new Set<string>();
   private readonly users = new Map<string, CloudConfigUser>();

@@ -1,0 +1,166 @@
+/**
+ * The npm package as another homelab repository sees it: build it, `npm pack` it, install the
+ * tarball into a fresh project offline (from the npm cache that `npm ci` filled), type-check a
+ * different homelab against the published declarations and synthesize it from the compiled
+ * JavaScript, with nothing but the package's public entry point.
+ */
+import { spawnSync } from "child_process";
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { tempDir } from "./support/synth";
+
+const REPO = path.resolve(__dirname, "..");
+const FIXTURE = path.join(__dirname, "fixtures", "other-homelab");
+const repoPackage = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8"));
+const repoLock = JSON.parse(fs.readFileSync(path.join(REPO, "package-lock.json"), "utf8"));
+
+/** Runs a command; throws with its output when it fails. */
+function run(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}): string {
+  const result = spawnSync(command, args, { cwd, encoding: "utf8", env: { ...process.env, npm_config_update_notifier: "false", ...env }, timeout: 120_000 });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
+  return result.stdout;
+}
+
+/** Milliseconds `fn` took, recorded under `step`. */
+const timings: Record<string, number> = {};
+function timed<T>(step: string, fn: () => T): T {
+  const start = Date.now();
+  try {
+    return fn();
+  } finally {
+    timings[step] = Date.now() - start;
+  }
+}
+
+/**
+ * The consumer's lockfile: the package tarball plus, for each package it pulls in (the peer
+ * dependencies at the versions we test and the package's own dependencies), the entries of our
+ * lockfile. With every tarball named by integrity, `npm ci --offline` needs only the tarballs that
+ * `npm ci` in this repo cached; a plain `npm install` would want full registry metadata, which
+ * `npm ci` does not cache.
+ */
+function consumerLock(name: string, dependencies: Record<string, string>, tarball: string): object {
+  const packages: Record<string, object> = { "": { name, dependencies } };
+  const wanted = [...Object.keys(dependencies).filter((dep) => dep !== repoPackage.name), ...Object.keys(repoPackage.dependencies)];
+  for (const [location, entry] of Object.entries<Record<string, unknown>>(repoLock.packages)) {
+    if (!wanted.some((dep) => location === `node_modules/${dep}` || location.startsWith(`node_modules/${dep}/node_modules/`))) continue;
+    const { dev: _dev, devOptional: _devOptional, peer: _peer, ...rest } = entry;
+    packages[location] = rest;
+  }
+  packages[`node_modules/${repoPackage.name}`] = {
+    version: repoPackage.version,
+    resolved: `file:${tarball}`,
+    integrity: `sha512-${createHash("sha512").update(fs.readFileSync(tarball)).digest("base64")}`,
+    license: repoPackage.license,
+    dependencies: repoPackage.dependencies,
+    peerDependencies: repoPackage.peerDependencies,
+    engines: repoPackage.engines,
+  };
+  return { name, lockfileVersion: 3, requires: true, packages };
+}
+
+interface Packed {
+  readonly filename: string;
+  readonly files: readonly { readonly path: string }[];
+}
+
+describe("the npm package, used from a project that has never seen this repo", () => {
+  let work: string;
+  let project: string;
+  let packed: Packed;
+  let stacks: Record<string, any>;
+
+  beforeAll(() => {
+    work = tempDir("consumer");
+    timed("build (tsc + cloud-init)", () => run(process.execPath, [path.join(REPO, "scripts", "build.js")], REPO));
+    // The build ran above; npm pack's own prepack would run it again.
+    packed = timed("npm pack", () => JSON.parse(run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", work], REPO))[0]);
+    const tarball = path.join(work, packed.filename);
+
+    project = path.join(work, "other-homelab");
+    fs.mkdirSync(project);
+    const peers = Object.fromEntries(Object.keys(repoPackage.peerDependencies).map((peer) => [peer, repoPackage.devDependencies[peer]]));
+    const dependencies = { [repoPackage.name]: `file:${tarball}`, ...peers };
+    fs.writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "other-homelab", private: true, dependencies }, null, 2));
+    fs.writeFileSync(path.join(project, "package-lock.json"), JSON.stringify(consumerLock("other-homelab", dependencies, tarball), null, 2));
+    timed("npm ci --offline", () => run("npm", ["ci", "--offline", "--no-audit", "--no-fund", "--ignore-scripts"], project));
+
+    for (const file of fs.readdirSync(FIXTURE)) fs.copyFileSync(path.join(FIXTURE, file), path.join(project, file));
+    timed("tsc (consumer)", () => run(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.json"], project));
+    const outdir = path.join(work, "cdktf.out");
+    timed("synth (compiled JS)", () => run(process.execPath, [path.join("dist", "main.js")], project, { CDKTF_OUTDIR: outdir }));
+    const manifest = JSON.parse(fs.readFileSync(path.join(outdir, "manifest.json"), "utf8"));
+    stacks = Object.fromEntries(
+      Object.values<{ name: string; synthesizedStackPath: string }>(manifest.stacks).map((s) => [s.name, JSON.parse(fs.readFileSync(path.join(outdir, s.synthesizedStackPath), "utf8"))]),
+    );
+  }, 120_000);
+
+  afterAll(() => {
+    if (Object.keys(timings).length > 0) {
+      console.info(`package consumer timings: ${Object.entries(timings).map(([step, ms]) => `${step} ${(ms / 1000).toFixed(1)} s`).join(", ")}`);
+    }
+  });
+
+  test("the tarball holds the compiled package, the Proxmox bindings it uses and cloud-init/, no sources", () => {
+    const files = packed.files.map((f) => f.path);
+    expect(files).toEqual(
+      expect.arrayContaining([
+        "package.json",
+        "dist/constructs/index.js",
+        "dist/constructs/index.d.ts",
+        "dist/.gen/providers/proxmox/virtual-environment-vm/index.js",
+        "dist/.gen/providers/proxmox/virtual-environment-vm/index.d.ts",
+        "dist/cloud-init/host-setup.sh",
+      ]),
+    );
+    expect(files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
+    expect(files.filter((f) => !f.startsWith("dist/") && !["package.json", "README.md"].includes(f))).toEqual([]);
+  });
+
+  test("installed, its peer dependencies are satisfied by the versions we test", () => {
+    expect(() => run("npm", ["ls", "--all", "--offline"], project)).not.toThrow();
+    const installed = JSON.parse(fs.readFileSync(path.join(project, "node_modules", repoPackage.name, "package.json"), "utf8"));
+    expect(installed.peerDependencies).toEqual(repoPackage.peerDependencies);
+  });
+
+  test("one entry point: deep imports into the package are refused", () => {
+    const deep = spawnSync(process.execPath, ["-e", `require("${repoPackage.name}/dist/lib/errors")`], { cwd: project, encoding: "utf8" });
+    expect(deep.stderr).toContain("ERR_PACKAGE_PATH_NOT_EXPORTED");
+  });
+
+  test("synthesizes another homelab: its stacks, LAN, VM sizes and ids, backend", () => {
+    expect(Object.keys(stacks).sort()).toEqual(["lab-apps", "lab-infra"]);
+    const infra = stacks["lab-infra"];
+    const defaults = Object.fromEntries(Object.entries<any>(infra.variable).filter(([name]) => name.startsWith("vm_")).map(([name, v]) => [name, v.default]));
+    expect(defaults).toMatchObject({ vm_count: 2, vm_template_id: 7000, vm_baseid: 7100, vm_ip_start: 50, vm_cpu_cores: 4, vm_memory: 16384, vm_disk0_size: 80, vm_name_prefix: "labdock" });
+    const vm = infra.resource.proxmox_virtual_environment_vm.docker;
+    expect(vm.node_name).toBe("nuc");
+    expect(vm.network_device).toEqual([expect.objectContaining({ bridge: "vmbr1", vlan_id: 20, model: "virtio" })]);
+    expect(vm.initialization.ip_config).toEqual([{ ipv4: { address: '${cidrhost("10.20.0.0/24", var.vm_ip_start + count.index)}/24', gateway: "10.20.0.254" } }]);
+    expect(vm.initialization.dns).toEqual({ servers: ["10.20.0.53"] });
+    expect(infra.terraform.backend.s3).toMatchObject({ bucket: "lab-state", key: "lab2/lab-infra.tfstate", endpoints: { s3: "http://10.20.0.5:9000" } });
+    expect(infra.import).toBeUndefined();
+  });
+
+  test("the host files come from the package's cloud-init/ folder", () => {
+    const userData: string = stacks["lab-infra"].resource.proxmox_virtual_environment_file.docker_user_data.source_raw.data;
+    expect(userData).toContain('"max-size": "20m"');
+    expect(userData).toContain("/usr/local/sbin/dockhost-host-setup");
+  });
+
+  test("the apps stack runs on the second VM, read from the infra stack's state in the bucket", () => {
+    const apps = stacks["lab-apps"];
+    expect(apps.provider.docker[0].host).toContain("outputs.cross-stack-output-proxmox_virtual_environment_vmdocker1initialization0ip_config0ipv40address");
+    expect(apps.data.terraform_remote_state["cross-stack-reference-input-lab-infra"]).toMatchObject({ backend: "s3", config: { key: "lab2/lab-infra.tfstate" } });
+    expect(Object.keys(apps.resource.docker_container).sort()).toEqual(["proxy-socket_socket-proxy", "proxy_traefik", "reader_db", "reader_web"]);
+    expect(apps.variable.reader_db_password).toMatchObject({ sensitive: true });
+    expect(apps.variable.reader_db_password).not.toHaveProperty("default");
+  });
+
+  test("no machine path in the output", () => {
+    const text = JSON.stringify(stacks);
+    expect(text).not.toContain(work);
+    expect(text).not.toContain(REPO);
+  });
+});

@@ -1,0 +1,71 @@
+/**
+ * Dockhost: a homelab's Proxmox Docker host and every app on it, as CDKTF constructs.
+ *
+ * The package's only entry point: the constructs, their props, and the few types their props and
+ * fields use. Everything else in the package is internal and may change without notice.
+ *
+ * @packageDocumentation
+ */
+
+// The app and its stacks.
+export { DockhostApp, PolicyError } from "./dockhost-app";
+export { DockhostStack } from "./dockhost-stack";
+export type { DockhostStackProps } from "./dockhost-stack";
+export { stateBackendFromEnv } from "../lib/state-backend";
+export type { StateBackend, LocalStateBackend, S3StateBackend, PgStateBackend } from "../lib/state-backend";
+
+// Proxmox: the connection, the VM(s), their backups, adopting VMs that already run.
+export { ProxmoxConnection } from "./proxmox-connection";
+export type { ProxmoxConnectionProps } from "./proxmox-connection";
+export { DockhostVm } from "./dockhost-vm";
+export type { DockhostVmProps, DockhostVmInstance, LanProps, VmVariableName } from "./dockhost-vm";
+export { VmBackup } from "./vm-backup";
+export type { VmBackupProps, VmBackupRetention, VmBackupMode, VmBackupCompression } from "./vm-backup";
+export { VmAdoption } from "./vm-adoption";
+export type { VmAdoptionProps } from "./vm-adoption";
+
+// Docker on the VM, and what runs there.
+export { DockerHost } from "./docker-host";
+export type { DockerHostProps } from "./docker-host";
+export { DockerEngine } from "./docker-engine";
+export type { DockerEngineProps } from "./docker-engine";
+export { ComposeStack } from "./compose-stack";
+export type { ComposeStackProps, ComposeServiceProps, ComposeService, ComposeImportProps, StackVolume, VolumeMountRef } from "./compose-stack";
+export { Secret } from "./secret";
+export type { SecretProps } from "./secret";
+export { ReverseProxy } from "./reverse-proxy";
+export type { ReverseProxyProps, ProxyTlsProps, ExposeOptions, ProxyRoute, ProxyMiddleware } from "./reverse-proxy";
+export { VolumeBackup } from "./volume-backup";
+export type { VolumeBackupProps, VolumeBackupTarget, LocalBackupTarget, NfsBackupTarget, S3BackupTarget, CoveredVolume } from "./volume-backup";
+export { MonitoringStack } from "./monitoring-stack";
+export type { MonitoringStackProps, AlertmanagerProps, AlertEmailProps, AlertThresholds, ScrapeOptions } from "./monitoring-stack";
+
+// Types that the props and public fields above use.
+export type {
+  ServiceSpec,
+  StackSpec,
+  VolumeSpec,
+  NetworkSpec,
+  PortSpec,
+  PortProtocol,
+  VolumeMount,
+  NamedVolumeMount,
+  BindMount,
+  HealthcheckSpec,
+  RestartSpec,
+  RestartPolicyName,
+  OnFailureRestart,
+  DependsOnSpec,
+  DependencyCondition,
+  LoggingSpec,
+  DeviceSpec,
+} from "../lib/compose/service";
+export type { TlsMode } from "../lib/traefik/static-config";
+export type { AddressPool } from "../lib/docker-daemon";
+export type { CloudConfig, CloudConfigFile, CloudConfigUser } from "../lib/cloud-config";
+export type { Ipv4Cidr } from "../lib/ipv4";
+export type { MetricsEndpoint } from "../lib/monitoring/metrics-endpoint";
+
+// Every bad input throws this, naming the construct path, the key, the value and what is allowed.
+export { DockhostInputError } from "../lib/errors";
+export type { InvalidInput } from "../lib/errors";
