@@ -58,7 +58,7 @@ describe("reference homelab: dockhost-infra", () => {
       { ipv4: { address: '${cidrhost("192.168.1.0/24", var.vm_ip_start + count.index)}/24', gateway: "192.168.1.1" } },
     ]);
     expect(vm.initialization.dns).toEqual({ servers: ["192.168.1.1", "1.1.1.1"] });
-    expect(vm.network_device).toEqual([expect.objectContaining({ bridge: "vmbr0", model: "virtio", vlan_id: null })]);
+    expect(vm.network_device).toEqual([expect.objectContaining({ bridge: "vmbr0", model: "virtio", vlan_id: null, firewall: true })]);
   });
 
   test("network_device carries every key of bpg's object type (JSON needs them, null where unused)", () => {

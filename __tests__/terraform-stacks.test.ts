@@ -50,10 +50,14 @@ describeWithTerraform("terraform validate and plan on the reference homelab", ()
     expect(result.valid).toBe(true);
   });
 
-  test("the infra stack plans the VM, its user-data snippet and its backup job (SSH steps off)", async () => {
+  test("the infra stack plans the VM, its user-data snippet, its backup job and its firewall (SSH steps off)", async () => {
     const result = await ws.plan("dockhost-infra", { vars: INFRA_VARS });
     if (!result.ok) throw new Error(result.error);
-    expect(result.counts).toMatchObject({ create: 3, update: 0, delete: 0 });
+    expect(result.counts).toMatchObject({ create: 5, update: 0, delete: 0 });
+    const [options] = resources(result.plan, "proxmox_virtual_environment_firewall_options");
+    expect(options.values).toMatchObject({ vm_id: 9010, enabled: true, input_policy: "DROP" });
+    const [rules] = resources(result.plan, "proxmox_virtual_environment_firewall_rules");
+    expect(rules.values.rule.map((r: any) => `${r.dport}/${r.proto} ${r.source ?? "anywhere"}`)).toEqual(["22/tcp 192.168.1.0/24", "80/tcp anywhere", "443/tcp anywhere"]);
     const [job] = resources(result.plan, "proxmox_backup_job");
     expect(job.values).toMatchObject({ id: "dockhost-vms", vmid: ["9010"], schedule: "sun 01:00", mode: "snapshot", prune_backups: { "keep-weekly": "4" } });
     const [vm] = resources(result.plan, "proxmox_virtual_environment_vm");
@@ -64,7 +68,7 @@ describeWithTerraform("terraform validate and plan on the reference homelab", ()
   test("with SSH steps on, the readiness gate and day-2 apply are planned per VM", async () => {
     const result = await ws.plan("dockhost-infra", { vars: { ...INFRA_VARS, ssh_provisioners_enabled: true } });
     if (!result.ok) throw new Error(result.error);
-    expect(result.counts.create).toBe(5);
+    expect(result.counts.create).toBe(7);
     expect(resources(result.plan, "null_resource").map((r) => r.address).sort()).toEqual(["null_resource.docker_host_apply[0]", "null_resource.docker_ready[0]"]);
   });
 

@@ -51,7 +51,6 @@ export interface LanProps {
   readonly vlanId?: number;
 }
 
-/** Size, ids, network and storage of the dockhost VM(s); every default is the seed's. */
 export interface DockhostVmProps {
   /**
    * Proxmox node that holds the template and runs the VMs.
@@ -347,7 +346,9 @@ export class DockhostVm extends Construct {
     this.vm.overrideLogicalId(resourceName);
     // bpg's network_device is a list(object) attribute, not a block: in JSON every key of each
     // object must be present, null where unused, or Terraform rejects the stack.
-    this.vm.addOverride("network_device", [{ ...NETWORK_DEVICE_NULLS, bridge: this.bridge, model: "virtio", vlan_id: lan.vlanId ?? null }]);
+    // The firewall flag makes Proxmox filter the VM's traffic on its bridge port (rules: HostFirewall),
+    // where Docker's own iptables rules inside the VM cannot bypass them.
+    this.vm.addOverride("network_device", [{ ...NETWORK_DEVICE_NULLS, bridge: this.bridge, model: "virtio", vlan_id: lan.vlanId ?? null, firewall: true }]);
 
     this.instances = Array.from({ length: this.count }, (_, index) => this.instance(index));
   }

@@ -5,6 +5,7 @@ import { DockerEngine } from "../constructs/docker-engine";
 import { DockerHost } from "../constructs/docker-host";
 import { DockhostStack } from "../constructs/dockhost-stack";
 import { DockhostVm } from "../constructs/dockhost-vm";
+import { HostFirewall } from "../constructs/host-firewall";
 import { MonitoringStack } from "../constructs/monitoring-stack";
 import { ProxmoxConnection } from "../constructs/proxmox-connection";
 import { ReverseProxy } from "../constructs/reverse-proxy";
@@ -23,6 +24,7 @@ export interface ReferenceHomelab {
   readonly vm: DockhostVm;
   readonly dockerHost: DockerHost;
   readonly vmBackup: VmBackup;
+  readonly firewall: HostFirewall;
   readonly apps: DockhostStack;
   readonly engine: DockerEngine;
   readonly appStack: ComposeStack;
@@ -48,6 +50,9 @@ export function buildReferenceHomelab(app: App = new DockhostApp()): ReferenceHo
   const dockerHost = new DockerHost(infra, "docker", { vm });
   // The seed's weekly Proxmox snapshots, kept on the node's "local" storage.
   const vmBackup = new VmBackup(infra, "dockhost_backup", { vm });
+  // Inbound: SSH from the LAN and what the stacks publish. Let's Encrypt's HTTP-01 challenge
+  // (the proxy's acme-http mode) needs 80 and 443 from the internet, forwarded by the router.
+  const firewall = new HostFirewall(infra, "firewall", { vm, webAccess: "world" });
   // Adopting a running dockhost: TF_VAR_vm_import_existing=true imports it; DOCKHOST_VM_MOVED_FROM
   // (comma-separated addresses) moves it from the original module's state.
   new VmAdoption(infra, "adopt", { vm, movedFrom: listFromEnv("DOCKHOST_VM_MOVED_FROM") });
@@ -126,7 +131,7 @@ export function buildReferenceHomelab(app: App = new DockhostApp()): ReferenceHo
   // Created after the apps, it still scrapes every service that declares metrics (the API here).
   const grafanaAdminPassword = new Secret(apps, "grafana_admin_password", { description: "Password of Grafana's admin user", minLength: 12 });
   const monitoring = new MonitoringStack(apps, "monitoring", { engine, proxy, grafanaHost: `grafana.${domain}`, grafanaAdminPassword });
-  return { app, infra, vm, dockerHost, vmBackup, apps, engine, appStack, proxy, volumeBackup, monitoring };
+  return { app, infra, vm, dockerHost, vmBackup, firewall, apps, engine, appStack, proxy, volumeBackup, monitoring };
 }
 
 /**
