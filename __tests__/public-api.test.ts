@@ -18,6 +18,7 @@ const RUNTIME_EXPORTS = [
   "DockhostInputError",
   "DockhostStack",
   "DockhostVm",
+  "HostFirewall",
   "MonitoringStack",
   "PolicyError",
   "ProxmoxConnection",

@@ -14,13 +14,15 @@ export type { DockhostStackProps } from "./dockhost-stack";
 export { stateBackendFromEnv } from "../lib/state-backend";
 export type { StateBackend, LocalStateBackend, S3StateBackend, PgStateBackend } from "../lib/state-backend";
 
-// Proxmox: the connection, the VM(s), their backups, adopting VMs that already run.
+// Proxmox: the connection, the VM(s), their backups and firewall, adopting VMs that already run.
 export { ProxmoxConnection } from "./proxmox-connection";
 export type { ProxmoxConnectionProps } from "./proxmox-connection";
 export { DockhostVm } from "./dockhost-vm";
 export type { DockhostVmProps, DockhostVmInstance, LanProps, VmVariableName } from "./dockhost-vm";
 export { VmBackup } from "./vm-backup";
 export type { VmBackupProps, VmBackupRetention, VmBackupMode, VmBackupCompression } from "./vm-backup";
+export { HostFirewall } from "./host-firewall";
+export type { HostFirewallProps, FirewallSource, FirewallRule } from "./host-firewall";
 export { VmAdoption } from "./vm-adoption";
 export type { VmAdoptionProps } from "./vm-adoption";
 
