@@ -3,7 +3,7 @@ import { Construct } from "constructs";
 import { Volume } from "@cdktf/provider-docker/lib/volume";
 import { checkInteger } from "../lib/bounds";
 import { checkAbsolutePath } from "../lib/compose/validate";
-import { databaseDump, DatabaseDump } from "../lib/database-dump";
+import { databaseDump, DatabaseDump, DUMP_FILE_NAME } from "../lib/database-dump";
 import { invalid } from "../lib/errors";
 import { isHostname } from "../lib/hostname";
 import { parseAddress } from "../lib/ipv4";
@@ -309,10 +309,12 @@ export class VolumeBackup extends Construct {
     ];
     if (covered.dump) {
       const { service, dump } = covered.dump;
+      // The dump sits at the root of the volume, so at the root of its folder in the archive.
+      const inArchive = `${covered.sourcePath}/${DUMP_FILE_NAME}`;
       lines.push(
-        `# The volume also holds a ${dump.engine} dump taken just before the archive (${dump.file}); to load it`,
-        `# into an empty server instead (e.g. a newer major version), start ${service.containerName} on an empty volume, then:`,
-        `# docker exec -u ${dump.user} ${service.containerName} /bin/sh -c '${dump.load}'`,
+        `# The archive also holds a ${dump.engine} dump taken just before it. To load that instead (e.g. into a newer`,
+        `# major version), start ${service.containerName} on an empty volume, then:`,
+        `# tar -xzf "$ARCHIVE" -O ${inArchive} | docker exec -i -u ${dump.user} ${service.containerName} /bin/sh -c '${dump.load}'`,
       );
     }
     return lines;

@@ -18,7 +18,7 @@ export interface DatabaseDump {
   readonly file: string;
   /** `/bin/sh -c` script that writes the dump, atomically: a failed dump never replaces a good one. */
   readonly command: string;
-  /** `/bin/sh -c` script that loads the dump into a running, empty server of the same container. */
+  /** `/bin/sh -c` script, run in the container, that loads a dump read from stdin into its server. */
   readonly load: string;
 }
 
@@ -54,7 +54,7 @@ export function databaseDump(path: string, key: string, subject: DumpSubject, da
       user: "postgres",
       file,
       command: writeAtomically('pg_dumpall --clean --if-exists -U "$POSTGRES_USER"'),
-      load: `psql -U "$POSTGRES_USER" -d postgres -f ${file}`,
+      load: 'psql -U "$POSTGRES_USER" -d postgres',
     };
   }
   const family = MYSQL_FAMILY[repository];
@@ -70,6 +70,6 @@ export function databaseDump(path: string, key: string, subject: DumpSubject, da
     user: "mysql",
     file,
     command: writeAtomically(`${login} ${family.dump} -uroot --all-databases --single-transaction --routines --events`),
-    load: `${login} ${family.client} -uroot < ${file}`,
+    load: `${login} ${family.client} -uroot`,
   };
 }
