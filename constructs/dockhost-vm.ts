@@ -51,6 +51,7 @@ export interface LanProps {
   readonly vlanId?: number;
 }
 
+/** Size, ids, network and storage of the dockhost VM(s); every default is the seed's. */
 export interface DockhostVmProps {
   /**
    * Proxmox node that holds the template and runs the VMs.

