@@ -10,6 +10,7 @@ import { parseComposeYaml } from "../lib/compose/import";
 import { toComposeYaml } from "../lib/compose/export";
 import { escapeTerraformTemplate } from "../lib/cloud-config";
 import { invalid } from "../lib/errors";
+import { suppress } from "../lib/policy/suppressions";
 import { checkMetricsEndpoint, MetricsEndpoint } from "../lib/monitoring/metrics-endpoint";
 import { terraformName } from "../lib/naming";
 import { SEED } from "../lib/seed";
@@ -211,6 +212,8 @@ export class ComposeStack extends Construct {
         lifecycle: { preventDestroy: true },
       });
       volumes[name].overrideLogicalId(this.terraformId(`volume_${name}`));
+      // An explicit opt-out shows in the policy report as a suppression with its reason.
+      if (volume.backup === false && volume.noBackupReason !== undefined) suppress(volumes[name], "DH-VOLUME-BACKUP", volume.noBackupReason);
     }
     this.volumes = volumes;
 

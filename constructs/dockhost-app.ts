@@ -37,7 +37,7 @@ export class DockhostApp extends App {
   }
 
   public synth(): void {
-    const report = evaluatePolicy(this);
+    const report = evaluatePolicy(this, { outdir: this.outdir });
     this.policyReport = report;
     writePolicyReport(this.outdir, report);
     if (report.errors.length > 0) throw new PolicyError(report, path.join(this.outdir, REPORT_FILES.markdown));

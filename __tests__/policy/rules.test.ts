@@ -1,7 +1,12 @@
-import { ComposeServiceProps } from "../../constructs/compose-stack";
+import { ComposeServiceProps, ComposeStack } from "../../constructs/compose-stack";
+import { DockerHost } from "../../constructs/docker-host";
+import { DockhostApp } from "../../constructs/dockhost-app";
+import { DockhostStack } from "../../constructs/dockhost-stack";
+import { DockhostVm } from "../../constructs/dockhost-vm";
+import { ProxmoxConnection } from "../../constructs/proxmox-connection";
 import { suppress } from "../../lib/policy/suppressions";
 import { buildReferenceHomelab } from "../../lib/reference-homelab";
-import { testApp } from "../support/synth";
+import { tempDir, testApp } from "../support/synth";
 import { GOOD, labWith, rowsOf } from "./lab";
 
 const PATH = "dockhost-apps/test/service-svc";
@@ -134,5 +139,49 @@ describe("host rules", () => {
     expect(row()).toMatchObject({ status: "non-compliant", key: "agent.enabled" });
     suppress(lab.vm, "DH-GUEST-AGENT", "the template image bakes the agent in already");
     expect(row()).toMatchObject({ status: "suppressed" });
+  });
+});
+
+describe("volume rules", () => {
+  /** A homelab with one app stack on its own engine, with or without a VolumeBackup. */
+  function volumeLab(volumes: Record<string, { backup?: boolean; noBackupReason?: string }>, outdir?: string) {
+    const app = new DockhostApp({ outdir: outdir ?? tempDir("vol"), stackTraces: false });
+    const infra = new DockhostStack(app, "infra");
+    new ProxmoxConnection(infra, "proxmox");
+    const host = new DockerHost(infra, "docker", { vm: new DockhostVm(infra, "dockhost") });
+    const apps = new DockhostStack(app, "apps");
+    const engine = host.connect(apps);
+    const services = { svc: { ...GOOD, volumes: Object.keys(volumes).map((volume) => ({ volume, target: `/${volume}` })) } };
+    const stack = new ComposeStack(apps, "shop", { engine, volumes, services });
+    return { app, apps, engine, stack };
+  }
+  const row = (app: DockhostApp, path: string) => rowsOf(app, "DH-VOLUME-BACKUP").find((r) => r.path === path);
+
+  test("DH-VOLUME-BACKUP: covered by a VolumeBackup is compliant (the reference homelab's database)", () => {
+    const { app } = labWith({});
+    expect(row(app, "dockhost-apps/app/volume-db-data")).toMatchObject({ status: "compliant" });
+  });
+
+  test("DH-VOLUME-BACKUP: marked for backup with no VolumeBackup on the VM is an error; a reasoned opt-out shows as suppressed", () => {
+    const { app } = volumeLab({ data: {}, cache: { backup: false, noBackupReason: "rebuilt from the database at start" }, scratch: { backup: false } });
+    expect(row(app, "apps/shop/volume-data")).toMatchObject({ status: "non-compliant", key: "backup", message: "shop_data is marked for backup, but no VolumeBackup runs on dockhost" });
+    expect(row(app, "apps/shop/volume-cache")).toMatchObject({ status: "suppressed", reason: "rebuilt from the database at start" });
+    expect(row(app, "apps/shop/volume-scratch")).toMatchObject({ status: "non-compliant", message: expect.stringContaining("say why in noBackupReason") });
+  });
+
+  test("DH-VOLUME-RENAME: a volume of the last synth that is gone fails the next synth; suppressible on the stack", () => {
+    const outdir = tempDir("rename");
+    const first = volumeLab({ data: { backup: false, noBackupReason: "test data, nothing to keep" } }, outdir);
+    first.app.synth();
+    const renamed = new DockhostApp({ outdir, stackTraces: false });
+    const infra = new DockhostStack(renamed, "infra");
+    new ProxmoxConnection(infra, "proxmox");
+    const host = new DockerHost(infra, "docker", { vm: new DockhostVm(infra, "dockhost") });
+    const apps = new DockhostStack(renamed, "apps");
+    new ComposeStack(apps, "store", { engine: host.connect(apps), volumes: { data: { backup: false, noBackupReason: "test data, nothing to keep" } }, services: { svc: { ...GOOD, volumes: [{ volume: "data", target: "/data" }] } } });
+    expect(() => renamed.synth()).toThrow(/\[DH-VOLUME-RENAME\] apps: docker_volume shop_data: volume shop_data was in the last synth and is gone now/);
+    suppress(apps, "DH-VOLUME-RENAME", "the shop stack is retired, its data archived elsewhere");
+    expect(() => renamed.synth()).not.toThrow();
+    expect(renamed.policyReport!.rows.find((r) => r.ruleId === "DH-VOLUME-RENAME")).toMatchObject({ status: "suppressed" });
   });
 });

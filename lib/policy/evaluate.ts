@@ -6,6 +6,7 @@ import { CapacityLine, planCapacity } from "./capacity-planner";
 import { CrossFinding, findConflicts } from "./conflicts";
 import { HOMELAB_RULES } from "./rules";
 import { collectModel, HomelabModel } from "./subjects";
+import { findVolumeRenames, VOLUME_RENAME_RULE } from "./volume-renames";
 import { allSuppressions, MIN_REASON_LENGTH, Suppression, suppressionsFor } from "./suppressions";
 import { PolicyRule, RuleLevel, Subject } from "./types";
 
@@ -40,7 +41,8 @@ export const SUPPRESSION_RULE = "DH-SUPPRESSION";
  * Runs the policy pack over the whole app: every rule on every subject, the cross-stack conflicts
  * and the capacity plan; then writes the capacity minimums into the VM variables' validation.
  */
-export function evaluatePolicy(root: IConstruct, rules: readonly PolicyRule[] = HOMELAB_RULES): PolicyReport {
+export function evaluatePolicy(root: IConstruct, options: { readonly outdir?: string; readonly rules?: readonly PolicyRule[] } = {}): PolicyReport {
+  const rules = options.rules ?? HOMELAB_RULES;
   const model = collectModel(root);
   const rows: ReportRow[] = [];
   for (const subject of model.subjects) {
@@ -49,8 +51,9 @@ export function evaluatePolicy(root: IConstruct, rules: readonly PolicyRule[] = 
     }
   }
   const capacity = planCapacity(model);
-  rows.push(...[...findConflicts(model), ...capacity.findings].map(crossRow));
-  rows.push(...checkSuppressions(allSuppressions(model.constructs), new Set(rules.map((r) => r.id))));
+  const renames = options.outdir ? findVolumeRenames(model, root, options.outdir) : [];
+  rows.push(...[...findConflicts(model), ...capacity.findings, ...renames].map(crossRow));
+  rows.push(...checkSuppressions(allSuppressions(model.constructs), new Set([...rules.map((r) => r.id), VOLUME_RENAME_RULE])));
   writeMinimums(model, capacity.minimums);
   const open = rows.filter((r) => r.status === "non-compliant");
   return { rows, capacity: capacity.lines, errors: open.filter((r) => r.level === "error"), warnings: open.filter((r) => r.level === "warning") };

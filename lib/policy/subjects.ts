@@ -5,6 +5,7 @@ import { DockerHost } from "../../constructs/docker-host";
 import { DockhostVm } from "../../constructs/dockhost-vm";
 import { ProxmoxConnection } from "../../constructs/proxmox-connection";
 import { ReverseProxy } from "../../constructs/reverse-proxy";
+import { VolumeBackup } from "../../constructs/volume-backup";
 import { dependencyConditions } from "../compose/service";
 import { Subject } from "./types";
 
@@ -49,6 +50,12 @@ export function collectModel(root: IConstruct): HomelabModel {
         neighbours: servicesByEngine.get(stack.engine) ?? [],
       }));
     }),
+    ...stacks.flatMap((stack) =>
+      stack
+        .volumeList()
+        .filter((volume) => !volume.external)
+        .map((volume) => ({ kind: "volume" as const, construct: stack.volumes[volume.volume], volume, backup: VolumeBackup.onEngine(stack.engine) })),
+    ),
   ];
   return { constructs, subjects, stacks, proxies: of(ReverseProxy), vms, engines };
 }

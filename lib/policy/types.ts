@@ -1,9 +1,10 @@
 import { IConstruct } from "constructs";
-import type { ComposeService, ComposeStack } from "../../constructs/compose-stack";
+import type { ComposeService, ComposeStack, StackVolume } from "../../constructs/compose-stack";
 import type { DockerEngine } from "../../constructs/docker-engine";
 import type { DockerHost } from "../../constructs/docker-host";
 import type { DockhostVm } from "../../constructs/dockhost-vm";
 import type { ProxmoxConnection } from "../../constructs/proxmox-connection";
+import type { VolumeBackup } from "../../constructs/volume-backup";
 
 /** An error stops synthesis; a warning is reported. */
 export type RuleLevel = "error" | "warning";
@@ -65,7 +66,15 @@ export interface ProxmoxSubject {
   readonly construct: ProxmoxConnection;
 }
 
-export type Subject = ServiceSubject | DockerHostSubject | DockerEngineSubject | VmSubject | ProxmoxSubject;
+/** A named volume a ComposeStack creates, and the VolumeBackup of its engine, if any. */
+export interface VolumeSubject {
+  readonly kind: "volume";
+  readonly construct: IConstruct;
+  readonly volume: StackVolume;
+  readonly backup?: VolumeBackup;
+}
+
+export type Subject = ServiceSubject | DockerHostSubject | DockerEngineSubject | VmSubject | ProxmoxSubject | VolumeSubject;
 export type SubjectKind = Subject["kind"];
 
 /** A rule: a pure function of one subject. */

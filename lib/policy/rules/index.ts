@@ -17,6 +17,7 @@ import { publishedSensitivePort } from "./published-sensitive-port";
 import { restartPolicy } from "./restart-policy";
 import { secretLiteral } from "./secret-literal";
 import { sshHostKey } from "./ssh-host-key";
+import { volumeBackup } from "./volume-backup";
 
 /** The homelab policy pack: every rule, applied to every stack by default. */
 export const HOMELAB_RULES: readonly PolicyRule[] = [
@@ -38,4 +39,5 @@ export const HOMELAB_RULES: readonly PolicyRule[] = [
   addressPools,
   proxmoxPassword,
   guestAgent,
+  volumeBackup,
 ] as readonly PolicyRule[];
