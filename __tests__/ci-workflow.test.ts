@@ -49,19 +49,16 @@ function readmeCiCommands(): string[] {
 }
 
 describe("the GitHub Actions workflow", () => {
-  test("every workflow passes actionlint", () => {
-    expect(fs.readdirSync(WORKFLOWS)).toContain("dockhost.yml");
-    const lint = actionlint(REPO);
-    expect(lint.output).toContain("All workflow files passed");
-    expect(lint.code).toBe(0);
-  });
-
-  test("actionlint does report a broken workflow (the check is live)", () => {
+  test("every workflow passes actionlint, which does report a broken one (the check is live)", () => {
+    // One run (the WebAssembly start is the slow part): our workflows beside a broken one.
     const root = tempDir("actionlint");
-    fs.mkdirSync(path.join(root, ".github", "workflows"), { recursive: true });
-    fs.writeFileSync(path.join(root, ".github", "workflows", "broken.yml"), "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.evnt_name }}\n");
+    const workflows = path.join(root, ".github", "workflows");
+    fs.cpSync(WORKFLOWS, workflows, { recursive: true });
+    expect(fs.readdirSync(workflows)).toContain("dockhost.yml");
+    fs.writeFileSync(path.join(workflows, "zz-broken.yml"), "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.evnt_name }}\n");
     const lint = actionlint(root);
-    expect(lint.output).toContain('property "evnt_name" is not defined');
+    const findings = lint.output.split("\n").filter((line) => /^\.github\/workflows\/[^:]+:\d+:\d+ /.test(line));
+    expect(findings).toEqual([expect.stringMatching(/^\.github\/workflows\/zz-broken\.yml:6:23 property "evnt_name" is not defined/)]);
     expect(lint.code).toBe(1);
   });
 
