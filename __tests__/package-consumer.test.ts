@@ -153,7 +153,9 @@ describe("the npm package, used from a project that has never seen this repo", (
     const apps = stacks["lab-apps"];
     expect(apps.provider.docker[0].host).toContain("outputs.cross-stack-output-proxmox_virtual_environment_vmdocker1initialization0ip_config0ipv40address");
     expect(apps.data.terraform_remote_state["cross-stack-reference-input-lab-infra"]).toMatchObject({ backend: "s3", config: { key: "lab2/lab-infra.tfstate" } });
-    expect(Object.keys(apps.resource.docker_container).sort()).toEqual(["proxy-socket_socket-proxy", "proxy_traefik", "reader_db", "reader_web"]);
+    expect(Object.keys(apps.resource.docker_container)).toEqual(expect.arrayContaining(["proxy_traefik", "reader_db", "reader_web"]));
+    // The volume backup mounts the NAS export the homelab names.
+    expect(JSON.stringify(apps.resource.docker_volume)).toContain("/volume1/backups/lab");
     expect(apps.variable.reader_db_password).toMatchObject({ sensitive: true });
     expect(apps.variable.reader_db_password).not.toHaveProperty("default");
   });
