@@ -171,13 +171,14 @@ describe("the reference homelab's monitoring", () => {
     expect(cadvisor.ports).toBeUndefined();
   });
 
-  test("the policy pack passes: the two exporter rules it trips are suppressed with reasons", () => {
+  test("the policy pack passes: the exporter rules it trips and the metrics volume's backup opt-out are suppressed with reasons", () => {
     const report = evaluatePolicy(homelab.app);
     expect(report.errors).toEqual([]);
     const suppressed = report.rows.filter((r) => r.status === "suppressed" && r.path.includes("/monitoring/"));
     expect(suppressed.map((r) => [r.ruleId, r.path.split("/").pop()]).sort()).toEqual([
       ["DH-DOCKER-SOCKET", "service-cadvisor"],
       ["DH-HOST-NAMESPACE", "service-node-exporter"],
+      ["DH-VOLUME-BACKUP", "volume-prometheus-data"],
     ]);
   });
 
