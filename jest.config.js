@@ -1,9 +1,9 @@
-/** Jest runs the TypeScript sources through ts-jest without type-checking (`npm test` runs tsc first). */
+/** Jest runs the TypeScript sources through esbuild without type-checking (`npm test` runs tsc first). */
 module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/__tests__"],
   testMatch: ["**/*.test.ts"],
-  transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
+  transform: { "^.+\\.ts$": "<rootDir>/__tests__/support/esbuild-transform.js" },
   setupFilesAfterEnv: ["<rootDir>/__tests__/support/setup.ts"],
   reporters: ["default", "<rootDir>/__tests__/support/summary-reporter.js"],
   testTimeout: 60000,

@@ -3,10 +3,11 @@
  * stack of the reference homelab against stand-in providers that serve the real provider schemas
  * (see support/terraform). SSH steps are switched off by their variable: nothing is dialled.
  */
+import * as fs from "fs";
 import * as path from "path";
 import { App } from "cdktf";
 import { buildReferenceHomelab } from "../lib/reference-homelab";
-import { synthAll, testApp, TEST_SSH_KEY } from "./support/synth";
+import { synthAll, tempDir, testApp, TEST_SSH_KEY } from "./support/synth";
 import { describeWithTerraform, prepareWorkspace, TerraformVars, TerraformWorkspace } from "./support/terraform/harness";
 
 /** What a homelab owner passes at plan time; placeholders from TEST-NET that nothing dials. */
@@ -122,14 +123,24 @@ describeWithTerraform("terraform catches injected defects", () => {
     ["a bad function call", (h) => h.vm.vm.addOverride("description", "${cidrhost(\"192.168.1.0/24\")}"), "dockhost-infra", /Not enough function arguments|Invalid function argument/],
     ["an unknown attribute on a docker container", (h) => h.appStack.service("web").container.addOverride("memory_limit", 5), "dockhost-apps", /Extraneous JSON object property|Unsupported argument/],
   ];
-  test.each(cases)("%s", async (_, inject, stack, message) => {
-    const ws = workspaceFor(inject);
-    try {
-      const result = await ws.validate(stack);
-      expect(result.valid).toBe(false);
-      expect(result.diagnostics.map((d) => `${d.summary}: ${d.detail ?? ""}`).join("\n")).toMatch(message);
-    } finally {
-      ws.cleanup();
-    }
+  // One workspace for every defect (one stand-in pool, one init per stack): each defective stack
+  // is synthesized on its own and copied in as a stack folder of its own.
+  let ws: TerraformWorkspace;
+  beforeAll(() => {
+    const combined = tempDir("defects");
+    cases.forEach(([, inject, stack], i) => {
+      const homelab = buildReferenceHomelab(testApp());
+      inject(homelab);
+      synthAll(homelab.app as App);
+      fs.cpSync(path.join(homelab.app.outdir, "stacks", stack), path.join(combined, `defect-${i}`), { recursive: true });
+    });
+    ws = prepareWorkspace(combined);
+  });
+  afterAll(() => ws.cleanup());
+
+  test.each(cases.map((c, i) => [...c, i] as const))("%s", async (_, _inject, _stack, message, i) => {
+    const result = await ws.validate(`defect-${i}`);
+    expect(result.valid).toBe(false);
+    expect(result.diagnostics.map((d) => `${d.summary}: ${d.detail ?? ""}`).join("\n")).toMatch(message);
   });
 });
