@@ -28,6 +28,7 @@ const RUNTIME_EXPORTS = [
   "VmBackup",
   "VolumeBackup",
   "stateBackendFromEnv",
+  "suppress",
 ];
 
 /** `export { A, B } from "./x"` and `export type { ... } from "./x"` statements of the entry. */

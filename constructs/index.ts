@@ -9,6 +9,9 @@
 
 // The app and its stacks.
 export { DockhostApp, PolicyError } from "./dockhost-app";
+// The policy pack runs in DockhostApp; a finding is suppressed on a construct with a reason.
+export { suppress } from "../lib/policy/suppressions";
+export type { PolicyReport, ReportRow, RowStatus } from "../lib/policy/evaluate";
 export { DockhostStack } from "./dockhost-stack";
 export type { DockhostStackProps } from "./dockhost-stack";
 export { stateBackendFromEnv } from "../lib/state-backend";

@@ -10,6 +10,7 @@ import { findVolumeRenames, VOLUME_RENAME_RULE } from "./volume-renames";
 import { allSuppressions, MIN_REASON_LENGTH, Suppression, suppressionsFor } from "./suppressions";
 import { PolicyRule, RuleLevel, Subject } from "./types";
 
+/** What a rule concluded about one construct. */
 export type RowStatus = "compliant" | "non-compliant" | "suppressed" | "not-applicable";
 
 /** One rule applied to one construct, as the report lists it. */
@@ -27,6 +28,7 @@ export interface ReportRow {
   readonly reason?: string;
 }
 
+/** Everything one policy pass found: every row, the capacity plan, and the open findings. */
 export interface PolicyReport {
   readonly rows: readonly ReportRow[];
   readonly capacity: readonly CapacityLine[];
