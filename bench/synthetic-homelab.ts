@@ -9,6 +9,7 @@ import { DockhostApp } from "../constructs/dockhost-app";
 import { DockhostStack } from "../constructs/dockhost-stack";
 import { DockhostVm } from "../constructs/dockhost-vm";
 import { ProxmoxConnection } from "../constructs/proxmox-connection";
+import { VolumeBackup } from "../constructs/volume-backup";
 import { IMAGES, SHAPE } from "./shape";
 
 const { containers, vms, perStack } = SHAPE;
@@ -21,6 +22,8 @@ const vm = new DockhostVm(infra, "dockhost", { count: vms, memoryMb: 2048 + Math
 const host = new DockerHost(infra, "docker", { vm });
 const apps = new DockhostStack(app, "dockhost-apps");
 const engines = Array.from({ length: vms }, (_, i) => host.connect(apps, { vmIndex: i }));
+// Every volume is backed up, as the policy pack requires.
+engines.forEach((engine, i) => new VolumeBackup(apps, `backup-${i}`, { engine, stackName: `backup${i}` }));
 
 for (let stack = 0; stack * perStack < containers; stack++) {
   const size = Math.min(perStack, containers - stack * perStack);

@@ -174,6 +174,7 @@ export class ComposeStack extends Construct {
     super(scope, id);
     this.context = { path: this.node.path, isUnresolved: (v) => Token.isUnresolved(v) };
     this.engine = props.engine;
+    this.engine.registerStack(this);
     this.stackName = props.stackName ?? id;
     if (!STACK_NAME.test(this.stackName)) invalid({ path: this.node.path, key: "stackName", value: this.stackName, allowed: `expected a compose project name matching ${STACK_NAME.source}` });
     const taken = stackNamesByTerraformStack.get(TerraformStack.of(this)) ?? new Set<string>();

@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { Image } from "@cdktf/provider-docker/lib/image";
 import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { terraformName } from "../lib/naming";
-import type { ComposeService } from "./compose-stack";
+import type { ComposeService, ComposeStack } from "./compose-stack";
 import type { DockerHost } from "./docker-host";
 
 /** Where and how the Docker provider reaches one VM's daemon; made by `DockerHost.connect()`. */
@@ -33,6 +33,7 @@ export class DockerEngine extends Construct {
   public readonly sshOptions: readonly string[];
   private readonly images = new Map<string, Image>();
   private readonly services: ComposeService[] = [];
+  private readonly stacks: ComposeStack[] = [];
   private readonly serviceListeners: Array<(service: ComposeService) => void> = [];
 
   constructor(scope: Construct, id: string, props: DockerEngineProps) {
@@ -66,6 +67,16 @@ export class DockerEngine extends Construct {
   /** Every image pulled on this engine, by reference. */
   public get imageReferences(): readonly string[] {
     return [...this.images.keys()];
+  }
+
+  /** Records a stack that runs on this engine (ComposeStack's constructor calls it). */
+  public registerStack(stack: ComposeStack): void {
+    this.stacks.push(stack);
+  }
+
+  /** Every ComposeStack on this engine, in the order they were created. */
+  public get stackList(): readonly ComposeStack[] {
+    return this.stacks;
   }
 
   /** Records a service that runs on this engine (ComposeStack calls it) and tells the listeners. */

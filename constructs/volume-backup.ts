@@ -261,7 +261,7 @@ export class VolumeBackup extends Construct {
    * engine, in the order the stacks were created. Read it after the app is built.
    */
   public coveredVolumes(): readonly CoveredVolume[] {
-    const stacks = this.node.root.node.findAll().filter((c): c is ComposeStack => c instanceof ComposeStack && c.engine === this.engine);
+    const stacks = this.engine.stackList;
     const dumped = new Set<ComposeService>();
     return stacks.flatMap((stack) =>
       stack.volumeList().filter((v) => v.backup).map((volume) => {
