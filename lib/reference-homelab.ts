@@ -124,9 +124,10 @@ export function buildReferenceHomelab(app: App = new DockhostApp()): ReferenceHo
     },
   });
   proxy.expose(appStack.service("web"), { host: `app.${domain}` });
+  proxy.expose(appStack.service("api"), { host: `api.${domain}`, port: 3000, middlewares: [proxy.securityHeaders, proxy.rateLimit] });
+
   // Nightly archives of every volume not opted out; the database is dumped first.
   const volumeBackup = new VolumeBackup(apps, "backup", { engine, target: volumeBackupTarget() });
-  proxy.expose(appStack.service("api"), { host: `api.${domain}`, port: 3000, middlewares: [proxy.securityHeaders, proxy.rateLimit] });
 
   // Created after the apps, it still scrapes every service that declares metrics (the API here).
   const grafanaAdminPassword = new Secret(apps, "grafana_admin_password", { description: "Password of Grafana's admin user", minLength: 12 });
