@@ -131,6 +131,8 @@ describe("ReverseProxy options", () => {
     const api = proxy.expose(shop.service("back"), { host: "shop.home.arpa", pathPrefix: "/api", port: 3000, middlewares: [proxy.lanOnly, proxy.basicAuth("admins")] });
     expect(front.labels["traefik.http.routers.shop-front.rule"]).toBe("Host(`shop.home.arpa`)");
     expect(front.labels["traefik.http.routers.shop-front.tls.certresolver"]).toBeUndefined();
+    // Without a resolver the router must still terminate TLS (Traefik's own certificate) on websecure.
+    expect(front.labels["traefik.http.routers.shop-front.tls"]).toBe("true");
     expect(api.labels["traefik.http.routers.shop-back.rule"]).toBe("Host(`shop.home.arpa`) && PathPrefix(`/api`)");
     expect(api.labels["traefik.http.routers.shop-back.middlewares"]).toBe("lan-only@file,admins@file");
     const second = proxy.expose(shop.service("back"), { host: "admin.home.arpa", port: 3001 });

@@ -6,7 +6,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { App } from "cdktf";
+import { ComposeStack } from "../constructs/compose-stack";
 import { buildReferenceHomelab } from "../lib/reference-homelab";
+import { COMPOSE_FIXTURE_DIR, COMPOSE_FIXTURES, FIXTURE_VARIABLES } from "./support/compose-fixtures";
 import { synthAll, tempDir, testApp, TEST_SSH_KEY } from "./support/synth";
 import { describeWithTerraform, prepareWorkspace, TerraformVars, TerraformWorkspace } from "./support/terraform/harness";
 
@@ -144,3 +146,25 @@ describeWithTerraform("terraform catches injected defects", () => {
     expect(result.diagnostics.map((d) => `${d.summary}: ${d.detail ?? ""}`).join("\n")).toMatch(message);
   });
 });
+
+describeWithTerraform("terraform validates every imported compose fixture", () => {
+  let ws: TerraformWorkspace;
+  beforeAll(() => {
+    // A plain cdktf App: the fixtures carry literal passwords on purpose, which the policy pack
+    // (DockhostApp) would refuse; here only Terraform's view of the resources matters.
+    const app = new App({ outdir: tempDir("fixtures"), stackTraces: false });
+    const { apps, engine } = buildReferenceHomelab(app);
+    COMPOSE_FIXTURES.forEach((file) =>
+      ComposeStack.fromFile(apps, `imported-${file}`, path.join(COMPOSE_FIXTURE_DIR, file), { engine, variables: FIXTURE_VARIABLES, stackName: `imp-${path.basename(file, ".yml")}` }),
+    );
+    app.synth();
+    ws = prepareWorkspace(path.join(app.outdir, "stacks"));
+  });
+  afterAll(() => ws.cleanup());
+
+  test("the apps stack with all five imports validates with zero diagnostics", async () => {
+    const result = await ws.validate("dockhost-apps");
+    expect(result.diagnostics).toEqual([]);
+  });
+});
+

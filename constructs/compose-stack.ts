@@ -322,8 +322,9 @@ export class ComposeStack extends Construct {
       provider: this.engine.provider,
       name: containerName,
       image: this.engine.image(spec.image).imageId,
-      command: spec.command && [...spec.command],
-      entrypoint: spec.entrypoint && [...spec.entrypoint],
+      // Literal strings are escaped for Terraform: `${VAR}` in a command is for the container's shell.
+      command: spec.command?.map(literal),
+      entrypoint: spec.entrypoint?.map(literal),
       env: this.environment(spec),
       upload: this.uploads(spec),
       // Lazy: routes and scrapers may attach networks and labels after the service is created.
@@ -349,7 +350,7 @@ export class ComposeStack extends Construct {
       ),
       labels: Lazy.anyValue({ produce: () => labelList(labels) }),
       healthcheck: spec.healthcheck && {
-        test: [...spec.healthcheck.test],
+        test: spec.healthcheck.test.map(literal),
         interval: spec.healthcheck.interval,
         timeout: spec.healthcheck.timeout,
         startPeriod: spec.healthcheck.startPeriod,
@@ -357,7 +358,7 @@ export class ComposeStack extends Construct {
       },
       restart: typeof spec.restart === "object" ? spec.restart.policy : spec.restart ?? "no",
       maxRetryCount: typeof spec.restart === "object" ? spec.restart.maxRetries : undefined,
-      user: spec.user,
+      user: spec.user && literal(spec.user),
       readOnly: spec.readOnly,
       capabilities: spec.capAdd || spec.capDrop ? { add: spec.capAdd && [...spec.capAdd], drop: spec.capDrop && [...spec.capDrop] } : undefined,
       securityOpts: spec.securityOpt && [...spec.securityOpt],
@@ -366,11 +367,11 @@ export class ComposeStack extends Construct {
       // Containers log to json-file rotated like the daemon default (seed: 10 MB), unless told otherwise.
       logDriver: spec.logging?.driver ?? "json-file",
       logOpts: spec.logging?.options ? { ...spec.logging.options } : spec.logging?.driver ? undefined : { "max-size": SEED.logMaxSize, "max-file": "3" },
-      hostname: spec.hostname,
+      hostname: spec.hostname && literal(spec.hostname),
       tmpfs: spec.tmpfs && Object.fromEntries(spec.tmpfs.map((path) => [path, ""])),
       devices: spec.devices?.map((d) => ({ hostPath: d.hostPath, containerPath: d.containerPath, permissions: d.permissions })),
       host: spec.extraHosts && Object.entries(spec.extraHosts).map(([host, ip]) => ({ host, ip })),
-      workingDir: spec.workingDir,
+      workingDir: spec.workingDir && literal(spec.workingDir),
       dependsOn: nonEmpty(Object.keys(dependencyConditions(spec.dependsOn)).map((dependency) => this.service(dependency).container)),
     };
     const container = new Container(this, `service-${name}`, config);
@@ -394,7 +395,7 @@ export class ComposeStack extends Construct {
   }
 
   private environment(spec: ComposeServiceProps): string[] | undefined {
-    const plain = Object.entries(spec.environment ?? {}).map(([k, v]) => `${k}=${v}`);
+    const plain = Object.entries(spec.environment ?? {}).map(([k, v]) => literal(`${k}=${v}`));
     const secret = Object.entries(spec.secrets ?? {}).map(([k, s]) => `${k}=${k.endsWith(FILE_SUFFIX) ? `${SECRETS_DIR}/${s.name}` : s.value}`);
     return nonEmpty([...plain, ...secret].sort());
   }
@@ -404,7 +405,7 @@ export class ComposeStack extends Construct {
       .filter(([k]) => k.endsWith(FILE_SUFFIX))
       .map(([, s]) => ({ file: `${SECRETS_DIR}/${s.name}`, content: s.value, permissions: "0444" }));
     // Literal file content may contain `${`, which Terraform would read as an interpolation.
-    const files = Object.entries(spec.files ?? {}).map(([file, content]) => ({ file, content: escapeTerraformTemplate(content), permissions: "0444" }));
+    const files = Object.entries(spec.files ?? {}).map(([file, content]) => ({ file, content: literal(content), permissions: "0444" }));
     return nonEmpty([...files, ...secretFiles]);
   }
 
@@ -447,8 +448,11 @@ export class ComposeStack extends Construct {
   }
 }
 
+/** Literal text for Terraform (cdktf's own tokens kept), see escapeTerraformTemplate. */
+const literal = escapeTerraformTemplate;
+
 function labelList(labels: Record<string, string>): Array<{ label: string; value: string }> | undefined {
-  return nonEmpty(Object.entries(labels).map(([label, value]) => ({ label, value })));
+  return nonEmpty(Object.entries(labels).map(([label, value]) => ({ label: literal(label), value: literal(value) })));
 }
 
 /** Leaves empty lists out of the output. */

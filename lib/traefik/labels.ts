@@ -11,7 +11,10 @@ export function flattenToLabels(config: Record<string, unknown>, prefix = "traef
       if (value.every((v) => typeof v !== "object" || v === null)) labels[key] = value.join(",");
       else value.forEach((v, i) => visit(v, `${key}[${i}]`));
     } else if (typeof value === "object" && value !== null) {
-      for (const [k, v] of Object.entries(value)) visit(v, `${key}.${k.toLowerCase()}`);
+      const entries = Object.entries(value);
+      // An empty object switches an option on (a router's `tls: {}`); as a label that is `=true`.
+      if (entries.length === 0) labels[key] = "true";
+      for (const [k, v] of entries) visit(v, `${key}.${k.toLowerCase()}`);
     } else if (value !== undefined) {
       labels[key] = String(value);
     }
