@@ -197,6 +197,16 @@ describe("import of existing compose files", () => {
     expect(db.upload[0].content).toBe("${var.forge_db_password}");
   });
 
+  test("a Secret given as an interpolation variable stays a sensitive reference, even inside a URL", () => {
+    const { apps, engine } = appsStack();
+    const password = new Secret(apps, "reader_db_password");
+    const yaml = "services:\n  app:\n    image: miniflux/miniflux:2.2.3\n    environment:\n      DATABASE_URL: postgres://miniflux:${DB_PASSWORD}@db/miniflux\n";
+    ComposeStack.fromYaml(apps, "reader", yaml, { engine, variables: { DB_PASSWORD: password } });
+    const json = synthStack(apps);
+    expect(json.resource.docker_container.reader_app.env).toEqual(["DATABASE_URL=postgres://miniflux:${var.reader_db_password}@db/miniflux"]);
+    expect(json.variable.reader_db_password.sensitive).toBe(true);
+  });
+
   test.each(COMPOSE_FIXTURES)("%s: import, export and import again give the same stack", (file) => {
     const { stack } = importFixture(file);
     const { apps, engine } = appsStack();

@@ -81,8 +81,11 @@ export interface ComposeStackProps {
 
 /** Options of {@link ComposeStack.fromYaml} and {@link ComposeStack.fromFile}. */
 export interface ComposeImportProps extends Omit<ComposeStackProps, "services" | "volumes" | "networks"> {
-  /** Values for `${VAR}` references in the file; the process environment is never read. */
-  readonly variables?: Readonly<Record<string, string>>;
+  /**
+   * Values for `${VAR}` references in the file; the process environment is never read. A
+   * {@link Secret} stays a sensitive-variable reference wherever it lands (inside a URL, say).
+   */
+  readonly variables?: Readonly<Record<string, string | Secret>>;
   /** Secrets per service, which compose files cannot carry: `{ db: { POSTGRES_PASSWORD_FILE: secret } }`. */
   readonly secrets?: Readonly<Record<string, Readonly<Record<string, Secret>>>>;
 }
@@ -144,7 +147,8 @@ const HEALTHY_WAIT_SECONDS = 300;
 export class ComposeStack extends Construct {
   /** Reads a docker-compose.yml text (compose spec) into a new stack. */
   public static fromYaml(scope: Construct, id: string, yaml: string, props: ComposeImportProps & { readonly source?: string }): ComposeStack {
-    const imported = parseComposeYaml(yaml, { source: props.source ?? id, variables: props.variables ?? {} });
+    const variables = Object.fromEntries(Object.entries(props.variables ?? {}).map(([name, value]) => [name, value instanceof Secret ? value.value : value]));
+    const imported = parseComposeYaml(yaml, { source: props.source ?? id, variables });
     const services = Object.fromEntries(
       Object.entries(imported.spec.services).map(([name, spec]) => [name, { ...spec, secrets: props.secrets?.[name] }]),
     );

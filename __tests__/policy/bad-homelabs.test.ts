@@ -30,6 +30,8 @@ svc("host IPC namespace", { ...GOOD, ipc: "host" }, "DH-HOST-NAMESPACE", "ipc");
 svc("password literal", { ...GOOD, environment: { DB_PASSWORD: SECRET } }, "DH-SECRET-LITERAL", "environment.DB_PASSWORD");
 svc("API token literal", { ...GOOD, environment: { GITHUB_TOKEN: SECRET } }, "DH-SECRET-LITERAL", "environment.GITHUB_TOKEN");
 svc("secret key literal", { ...GOOD, environment: { APP_SECRET: SECRET } }, "DH-SECRET-LITERAL", "environment.APP_SECRET");
+svc("SECRET_KEY literal", { ...GOOD, environment: { PAPERLESS_SECRET_KEY: SECRET } }, "DH-SECRET-LITERAL", "environment.PAPERLESS_SECRET_KEY");
+svc("password inside a URL", { ...GOOD, environment: { DATABASE_URL: `postgres://app:${SECRET}@db:5432/app` } }, "DH-SECRET-LITERAL", "environment.DATABASE_URL");
 svc("database on :latest", { ...GOOD, image: "postgres:latest" }, "DH-IMAGE-TAG", "image");
 svc("untagged database", { ...GOOD, image: "mariadb" }, "DH-IMAGE-TAG", "image");
 svc("PostgreSQL published on all interfaces", { ...GOOD, image: "postgres:16.4", ports: [{ hostPort: 5432, containerPort: 5432 }] }, "DH-PUBLISHED-SENSITIVE-PORT", "ports[0]");

@@ -17,7 +17,7 @@ const SERVICE_RULES: Array<[string, ComposeServiceProps, ComposeServiceProps, st
   ["DH-DOCKER-SOCKET", { ...GOOD, volumes: [{ hostPath: "/srv/data", target: "/data" }] }, { ...GOOD, volumes: [{ hostPath: "/var/run/docker.sock", target: "/var/run/docker.sock", readOnly: true }] }, "volumes[0]"],
   ["DH-HOST-PATH-RW", { ...GOOD, volumes: [{ hostPath: "/etc/localtime", target: "/etc/localtime", readOnly: true }] }, { ...GOOD, volumes: [{ hostPath: "/etc", target: "/host-etc" }] }, "volumes[0]"],
   ["DH-HOST-NAMESPACE", GOOD, { ...GOOD, pid: "host" }, "pid"],
-  ["DH-SECRET-LITERAL", { ...GOOD, environment: { LOG_LEVEL: "info", DB_PASSWORD_FILE: "/run/secrets/db" } }, { ...GOOD, environment: { DB_PASSWORD: "hunter2-very-secret" } }, "environment.DB_PASSWORD"],
+  ["DH-SECRET-LITERAL", { ...GOOD, environment: { LOG_LEVEL: "info", DB_PASSWORD_FILE: "/run/secrets/db", MARIADB_RANDOM_ROOT_PASSWORD: "1", BYPASS: "x", DATABASE_URL: "postgres://app@db/app" } }, { ...GOOD, environment: { DB_PASSWORD: "hunter2-very-secret" } }, "environment.DB_PASSWORD"],
   ["DH-IMAGE-TAG", GOOD, { ...GOOD, image: "nginx:latest" }, "image"],
   ["DH-PUBLISHED-SENSITIVE-PORT", { ...GOOD, image: "postgres:16.4", ports: [{ hostIp: "127.0.0.1", hostPort: 5432, containerPort: 5432 }] }, { ...GOOD, image: "postgres:16.4", ports: [{ hostPort: 5432, containerPort: 5432 }] }, "ports[0]"],
   ["DH-CAPABILITIES", { ...GOOD, capAdd: ["CHOWN"] }, { ...GOOD, capAdd: ["SYS_ADMIN"] }, "capAdd[0]"],
