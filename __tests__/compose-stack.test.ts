@@ -65,7 +65,10 @@ describe("the reference app stack (web, API, PostgreSQL, Redis)", () => {
     expect(json.variable.app_db_password).toMatchObject({ sensitive: true, type: "string" });
     expect(json.variable.app_db_password.default).toBeUndefined();
     expect(containers.app_db.env).toContain("POSTGRES_PASSWORD_FILE=/run/secrets/app_db_password");
-    expect(containers.app_db.upload).toEqual([{ file: "/run/secrets/app_db_password", content: "${var.app_db_password}", permissions: "0444" }]);
+    expect(containers.app_db.upload).toContainEqual({ file: "/run/secrets/app_db_password", content: "${var.app_db_password}", permissions: "0444" });
+    // The API's anonymous role is created read-only with the database, never the owner.
+    expect(containers.app_db.upload).toContainEqual(expect.objectContaining({ file: "/docker-entrypoint-initdb.d/10-web-anon.sql", content: expect.stringContaining("CREATE ROLE web_anon NOLOGIN;") }));
+    expect(containers.app_api.env).toContain("PGRST_DB_ANON_ROLE=web_anon");
     expect(containers.app_api.env).toContain("PGPASSWORD=${var.app_db_password}");
   });
 

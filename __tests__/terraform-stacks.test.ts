@@ -90,6 +90,10 @@ describeWithTerraform("terraform validate and plan on the reference homelab", ()
     ["VM ids past Proxmox's range", { vm_baseid: 999999999, vm_count: 2 }, "The last VM id (vm_baseid + vm_count - 1) must be <= 999999999."],
     ["memory below the minimum", { vm_memory: 512 }, "vm_memory must be a whole number from 1024"],
     ["an IP past the subnet", { vm_ip_start: 254, vm_count: 2 }, "must stay within 192.168.1.0/24"],
+    ["an IP range covering the gateway", { vm_ip_start: 1 }, "must not include the gateway 192.168.1.1"],
+    ["zero cores", { vm_cpu_cores: 0 }, "vm_cpu_cores must be a whole number from 1 to 512."],
+    ["a zero disk", { vm_disk0_size: 0 }, "vm_disk0_size must be a whole number from 16"],
+    ["an empty SSH key list", { ssh_public_keys: "[]" }, "ssh_public_keys needs at least one key."],
     ["an SSH key that is not one", { ssh_public_keys: JSON.stringify(["not a key"]) }, "Each ssh_public_keys entry must be an OpenSSH public key line"],
     ["less memory than the containers need (the capacity planner's minimum)", { vm_memory: 2048 }, "MB: the containers' memory limits plus the host's reserve."],
   ])("the plan refuses %s with the variable's validation message", async (_, vars, message) => {

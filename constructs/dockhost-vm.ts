@@ -250,7 +250,7 @@ export class DockhostVm extends Construct {
     if (props.sshPublicKeys !== undefined) checkSshPublicKeys(path, "sshPublicKeys", props.sshPublicKeys);
     this.adminUser = checkLinuxUser(path, "adminUser", props.adminUser ?? "dockhost");
 
-    this.variables = this.declareVariables(props);
+    this.variables = this.declareVariables(props, gatewayHost);
     const sshKeys = declareVariable(this, "ssh_public_keys", {
       type: "list(string)",
       description: "SSH public keys of the VM's admin user (OpenSSH format)",
@@ -398,7 +398,7 @@ export class DockhostVm extends Construct {
     return host;
   }
 
-  private declareVariables(props: DockhostVmProps): DockhostVm["variables"] {
+  private declareVariables(props: DockhostVmProps, gatewayHost: number): DockhostVm["variables"] {
     const hosts = hostRange(this.lan);
     const number = (name: string, description: string, value: number, conditions: Array<[string, string]>) =>
       declareVariable(this, name, {
@@ -436,6 +436,10 @@ export class DockhostVm extends Construct {
       vm_ip_start: number("vm_ip_start", `Host number of the first VM in ${this.lan.text}; VM i gets host vm_ip_start + i`, this.ipStart, [
         whole("vm_ip_start", hosts),
         [`var.vm_ip_start + var.vm_count - 1 <= ${hosts.max}`, `The VMs' host numbers (vm_ip_start .. vm_ip_start + vm_count - 1) must stay within ${this.lan.text} (last host ${hosts.max}).`],
+        [
+          `!(var.vm_ip_start <= ${gatewayHost} && ${gatewayHost} <= var.vm_ip_start + var.vm_count - 1)`,
+          `The VMs' addresses (hosts vm_ip_start .. vm_ip_start + vm_count - 1) must not include the gateway ${this.gateway}.`,
+        ],
       ]),
       project_description: declareVariable(this, "project_description", {
         type: "string",

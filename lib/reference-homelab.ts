@@ -33,6 +33,14 @@ export interface ReferenceHomelab {
   readonly monitoring: MonitoringStack;
 }
 
+/** PostgREST's anonymous role: no login, read-only on the public schema, switched to by `app`. */
+const WEB_ANON_SQL = `CREATE ROLE web_anon NOLOGIN;
+GRANT USAGE ON SCHEMA public TO web_anon;
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO web_anon;
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO web_anon;
+GRANT web_anon TO app;
+`;
+
 /** Settings every long-running service of the reference homelab shares. */
 const HARDENED = { restart: "unless-stopped", securityOpt: ["no-new-privileges:true"] } as const;
 
@@ -87,6 +95,8 @@ export function buildReferenceHomelab(app: App = new DockhostApp()): ReferenceHo
         image: "postgres:16.4-alpine",
         environment: { POSTGRES_USER: "app", POSTGRES_DB: "app" },
         secrets: { POSTGRES_PASSWORD_FILE: dbPassword },
+        // Run once, when the database is first created.
+        files: { "/docker-entrypoint-initdb.d/10-web-anon.sql": WEB_ANON_SQL },
         volumes: [{ volume: "db-data", target: "/var/lib/postgresql/data" }],
         healthcheck: { test: ["CMD-SHELL", "pg_isready -U app -d app"], interval: "10s", timeout: "5s", retries: 5, startPeriod: "30s" },
         memoryLimitMb: 1024,
@@ -106,7 +116,8 @@ export function buildReferenceHomelab(app: App = new DockhostApp()): ReferenceHo
         // PostgREST: a REST API straight from the database schema.
         image: "postgrest/postgrest:v12.2.3",
         // The admin server (3001) serves health and Prometheus metrics, never the API.
-        environment: { PGRST_DB_URI: "postgres://app@db:5432/app", PGRST_DB_ANON_ROLE: "app", PGRST_SERVER_PORT: "3000", PGRST_ADMIN_SERVER_PORT: "3001" },
+        // Anonymous requests run as web_anon (read-only), never as the owner of the database.
+        environment: { PGRST_DB_URI: "postgres://app@db:5432/app", PGRST_DB_ANON_ROLE: "web_anon", PGRST_SERVER_PORT: "3000", PGRST_ADMIN_SERVER_PORT: "3001" },
         secrets: { PGPASSWORD: dbPassword },
         dependsOn: { db: "service_healthy", cache: "service_healthy" },
         memoryLimitMb: 256,
