@@ -17,6 +17,8 @@ export interface DockerEngineProps {
   readonly lanCidr: string;
   /** The Docker host this engine runs on (for capacity and policy checks). */
   readonly dockerHost: DockerHost;
+  /** Which VM of the DockhostVm this engine runs on. */
+  readonly vmIndex: number;
 }
 
 /**
@@ -29,6 +31,7 @@ export class DockerEngine extends Construct {
   public readonly vmName: string;
   public readonly lanCidr: string;
   public readonly dockerHost: DockerHost;
+  public readonly vmIndex: number;
   /** Options of the `ssh` command the provider runs. */
   public readonly sshOptions: readonly string[];
   private readonly images = new Map<string, Image>();
@@ -41,6 +44,7 @@ export class DockerEngine extends Construct {
     this.vmName = props.name;
     this.lanCidr = props.lanCidr;
     this.dockerHost = props.dockerHost;
+    this.vmIndex = props.vmIndex;
     this.sshOptions = props.sshOptions;
     this.provider = new DockerProvider(this, "provider", {
       host: props.host,
@@ -67,6 +71,14 @@ export class DockerEngine extends Construct {
   /** Every image pulled on this engine, by reference. */
   public get imageReferences(): readonly string[] {
     return [...this.images.keys()];
+  }
+
+  /**
+   * The VM this engine runs on, as a key: several engines (one per Terraform stack) may reach the
+   * same VM, and ports, names, memory and disk are shared by all of them.
+   */
+  public get vmKey(): string {
+    return `${this.dockerHost.vm.node.path}[${this.vmIndex}]`;
   }
 
   /** Records a stack that runs on this engine (ComposeStack's constructor calls it). */

@@ -228,6 +228,7 @@ export class DockerHost extends Construct {
       name: this.vm.vmName(vmIndex),
       lanCidr: this.vm.lan.text,
       dockerHost: this,
+      vmIndex,
     });
   }
 

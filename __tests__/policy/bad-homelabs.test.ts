@@ -68,6 +68,17 @@ BAD_HOMELABS.push(
     const second = new (lab.apps.constructor as typeof import("../../constructs/dockhost-stack").DockhostStack)(lab.app, "dockhost-apps-2");
     new ComposeStack(second, "app", { engine: lab.engine, volumes: { "db-data": {} }, services: { other: { ...GOOD, volumes: [{ volume: "db-data", target: "/data" }] } } });
   }, "DH-CONFLICT-VOLUME", "dockhost-apps-2/app/volume-db-data", "name"],
+  ["the same container name from another Terraform stack's engine on the same VM", (lab) => {
+    const second = new (lab.apps.constructor as typeof import("../../constructs/dockhost-stack").DockhostStack)(lab.app, "dockhost-apps-2");
+    new ComposeStack(second, "app", { engine: lab.dockerHost.connect(second, { id: "docker-again" }), services: { web: GOOD } });
+  }, "DH-CONFLICT-CONTAINER-NAME", "dockhost-apps-2/app/service-web", "name"],
+  ["memory limits split over two Terraform stacks on one VM", (lab) => {
+    const second = new (lab.apps.constructor as typeof import("../../constructs/dockhost-stack").DockhostStack)(lab.app, "dockhost-apps-2");
+    new ComposeStack(second, "big", { engine: lab.dockerHost.connect(second, { id: "docker-again" }), services: { svc: { ...GOOD, memoryLimitMb: 6000 } } });
+  }, "DH-CAPACITY-MEMORY", "dockhost-apps/docker-dockhost", "memory"],
+  ["a suppression naming no rule", (lab) => {
+    suppress(lab.appStack, "DH-CAPACITY-MEMROY", "a typo must not silently suppress nothing");
+  }, "DH-SUPPRESSION", "dockhost-apps/app", "suppress(DH-CAPACITY-MEMROY)"],
   ["memory limits beyond the VM", (lab) => {
     lab.test.addService("svc", { ...GOOD, memoryLimitMb: 12_000 });
   }, "DH-CAPACITY-MEMORY", "dockhost-apps/docker-dockhost", "memory"],

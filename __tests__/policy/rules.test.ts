@@ -4,6 +4,7 @@ import { DockhostApp } from "../../constructs/dockhost-app";
 import { DockhostStack } from "../../constructs/dockhost-stack";
 import { DockhostVm } from "../../constructs/dockhost-vm";
 import { ProxmoxConnection } from "../../constructs/proxmox-connection";
+import { evaluatePolicy } from "../../lib/policy/evaluate";
 import { suppress } from "../../lib/policy/suppressions";
 import { buildReferenceHomelab } from "../../lib/reference-homelab";
 import { tempDir, testApp } from "../support/synth";
@@ -185,3 +186,19 @@ describe("volume rules", () => {
     expect(renamed.policyReport!.rows.find((r) => r.ruleId === "DH-VOLUME-RENAME")).toMatchObject({ status: "suppressed" });
   });
 });
+
+describe("capacity rules", () => {
+  test.each([
+    ["DH-CAPACITY-MEMORY", { ...GOOD, memoryLimitMb: 12_000 }],
+    ["DH-CAPACITY-DISK", { ...GOOD, volumes: [{ volume: "big", target: "/big" }] }],
+    ["DH-CAPACITY-CPU", { ...GOOD, cpus: 4 }],
+  ])("%s: compliant by default, an error above 100 %%, suppressible with a reason", (ruleId, bad) => {
+    const row = (app: DockhostApp) => evaluatePolicy(app).rows.find((r) => r.ruleId === ruleId);
+    expect(row(labWith({ svc: GOOD }).app)).toBeUndefined();
+    const lab = labWith({ svc: bad }, { volumes: { big: { sizeBudgetGb: 40 } } });
+    expect(row(lab.app)).toMatchObject({ status: "non-compliant", level: "error", path: "dockhost-apps/docker-dockhost" });
+    suppress(lab.engine, ruleId, "over-committed on purpose: these limits are ceilings, not reservations");
+    expect(row(lab.app)).toMatchObject({ status: "suppressed" });
+  });
+});
+

@@ -38,7 +38,7 @@ function portConflicts(model: HomelabModel): CrossFinding[] {
     for (const service of stack.serviceList) {
       (service.spec.ports ?? []).forEach((port, i) => {
         if (port.hostPort === undefined) return;
-        const bucketKey = `${stack.engine.node.path}|${port.hostPort}/${port.protocol ?? DEFAULT_PORT_PROTOCOL}`;
+        const bucketKey = `${stack.engine.vmKey}|${port.hostPort}/${port.protocol ?? DEFAULT_PORT_PROTOCOL}`;
         const bucket = buckets.get(bucketKey) ?? [];
         const other = bucket.find((b) => b.stack !== stack && portBindingsOverlap(b.port, port));
         if (other) {
@@ -66,13 +66,13 @@ function routeConflicts(model: HomelabModel): CrossFinding[] {
   return findings;
 }
 
-/** Container and volume names are per Docker engine (VM). */
+/** Container and volume names are per VM, whichever engine (Terraform stack) reaches it. */
 function nameConflicts(model: HomelabModel): CrossFinding[] {
   const containers = new Map<string, string>();
   const volumes = new Map<string, string>();
   const findings: CrossFinding[] = [];
   for (const stack of model.stacks) {
-    const engine = stack.engine.node.path;
+    const engine = stack.engine.vmKey;
     const owner = `${stack.node.path} (Terraform stack ${TerraformStack.of(stack).node.id})`;
     for (const service of stack.serviceList) {
       const key = `${engine}|${service.containerName}`;

@@ -2,10 +2,10 @@ import { TerraformStack } from "cdktf";
 import { IConstruct } from "constructs";
 import { DockhostVm } from "../../constructs/dockhost-vm";
 import { addVariableValidation } from "../terraform-variable";
-import { CapacityLine, planCapacity } from "./capacity-planner";
+import { CAPACITY_RULES, CapacityLine, planCapacity } from "./capacity-planner";
 import { CrossFinding, findConflicts } from "./conflicts";
 import { HOMELAB_RULES } from "./rules";
-import { collectModel, HomelabModel } from "./subjects";
+import { collectModel } from "./subjects";
 import { findVolumeRenames, VOLUME_RENAME_RULE } from "./volume-renames";
 import { allSuppressions, MIN_REASON_LENGTH, Suppression, suppressionsFor } from "./suppressions";
 import { PolicyRule, RuleLevel, Subject } from "./types";
@@ -55,8 +55,8 @@ export function evaluatePolicy(root: IConstruct, options: { readonly outdir?: st
   const capacity = planCapacity(model);
   const renames = options.outdir ? findVolumeRenames(model, root, options.outdir) : [];
   rows.push(...[...findConflicts(model), ...capacity.findings, ...renames].map(crossRow));
-  rows.push(...checkSuppressions(allSuppressions(model.constructs), new Set([...rules.map((r) => r.id), VOLUME_RENAME_RULE])));
-  writeMinimums(model, capacity.minimums);
+  rows.push(...checkSuppressions(allSuppressions(model.constructs), new Set([...rules.map((r) => r.id), VOLUME_RENAME_RULE, ...Object.values(CAPACITY_RULES)])));
+  writeMinimums(capacity.minimums);
   const open = rows.filter((r) => r.status === "non-compliant");
   return { rows, capacity: capacity.lines, errors: open.filter((r) => r.level === "error"), warnings: open.filter((r) => r.level === "warning") };
 }
@@ -87,7 +87,7 @@ function checkSuppressions(suppressions: readonly Suppression[], ruleIds: Readon
     const base = { stack: "-", ruleId: SUPPRESSION_RULE, level: "error" as const, path: s.path, key: `suppress(${s.ruleId})`, status: "non-compliant" as const };
     if (s.reason.trim().length < MIN_REASON_LENGTH) return [{ ...base, message: `suppression of ${s.ruleId} needs a reason of at least ${MIN_REASON_LENGTH} characters` }];
     if (s.ruleId.startsWith("DH-CONFLICT-")) return [{ ...base, message: `${s.ruleId} is a hard conflict and cannot be suppressed` }];
-    if (!ruleIds.has(s.ruleId) && !s.ruleId.startsWith("DH-CAPACITY-")) return [{ ...base, message: `${s.ruleId} is not a rule of the policy pack` }];
+    if (!ruleIds.has(s.ruleId)) return [{ ...base, message: `${s.ruleId} is not a rule of the policy pack` }];
     return [];
   });
 }
@@ -95,15 +95,12 @@ function checkSuppressions(suppressions: readonly Suppression[], ruleIds: Readon
 const minimumsWritten = new WeakSet<DockhostVm>();
 
 /** So that `-var vm_memory=...` cannot undercut what the synth-time plan needs. */
-function writeMinimums(model: HomelabModel, minimums: ReturnType<typeof planCapacity>["minimums"]): void {
-  for (const vm of model.vms) {
-    const needs = model.engines.filter((e) => e.dockerHost.vm === vm).map((e) => minimums.get(e)!);
-    if (needs.length === 0 || minimumsWritten.has(vm)) continue;
+function writeMinimums(minimums: ReturnType<typeof planCapacity>["minimums"]): void {
+  for (const [vm, need] of minimums) {
+    if (minimumsWritten.has(vm)) continue;
     minimumsWritten.add(vm);
-    const memoryMb = Math.max(...needs.map((n) => n.memoryMb));
-    const disk0SizeGb = Math.max(...needs.map((n) => n.disk0SizeGb));
-    addVariableValidation(vm.variables.vm_memory, { condition: `var.vm_memory >= ${memoryMb}`, errorMessage: `vm_memory must be at least ${memoryMb} MB: the containers' memory limits plus the host's reserve.` });
-    addVariableValidation(vm.variables.vm_disk0_size, { condition: `var.vm_disk0_size >= ${disk0SizeGb}`, errorMessage: `vm_disk0_size must be at least ${disk0SizeGb} GB: volumes, images and logs plus the system's share.` });
+    addVariableValidation(vm.variables.vm_memory, { condition: `var.vm_memory >= ${need.memoryMb}`, errorMessage: `vm_memory must be at least ${need.memoryMb} MB: the containers' memory limits plus the host's reserve.` });
+    addVariableValidation(vm.variables.vm_disk0_size, { condition: `var.vm_disk0_size >= ${need.disk0SizeGb}`, errorMessage: `vm_disk0_size must be at least ${need.disk0SizeGb} GB: volumes, images and logs plus the system's share.` });
   }
 }
 
