@@ -106,6 +106,9 @@ export function describeWithTerraform(name: string, fn: () => void): void {
 
 // ---------------------------------------------------------------- results
 
+/** The variable that switches every SSH provisioner of our stacks off. */
+const SSH_SWITCH = 'ssh_provisioners_enabled';
+
 export type TerraformVars = Readonly<Record<string, string | number | boolean>>;
 
 /** One diagnostic of `terraform validate -json`. */
@@ -532,6 +535,12 @@ export function prepareWorkspace(stacksDir: string, options: WorkspaceOptions = 
     return Object.entries(vars ?? {}).flatMap(([k, v]) => ['-var', `${k}=${String(v)}`]);
   }
 
+  /** `ssh_provisioners_enabled=false` for a stack that declares that switch (see DockerHost). */
+  function sshOff(stack: string): TerraformVars {
+    const json = JSON.parse(fs.readFileSync(path.join(stackDir(stack), 'cdk.tf.json'), 'utf8'));
+    return json.variable?.[SSH_SWITCH] ? { [SSH_SWITCH]: false } : {};
+  }
+
   function fail(stack: string, args: readonly string[], r: RunResult): never {
     throw new TerraformError(`terraform ${args.join(' ')}`, stackDir(stack), r.code, r.stdout, r.stderr, false);
   }
@@ -595,7 +604,8 @@ export function prepareWorkspace(stacksDir: string, options: WorkspaceOptions = 
 
   async function apply(stack: string, opts: ApplyOptions = {}): Promise<ApplyResult> {
     await init(stack);
-    const args = ['apply', '-input=false', '-no-color', '-auto-approve', ...varArgs(opts.vars)];
+    // An apply here must never reach a host: the stacks' SSH steps are off whatever the caller says.
+    const args = ['apply', '-input=false', '-no-color', '-auto-approve', ...varArgs({ ...opts.vars, ...sshOff(stack) })];
     const r = await run(stack, 'apply', args);
     if (r.code !== 0) fail(stack, args, r);
     return { stdout: r.stdout, durationMs: r.ms };
