@@ -16,11 +16,15 @@ const outdir = path.join(root, ".gen");
 const stamp = path.join(outdir, "providers", PROVIDER.name, ".schema-sha256");
 
 function schemaPath() {
-  const candidates = [
-    process.env[SCHEMA_ENV],
-    path.join(root, "..", "shared", "provider-schemas", `bpg-proxmox-${PROVIDER.version}.schema.json`),
-  ].filter(Boolean);
-  return candidates.find((file) => fs.existsSync(file));
+  const explicit = process.env[SCHEMA_ENV];
+  // A schema named on purpose must exist: falling back to another one would hide the mistake.
+  if (explicit) {
+    if (!fs.existsSync(explicit)) throw new Error(`${SCHEMA_ENV}=${explicit} does not exist`);
+    return explicit;
+  }
+  const sharedDir = process.env.DOCKHOST_SHARED_DIR ?? path.join(root, "..", "shared");
+  const shared = path.join(sharedDir, "provider-schemas", `bpg-proxmox-${PROVIDER.version}.schema.json`);
+  return fs.existsSync(shared) ? shared : undefined;
 }
 
 async function generateFromSchema(file) {
@@ -47,7 +51,6 @@ async function generateFromSchema(file) {
 async function main() {
   const file = schemaPath();
   if (file) return generateFromSchema(file);
-  if (process.env[SCHEMA_ENV]) throw new Error(`${SCHEMA_ENV}=${process.env[SCHEMA_ENV]} does not exist`);
   console.log(`no bpg/proxmox schema file found (set ${SCHEMA_ENV}); running \`cdktf get\` instead`);
   execFileSync("npx", ["cdktf", "get"], { cwd: root, stdio: "inherit" });
 }
