@@ -3,6 +3,9 @@ import { Construct } from "constructs";
 import { formatHcl, makeHclRenderable } from "../lib/hcl-output";
 import { addStateBackend, StateBackend } from "../lib/state-backend";
 
+/** Variable validations that refer to other variables need Terraform 1.9 or later. */
+const REQUIRED_TERRAFORM = ">= 1.9";
+
 /** Options of a {@link DockhostStack}. */
 export interface DockhostStackProps {
   /**
@@ -35,6 +38,14 @@ export class DockhostStack extends TerraformStack {
   public toHclTerraform(): ReturnType<TerraformStack["toHclTerraform"]> {
     makeHclRenderable(this);
     const output = super.toHclTerraform();
-    return { ...output, hcl: formatHcl(output.hcl) };
+    // cdktf's HCL renderer cannot write a terraform-block override: the setting goes in as text.
+    const hcl = output.hcl.replace("terraform {", `terraform {\nrequired_version = "${REQUIRED_TERRAFORM}"\n`);
+    return { ...output, hcl: formatHcl(hcl) };
+  }
+
+  public toTerraform(): ReturnType<TerraformStack["toTerraform"]> {
+    const output = super.toTerraform();
+    output.terraform = { ...output.terraform, required_version: REQUIRED_TERRAFORM };
+    return output;
   }
 }

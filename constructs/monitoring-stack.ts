@@ -428,6 +428,10 @@ function checkAlertmanager(path: string, props: AlertmanagerProps): void {
   if (props.webhookUrl === undefined && props.email === undefined) {
     invalid({ path, key: "alertmanager", value: props, allowed: "at least one receiver: webhookUrl or email" });
   }
+  // A webhook URL carries its token: it must be a Secret (a plain string from JavaScript would not be).
+  if (props.webhookUrl !== undefined && !(props.webhookUrl instanceof Secret)) {
+    invalid({ path, key: "alertmanager.webhookUrl", value: props.webhookUrl, secret: true, allowed: "expected a Secret holding the URL" });
+  }
   const email = props.email;
   if (email === undefined) return;
   for (const key of ["to", "from"] as const) {
