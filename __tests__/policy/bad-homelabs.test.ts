@@ -18,6 +18,8 @@ const svc = (name: string, spec: ComposeServiceProps, rule: string, key: string)
 svc("privileged container", { ...GOOD, privileged: true }, "DH-PRIVILEGED", "privileged");
 svc("docker.sock mounted read-only", { ...GOOD, volumes: [{ hostPath: "/var/run/docker.sock", target: "/var/run/docker.sock", readOnly: true }] }, "DH-DOCKER-SOCKET", "volumes[0]");
 svc("docker.sock under /run", { ...GOOD, volumes: [{ hostPath: "/run/docker.sock", target: "/docker.sock" }] }, "DH-DOCKER-SOCKET", "volumes[0]");
+svc("containerd's socket", { ...GOOD, volumes: [{ hostPath: "/run/containerd/containerd.sock", target: "/run/containerd/containerd.sock", readOnly: true }] }, "DH-DOCKER-SOCKET", "volumes[0]");
+svc("/var/run, with docker.sock in it", { ...GOOD, volumes: [{ hostPath: "/var/run/", target: "/host-run", readOnly: true }] }, "DH-DOCKER-SOCKET", "volumes[0]");
 svc("/ mounted read-write", { ...GOOD, volumes: [{ hostPath: "/", target: "/host" }] }, "DH-HOST-PATH-RW", "volumes[0]");
 svc("/etc mounted read-write", { ...GOOD, volumes: [{ hostPath: "/etc", target: "/host-etc" }] }, "DH-HOST-PATH-RW", "volumes[0]");
 svc("/root/.ssh mounted read-write", { ...GOOD, volumes: [{ hostPath: "/root/.ssh", target: "/keys" }] }, "DH-HOST-PATH-RW", "volumes[0]");

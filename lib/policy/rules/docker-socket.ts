@@ -1,7 +1,14 @@
 import { isBindMount } from "../../compose/service";
 import { PolicyRule, resultOf } from "../types";
 
-const SOCKETS = ["/var/run/docker.sock", "/run/docker.sock"];
+/** Container runtime sockets, and the folders that hold them (mounting those mounts the sockets). */
+const SOCKETS = ["/var/run/docker.sock", "/run/docker.sock", "/run/containerd/containerd.sock", "/var/run/containerd/containerd.sock", "/run/podman/podman.sock"];
+const SOCKET_DIRS = ["/run", "/var/run", "/run/containerd", "/var/run/containerd"];
+
+function exposesSocket(hostPath: string): boolean {
+  const path = hostPath.replace(/\/+$/, "");
+  return SOCKETS.includes(path) || SOCKET_DIRS.includes(path);
+}
 
 export const dockerSocket: PolicyRule<"service"> = {
   id: "DH-DOCKER-SOCKET",
@@ -12,7 +19,7 @@ export const dockerSocket: PolicyRule<"service"> = {
   check: ({ service }) =>
     resultOf(
       (service.spec.volumes ?? []).flatMap((mount, i) =>
-        isBindMount(mount) && SOCKETS.includes(mount.hostPath)
+        isBindMount(mount) && exposesSocket(mount.hostPath)
           ? [{ key: `volumes[${i}]`, message: `mounts ${mount.hostPath}${mount.readOnly ? " (read-only does not restrict the API)" : ""}; reach Docker through a socket proxy` }]
           : [],
       ),
