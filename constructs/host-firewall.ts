@@ -5,6 +5,7 @@ import { VirtualEnvironmentFirewallRules } from "../.gen/providers/proxmox/virtu
 import { checkInteger } from "../lib/bounds";
 import { DEFAULT_PORT_PROTOCOL, PortProtocol } from "../lib/compose/service";
 import { invalid } from "../lib/errors";
+import { checkAtSynth } from "../lib/synth-check";
 import { parseCidr } from "../lib/ipv4";
 import { terraformName } from "../lib/naming";
 import { ComposeStack } from "./compose-stack";
@@ -104,6 +105,7 @@ export class HostFirewall extends Construct {
     });
     this.options.overrideLogicalId(`${terraformName(id)}_options`);
     this.ruleSet.overrideLogicalId(`${terraformName(id)}_rules`);
+    checkAtSynth(this, () => this.rules());
   }
 
   /**

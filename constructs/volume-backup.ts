@@ -5,6 +5,7 @@ import { checkInteger } from "../lib/bounds";
 import { checkAbsolutePath } from "../lib/compose/validate";
 import { databaseDump, DatabaseDump, DUMP_FILE_NAME } from "../lib/database-dump";
 import { invalid } from "../lib/errors";
+import { checkAtSynth } from "../lib/synth-check";
 import { isHostname } from "../lib/hostname";
 import { parseAddress } from "../lib/ipv4";
 import { terraformName } from "../lib/naming";
@@ -254,6 +255,7 @@ export class VolumeBackup extends Construct {
       },
     });
     backupsByEngine.set(this.engine, this);
+    checkAtSynth(this, () => this.coveredVolumes());
   }
 
   /**

@@ -78,6 +78,9 @@ BAD_HOMELABS.push(
     const second = new (lab.apps.constructor as typeof import("../../constructs/dockhost-stack").DockhostStack)(lab.app, "dockhost-apps-2");
     new ComposeStack(second, "big", { engine: lab.dockerHost.connect(second, { id: "docker-again" }), services: { svc: { ...GOOD, memoryLimitMb: 6000 } } });
   }, "DH-CAPACITY-MEMORY", "dockhost-apps/docker-dockhost", "memory"],
+  ["a firewall closed to the world while the proxy needs Let's Encrypt HTTP-01 (judged once the app is built)", (lab) => {
+    (lab.firewall as unknown as { webAccess: string }).webAccess = "lan";
+  }, "DH-INPUT", "dockhost-infra/firewall", "validation"],
   ["a suppression naming no rule", (lab) => {
     suppress(lab.appStack, "DH-CAPACITY-MEMROY", "a typo must not silently suppress nothing");
   }, "DH-SUPPRESSION", "dockhost-apps/app", "suppress(DH-CAPACITY-MEMROY)"],

@@ -38,6 +38,8 @@ export interface PolicyReport {
 }
 
 export const SUPPRESSION_RULE = "DH-SUPPRESSION";
+/** Construct validations (input judged once the app is built, and cdktf's own checks). */
+export const VALIDATION_RULE = "DH-INPUT";
 
 /**
  * Runs the policy pack over the whole app: every rule on every subject, the cross-stack conflicts
@@ -55,6 +57,7 @@ export function evaluatePolicy(root: IConstruct, options: { readonly outdir?: st
   const capacity = planCapacity(model);
   const renames = options.outdir ? findVolumeRenames(model, root, options.outdir) : [];
   rows.push(...[...findConflicts(model), ...capacity.findings, ...renames].map(crossRow));
+  rows.push(...validationRows(model.constructs));
   rows.push(...checkSuppressions(allSuppressions(model.constructs), new Set([...rules.map((r) => r.id), VOLUME_RENAME_RULE, ...Object.values(CAPACITY_RULES)])));
   writeMinimums(capacity.minimums);
   const open = rows.filter((r) => r.status === "non-compliant");
@@ -81,6 +84,13 @@ function crossRow(finding: CrossFinding): ReportRow {
   return suppression ? { ...base, status: "suppressed", reason: suppression.reason } : { ...base, status: "non-compliant" };
 }
 
+/** Every construct's validations, run here so that a failure stops synth before any stack is written. */
+function validationRows(constructs: readonly IConstruct[]): ReportRow[] {
+  return constructs.flatMap((c) =>
+    c.node.validate().map((message) => ({ stack: stackOf(c), ruleId: VALIDATION_RULE, level: "error" as const, path: c.node.path, status: "non-compliant" as const, key: "validation", message })),
+  );
+}
+
 /** A suppression must give a reason, and name a rule that can be suppressed. */
 function checkSuppressions(suppressions: readonly Suppression[], ruleIds: ReadonlySet<string>): ReportRow[] {
   return suppressions.flatMap((s) => {
@@ -105,5 +115,6 @@ function writeMinimums(minimums: ReturnType<typeof planCapacity>["minimums"]): v
 }
 
 function stackOf(construct: IConstruct): string {
-  return TerraformStack.of(construct).node.id;
+  // The app itself (and anything outside a stack) has none.
+  return construct.node.scopes.find((scope): scope is TerraformStack => TerraformStack.isStack(scope))?.node.id ?? "-";
 }
