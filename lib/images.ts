@@ -4,7 +4,12 @@ import { parseImageReference } from "./compose/image-reference";
  * What we know about images by their repository: which ones are databases (stricter rules:
  * pinned tags, no auto-updates, dumps before backups) and roughly how much disk they take.
  */
-const DATABASES = ["postgres", "postgis/postgis", "timescale/timescaledb", "mariadb", "mysql", "mongo", "redis", "valkey/valkey", "influxdb", "clickhouse/clickhouse-server", "couchdb", "neo4j"];
+const DATABASES = [
+  "postgres", "postgis/postgis", "timescale/timescaledb", "pgvector/pgvector", "bitnami/postgresql",
+  "mariadb", "mysql", "linuxserver/mariadb", "bitnami/mariadb", "bitnami/mysql",
+  "mongo", "bitnami/mongodb", "redis", "bitnami/redis", "valkey/valkey",
+  "influxdb", "clickhouse/clickhouse-server", "couchdb", "neo4j",
+];
 
 /** Parsed references, by text: policy rules ask about the same few images thousands of times. */
 const parsed = new Map<string, ReturnType<typeof parseImageReference>>();

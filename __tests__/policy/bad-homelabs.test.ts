@@ -36,6 +36,7 @@ svc("SECRET_KEY literal", { ...GOOD, environment: { PAPERLESS_SECRET_KEY: SECRET
 svc("password inside a URL", { ...GOOD, environment: { DATABASE_URL: `postgres://app:${SECRET}@db:5432/app` } }, "DH-SECRET-LITERAL", "environment.DATABASE_URL");
 svc("database on :latest", { ...GOOD, image: "postgres:latest" }, "DH-IMAGE-TAG", "image");
 svc("untagged database", { ...GOOD, image: "mariadb" }, "DH-IMAGE-TAG", "image");
+svc("a registry-hosted database on :latest", { ...GOOD, image: "lscr.io/linuxserver/mariadb:latest" }, "DH-IMAGE-TAG", "image");
 svc("PostgreSQL published on all interfaces", { ...GOOD, image: "postgres:16.4", ports: [{ hostPort: 5432, containerPort: 5432 }] }, "DH-PUBLISHED-SENSITIVE-PORT", "ports[0]");
 svc("Redis published on 0.0.0.0", { ...GOOD, image: "redis:7.4.1", ports: [{ hostIp: "0.0.0.0", hostPort: 6380, containerPort: 6379 }] }, "DH-PUBLISHED-SENSITIVE-PORT", "ports[0]");
 svc("Docker API published", { ...GOOD, ports: [{ hostPort: 2375, containerPort: 2375 }] }, "DH-PUBLISHED-SENSITIVE-PORT", "ports[0]");
