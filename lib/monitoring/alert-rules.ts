@@ -159,7 +159,7 @@ export function defaultAlertRules(path: string, props: DefaultAlertRulesProps = 
   if (props.proxyJob !== undefined) rules.push(certificateExpiring(props.proxyJob, minDaysLeft));
   rules.push({
     alert: "TargetMissing",
-    expr: query.targetDown(),
+    expr: query.otherTargetsDown(props),
     for: TIMING.targetMissingFor,
     labels: { severity: "warning" },
     annotations: {

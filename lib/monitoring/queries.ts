@@ -38,9 +38,14 @@ export interface MetricSources {
 const CONTAINERS_ONLY = 'name!=""';
 const SECONDS_PER_DAY = 86400;
 
-/** `up == 0`: the target did not answer its last scrape; only for `job` when given. */
-export function targetDown(job?: string): string {
-  return `${series("up", job === undefined ? {} : { job })} == 0`;
+/** `up == 0`: the targets of `job` did not answer their last scrape. */
+export function targetDown(job: string): string {
+  return `${series("up", { job })} == 0`;
+}
+
+/** Any target but node-exporter's is down (HostDown already reports that one). */
+export function otherTargetsDown(sources: MetricSources): string {
+  return `${series("up", {}, [`job!=${JSON.stringify(nodeJob(sources))}`])} == 0`;
 }
 
 /** node-exporter did not answer its last scrape: the host, or the exporter, is down. */
