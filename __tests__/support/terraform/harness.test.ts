@@ -198,6 +198,13 @@ function writeStacks(stacks: Record<string, Json>): string {
   return dir;
 }
 
+/** Prints the timings when asked (DOCKHOST_TF_TIMINGS=1), then removes the workspace and fixtures. */
+function release(ws: TerraformWorkspace | undefined, fixtureDir: string | undefined): void {
+  if (process.env.DOCKHOST_TF_TIMINGS === '1' && ws) console.log(ws.timingReport());
+  ws?.cleanup();
+  if (fixtureDir) fs.rmSync(fixtureDir, { recursive: true, force: true });
+}
+
 /** Test runs switch every SSH provisioner off, so nothing dials the placeholder addresses. */
 const OFFLINE = { ssh_provisioners_enabled: false } as const;
 
@@ -218,11 +225,7 @@ describeWithTerraform('terraform harness: validate, plan and apply against stand
     await Promise.all(ws.stacks.map((s) => ws.init(s)));
   }, 60_000);
 
-  afterAll(() => {
-    if (process.env.DOCKHOST_TF_TIMINGS === '1' && ws) console.log(ws.timingReport());
-    ws?.cleanup();
-    if (fixtureDir) fs.rmSync(fixtureDir, { recursive: true, force: true });
-  });
+  afterAll(() => release(ws, fixtureDir));
 
   test('copies the stacks without their state or lock file and keeps the layout', () => {
     expect(ws.stacks).toEqual(['good', ...Object.keys(DEFECTS)].sort());
@@ -327,11 +330,7 @@ describeWithTerraform('terraform harness: a stack reads another stack through te
     await Promise.all(ws.stacks.map((s) => ws.init(s)));
   }, 60_000);
 
-  afterAll(() => {
-    if (process.env.DOCKHOST_TF_TIMINGS === '1' && ws) console.log(ws.timingReport());
-    ws?.cleanup();
-    if (fixtureDir) fs.rmSync(fixtureDir, { recursive: true, force: true });
-  });
+  afterAll(() => release(ws, fixtureDir));
 
   test('stack B plans only once stack A is applied, with A’s output values', async () => {
     const before = await ws.plan('apps');
@@ -362,11 +361,7 @@ describeWithTerraform('terraform harness: fresh stand-in per start, plaintext tr
     ws = prepareWorkspace(fixtureDir, { poolSize: 0, pluginTls: false });
   });
 
-  afterAll(() => {
-    if (process.env.DOCKHOST_TF_TIMINGS === '1' && ws) console.log(ws.timingReport());
-    ws?.cleanup();
-    if (fixtureDir) fs.rmSync(fixtureDir, { recursive: true, force: true });
-  });
+  afterAll(() => release(ws, fixtureDir));
 
   test('validates and plans', async () => {
     expect((await ws.validate('solo')).diagnostics).toEqual([]);
