@@ -1,13 +1,12 @@
 #!/usr/bin/env node
 // Generates the TypeScript bindings for bpg/proxmox into .gen/ (git-ignored).
 // There is no @cdktf/provider-proxmox package, so we run the official CDKTF generator
-// on the provider's real `terraform providers schema -json` output, offline. Without a
-// schema file we fall back to `cdktf get`, which downloads the provider (needs internet)
-// and writes the same files.
+// on the provider's real `terraform providers schema -json` output, offline. The schema
+// travels with the repository (lib/schemas/provider/, see SOURCES.md there); `npm run get:cdktf`
+// (`cdktf get`, needs terraform and the registry) is the documented refresh path.
 "use strict";
 const fs = require("fs");
 const path = require("path");
-const { execFileSync } = require("child_process");
 
 const PROVIDER = { name: "proxmox", source: "bpg/proxmox", version: "0.111.1" };
 const SCHEMA_ENV = "DOCKHOST_PROXMOX_SCHEMA";
@@ -22,9 +21,7 @@ function schemaPath() {
     if (!fs.existsSync(explicit)) throw new Error(`${SCHEMA_ENV}=${explicit} does not exist`);
     return explicit;
   }
-  const sharedDir = process.env.DOCKHOST_SHARED_DIR ?? path.join(root, "..", "shared");
-  const shared = path.join(sharedDir, "provider-schemas", `bpg-proxmox-${PROVIDER.version}.schema.json`);
-  return fs.existsSync(shared) ? shared : undefined;
+  return path.join(root, "lib", "schemas", "provider", `bpg-proxmox-${PROVIDER.version}.schema.json`);
 }
 
 async function generateFromSchema(file) {
@@ -48,14 +45,7 @@ async function generateFromSchema(file) {
   console.log(`generated proxmox ${PROVIDER.version} bindings into .gen/ from ${file}`);
 }
 
-async function main() {
-  const file = schemaPath();
-  if (file) return generateFromSchema(file);
-  console.log(`no bpg/proxmox schema file found (set ${SCHEMA_ENV}); running \`cdktf get\` instead`);
-  execFileSync("npx", ["cdktf", "get"], { cwd: root, stdio: "inherit" });
-}
-
-main().catch((err) => {
+generateFromSchema(schemaPath()).catch((err) => {
   console.error(`get-proxmox-bindings: ${err.message}`);
   process.exit(1);
 });

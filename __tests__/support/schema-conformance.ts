@@ -1,4 +1,4 @@
-import { readSharedJson } from "./shared";
+import { readSchemaJson } from "./schemas";
 import { StackJson } from "./synth";
 
 /**
@@ -25,7 +25,7 @@ function providerSchema(source: string): any {
   if (!schemaCache.has(source)) {
     const file = PROVIDER_SCHEMA_FILES[source];
     if (!file) throw new Error(`no schema file for provider ${source}`);
-    schemaCache.set(source, readSharedJson("provider-schemas", file).provider_schemas[source]);
+    schemaCache.set(source, readSchemaJson("provider", file).provider_schemas[source]);
   }
   return schemaCache.get(source);
 }

@@ -1,5 +1,5 @@
 /**
- * Real validators for tests: JSON schemas from ../shared/json-schemas (read, never copied) with Ajv,
+ * Real validators for tests: JSON schemas from lib/schemas/json with Ajv,
  * and command-line tools run on a temporary file. A missing tool is an error, never a skip: CI
  * installs every validator.
  */
@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Ajv, { ValidateFunction } from "ajv";
-import { readSharedJson } from "./shared";
+import { readSchemaJson } from "./schemas";
 
 /** compose-spec.json declares this `$schema`, which Ajv only knows as draft-07 under another URL. */
 const COMPOSE_SPEC_META_SCHEMA = "https://json-schema.org/draft-07/schema";
@@ -19,7 +19,7 @@ export function composeSpecValidator(): ValidateFunction {
   const ajv = new Ajv({ allErrors: true, strictTypes: false });
   // The very object Ajv loaded as its own draft-07 (a parsed copy would clash on its $id).
   ajv.addMetaSchema(require("ajv/dist/refs/json-schema-draft-07.json") as object, COMPOSE_SPEC_META_SCHEMA);
-  return ajv.compile(readSharedJson("json-schemas", "compose-spec.json"));
+  return ajv.compile(readSchemaJson("json", "compose-spec.json"));
 }
 
 /** Ajv's errors as one readable line per problem, for assertion messages. */
@@ -106,8 +106,8 @@ export function dockerComposeConfig(
 export function traefikValidators(): { readonly staticConfig: ValidateFunction; readonly dynamicConfig: ValidateFunction } {
   const ajv = new Ajv({ allErrors: true, strict: false });
   return {
-    staticConfig: ajv.compile(readSharedJson("json-schemas", "traefik-v3.json")),
-    dynamicConfig: ajv.compile(readSharedJson("json-schemas", "traefik-v3-file-provider.json")),
+    staticConfig: ajv.compile(readSchemaJson("json", "traefik-v3.json")),
+    dynamicConfig: ajv.compile(readSchemaJson("json", "traefik-v3-file-provider.json")),
   };
 }
 

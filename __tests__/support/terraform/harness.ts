@@ -3,7 +3,7 @@
  *
  * Runs the real terraform binary (validate, plan, apply) against synthesized CDKTF stacks with no
  * network: every provider is replaced by `standin-provider.js`, which serves the provider's real
- * schema (from `../shared/provider-schemas`) over the plugin protocol and answers plan/apply with
+ * schema (from `lib/schemas/provider`) over the plugin protocol and answers plan/apply with
  * placeholder values. Terraform does all schema and expression checking itself.
  *
  * How providers are found: each workspace writes its own terraform CLI configuration whose only
@@ -27,14 +27,10 @@ import * as path from 'node:path';
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 const STANDIN_SCRIPT = path.join(__dirname, 'standin-provider.js');
 
-/**
- * The shared reference folder (DESIGN.md, provider schemas, plugin protocol). `../shared` beside
- * the repository, or `DOCKHOST_SHARED_DIR`.
- */
-export function sharedDir(): string {
-  const fromEnv = process.env.DOCKHOST_SHARED_DIR;
-  return fromEnv ? path.resolve(fromEnv) : path.resolve(REPO_ROOT, '..', 'shared');
-}
+/** Provider schemas the stand-ins serve (lib/schemas/provider, sources noted there). */
+const PROVIDER_SCHEMAS_DIR = path.join(REPO_ROOT, 'lib', 'schemas', 'provider');
+/** terraform's plugin protocol, v6.8 (protocol/SOURCES.md says where it came from). */
+const PROTO_FILE = path.join(__dirname, 'protocol', 'tfplugin6.8.proto');
 
 /** A provider that tests can use, and the schema its stand-in serves. */
 export interface StandinProvider {
@@ -42,7 +38,7 @@ export interface StandinProvider {
   readonly source: string;
   /** The version the mirror offers (must satisfy the stacks' version constraints). */
   readonly version: string;
-  /** File name under `<shared>/provider-schemas/`. */
+  /** File name under `lib/schemas/provider/`. */
   readonly schemaFile: string;
 }
 
@@ -388,18 +384,7 @@ function wrapperScript(p: StandinProvider, command: readonly string[], poolDir: 
 export function prepareWorkspace(stacksDir: string, options: WorkspaceOptions = {}): TerraformWorkspace {
   const terraform = terraformPath();
   if (!terraform) throw new Error('terraform is not on PATH (use describeWithTerraform to skip instead)');
-  const shared = sharedDir();
-  const protoFile = path.join(shared, 'terraform-plugin-protocol', 'tfplugin6.8.proto');
-  const missing = [
-    protoFile,
-    ...STANDIN_PROVIDERS.map((p) => path.join(shared, 'provider-schemas', p.schemaFile)),
-  ].filter((f) => !fs.existsSync(f));
-  if (missing.length > 0) {
-    throw new Error(
-      `stand-in providers need ${missing.join(', ')}; the shared folder is ${shared} ` +
-        '(../shared beside the repository, or set DOCKHOST_SHARED_DIR)',
-    );
-  }
+  const protoFile = PROTO_FILE;
   const stacks = fs
     .readdirSync(stacksDir, { withFileTypes: true })
     .filter((d) => d.isDirectory() && fs.existsSync(path.join(stacksDir, d.name, 'cdk.tf.json')))
@@ -432,7 +417,7 @@ export function prepareWorkspace(stacksDir: string, options: WorkspaceOptions = 
     const command = [
       process.execPath,
       STANDIN_SCRIPT,
-      path.join(shared, 'provider-schemas', p.schemaFile),
+      path.join(PROVIDER_SCHEMAS_DIR, p.schemaFile),
       p.source,
       protoFile,
       certDir,
