@@ -122,19 +122,27 @@ async function proxmoxFindings(io: CliIo, endpoint: string | undefined, apiToken
   }
   io.out(`  connecting to ${endpoint}`);
   const api = new ProxmoxApi({ endpoint, apiToken, insecure });
+  const findings: Finding[] = [];
   try {
-    return await checkProxmox(api, apiToken, expected, io.out);
+    await checkProxmox(api, apiToken, expected, io.out, findings);
+    return findings;
   } catch (error) {
-    if (error instanceof ProxmoxApiError && error.status === 401) {
-      return [problem(`the API token was refused (${error.message})`, "check PROXMOX_VE_API_TOKEN: the token must exist, be enabled and not expired (Datacenter > Permissions > API Tokens)")];
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    const tls = /certificate|self[- ]signed|CERT/i.test(message);
-    return [
-      problem(
-        `could not read the Proxmox API at ${endpoint}: ${message}`,
-        tls ? "the server's certificate is not trusted: pass --insecure (PROXMOX_VE_INSECURE=true; proxmox_insecure=true for the stacks) or install its CA" : "check the endpoint (https://<host>:8006/) and that this machine reaches it",
-      ),
-    ];
+    return [...findings, failedCall(error, endpoint)];
   }
+}
+
+/** A call that failed: refused token, TLS, network, or an unexpected answer. */
+function failedCall(error: unknown, endpoint: string): Finding {
+  if (error instanceof ProxmoxApiError && error.status === 401) {
+    return problem(`the API token was refused (${error.message})`, "check PROXMOX_VE_API_TOKEN: the token must exist, be enabled and not expired (Datacenter > Permissions > API Tokens)");
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  const tls = /certificate|self[- ]signed|CERT/i.test(message);
+  const fix =
+    error instanceof ProxmoxApiError
+      ? "this Proxmox answered unexpectedly; check the endpoint is the Proxmox VE API (https://<host>:8006/) and the token's access"
+      : tls
+        ? "the server's certificate is not trusted: pass --insecure (PROXMOX_VE_INSECURE=true; proxmox_insecure=true for the stacks) or install its CA"
+        : "check the endpoint (https://<host>:8006/) and that this machine reaches it";
+  return problem(`could not read the Proxmox API at ${endpoint}: ${message}`, fix);
 }

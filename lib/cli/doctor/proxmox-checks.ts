@@ -32,9 +32,9 @@ export interface PrivilegeNeed {
 const GiB = 1024 ** 3;
 const UNIT: Record<string, number> = { "": 1, K: 1024, M: 1024 ** 2, G: GiB, T: 1024 ** 4 };
 
-/** A drive's `size=` option (e.g. `size=2252M`) in GiB, as Proxmox and the provider count GB. */
+/** A drive's `size=` option (e.g. `size=2252M`) in GiB, as Proxmox (pve-common parse_size) and the provider count GB. */
 export function driveSizeGiB(drive: string): number | undefined {
-  const match = /(?:^|,)size=(\d+(?:\.\d+)?)([KMGT]?)(?:,|$)/.exec(drive);
+  const match = /(?:^|,)size=(\d+(?:\.\d+)?)([KMGT]?)(?:iB)?(?:,|$)/.exec(drive);
   return match ? (Number(match[1]) * UNIT[match[2]]) / GiB : undefined;
 }
 
@@ -93,9 +93,11 @@ export function privilegeNeeds(expected: Expectations): PrivilegeNeed[] {
 
 type Say = (line: string) => void;
 
-/** Runs every Proxmox check; `progress` hears what is being read (each call can take seconds). */
-export async function checkProxmox(api: ProxmoxApi, apiToken: string, expected: Expectations, progress: Say): Promise<Finding[]> {
-  const findings: Finding[] = [];
+/**
+ * Runs every Proxmox check, adding to `findings` as it goes (so that what was found before a
+ * failed call is kept); `progress` hears what is being read (each call can take seconds).
+ */
+export async function checkProxmox(api: ProxmoxApi, apiToken: string, expected: Expectations, progress: Say, findings: Finding[]): Promise<void> {
   progress("  reading the version, nodes and guests");
   const version = await api.get<{ version: string; release: string }>("/version");
   findings.push(ok(`Proxmox VE ${version.version} answers; token ${tokenId(apiToken)} is accepted`));
@@ -108,7 +110,6 @@ export async function checkProxmox(api: ProxmoxApi, apiToken: string, expected: 
   if (expected.vms.some((vm) => vm.firewall)) findings.push(await checkDatacenterFirewall(api));
   progress("  reading the token's permissions");
   findings.push(...(await checkPrivileges(api, apiToken, expected, parseInt(version.version, 10))));
-  return findings;
 }
 
 async function checkVm(api: ProxmoxApi, vm: VmExpectation, nodes: readonly string[], guests: readonly ClusterVm[], progress: Say): Promise<Finding[]> {
