@@ -148,6 +148,11 @@ describe("dockhost doctor", () => {
     ]);
   });
 
+  test("disk datastore without the disk image content type", async () => {
+    const run = await doctor((s) => (s.storages.pve[1] = { storage: "local-lvm", type: "lvmthin", content: "rootdir" }));
+    expect(failures(run.all)).toEqual([expect.stringMatching(/^datastore "local-lvm" \(VM disks\) is not enabled for disk images \|\| set datastoreId in main\.ts to a datastore with the Disk image content type \(on pve: none\)/)]);
+  });
+
   test("VM ids already taken; this homelab's own deployed VM is not a problem", async () => {
     const taken = await doctor((s) => s.guests.push({ vmid: 9011, node: "pve", name: "pihole" }), ["--count", "2"]);
     expect(failures(taken.all)).toEqual([expect.stringMatching(/^VM id 9011 is taken by qemu "pihole" on node pve .*\|\| choose free ids: set baseId in main\.ts \(or TF_VAR_vm_baseid\) so that 2 ids from it are free, e\.g\. 9012/)]);
@@ -248,7 +253,13 @@ describe("what doctor expects comes from the synthesized stacks", () => {
     s.nodes = ["nuc"];
     s.guests = [{ vmid: 7000, node: "nuc", name: "debian-12-cloud", template: 1 }];
     s.configs = { 7000: { ...s.configs[9001], name: "debian-12-cloud", scsi0: "fast:base-7000-disk-0,size=2G" } };
-    s.storages = { nuc: [{ storage: "snips", type: "dir", content: "snippets" }, { storage: "fast", type: "zfspool", content: "images" }] };
+    s.storages = {
+      nuc: [
+        { storage: "snips", type: "dir", content: "snippets" },
+        { storage: "fast", type: "zfspool", content: "images" },
+        { storage: "local", type: "dir", content: "iso,backup" },
+      ],
+    };
     s.firewall = { enable: 0 };
   };
 
@@ -267,6 +278,17 @@ describe("what doctor expects comes from the synthesized stacks", () => {
     const paths = run.fake.requests.filter((r) => r.includes("/access/permissions")).map((r) => decodeURIComponent(r.split("path=")[1]));
     expect(paths).toEqual(["/vms/7000", "/vms/7100", "/vms/7101", "/storage/fast", "/storage/snips", "/sdn/zones/localnetwork/vmbr1", "/nodes/nuc", "/"]);
     expectOnlyGets(run.fake);
+  });
+
+  test("the VM backup job's datastore without the VZDump backup content type", async () => {
+    const run = await doctor((s) => {
+      forLab(s);
+      s.storages.nuc[2] = { storage: "local", type: "dir", content: "iso" };
+      s.firewall = { enable: 1 };
+    }, ["--out", outdir]);
+    expect(failures(run.all)).toEqual([
+      expect.stringMatching(/^datastore "local" does not have the VZDump backup content type: every scheduled VM backup would fail \(lab-infra: proxmox_backup_job\.[a-z_]+\) \|\| enable it: pvesm set local --content iso,backup/),
+    ]);
   });
 
   test("options override the stacks", async () => {

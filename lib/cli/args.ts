@@ -21,7 +21,8 @@ export function parseCommandArgs(args: readonly string[], options: Options): Par
       flag: (name) => values[name] === true,
     };
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    // Node's ERR_PARSE_ARGS_* errors (duck-typed: under Jest they come from another realm).
+    throw new UsageError(String((error as { message?: unknown }).message ?? error));
   }
 }
 

@@ -28,10 +28,16 @@ export interface VmExpectation {
   readonly firewall: boolean;
 }
 
+export interface BackupJobExpectation {
+  readonly source: string;
+  readonly nodeName: string;
+  readonly storage: string;
+}
+
 export interface Expectations {
   readonly vms: readonly VmExpectation[];
-  /** A Proxmox backup job is declared (creating it needs Sys.Modify on /). */
-  readonly backupJob: boolean;
+  /** Proxmox backup jobs declared (creating one needs Sys.Modify on /): where they write. */
+  readonly backupJobs: readonly BackupJobExpectation[];
   /** The provider's endpoint in the stacks (its variable's value), if it has one. */
   readonly endpoint?: string;
   /** The provider's `insecure` setting in the stacks (self-signed certificate accepted). */
@@ -137,12 +143,16 @@ export function readStacks(outdir: string): Record<string, Json> {
 
 export function expectationsFromStacks(stacks: Record<string, Json>, env: NodeJS.ProcessEnv): Expectations {
   const vms: VmExpectation[] = [];
-  let backupJob = false;
+  const backupJobs: BackupJobExpectation[] = [];
   let endpoint: string | undefined;
   let insecure: boolean | undefined;
   for (const [stackName, stack] of Object.entries(stacks)) {
     for (const [name, vm] of RESOURCES(stack, "proxmox_virtual_environment_vm")) vms.push(vmExpectation(stackName, stack, name, vm, env));
-    if (RESOURCES(stack, "proxmox_backup_job").length > 0) backupJob = true;
+    for (const [name, job] of RESOURCES(stack, "proxmox_backup_job")) {
+      const r = new Resolver(stack, env);
+      // bpg's default storage is "local" when the job names none.
+      backupJobs.push({ source: `${stackName}: proxmox_backup_job.${name}`, nodeName: r.string(job.node) ?? DEFAULT_VM.nodeName, storage: r.string(job.storage) ?? "local" });
+    }
     const provider = stack.provider?.proxmox?.[0];
     if (provider === undefined) continue;
     const r = new Resolver(stack, env);
@@ -150,7 +160,7 @@ export function expectationsFromStacks(stacks: Record<string, Json>, env: NodeJS
     const flag = r.raw(provider.insecure);
     insecure ??= flag === undefined ? undefined : flag === true || flag === "true";
   }
-  return { vms, backupJob, endpoint, insecure };
+  return { vms, backupJobs, endpoint, insecure };
 }
 
 /** Names the VMs of `vm` get (the vm_names local: the prefix, then prefix-2, prefix-3, ...). */

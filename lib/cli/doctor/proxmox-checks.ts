@@ -4,7 +4,7 @@
  * Response shapes: pve-docs api-viewer/apidata.js (the official API schema; the tests validate the
  * fake server's every answer against it).
  */
-import { Expectations, expectedNames, VmExpectation } from "./expectations";
+import { BackupJobExpectation, Expectations, expectedNames, VmExpectation } from "./expectations";
 import { Finding, note, ok, problem } from "./finding";
 import { ProxmoxApi, ProxmoxApiError, tokenId } from "./proxmox-api";
 
@@ -87,7 +87,7 @@ export function privilegeNeeds(expected: Expectations): PrivilegeNeed[] {
     add(`/sdn/zones/localnetwork/${vm.bridge}`, "attach the VM to its bridge", "SDN.Use");
     add(`/nodes/${vm.nodeName}`, "find the node's address for SSH", "Sys.Audit");
   }
-  if (expected.backupJob) add("/", "create the VM backup job", "Sys.Modify");
+  if (expected.backupJobs.length > 0) add("/", "create the VM backup job", "Sys.Modify");
   return needs;
 }
 
@@ -107,6 +107,7 @@ export async function checkProxmox(api: ProxmoxApi, apiToken: string, expected: 
   for (const vm of expected.vms) {
     findings.push(...(await checkVm(api, vm, nodes, guests, progress)));
   }
+  for (const job of expected.backupJobs) findings.push(...(await checkBackupStorage(api, job, nodes)));
   if (expected.vms.some((vm) => vm.firewall)) findings.push(await checkDatacenterFirewall(api));
   progress("  reading the token's permissions");
   findings.push(...(await checkPrivileges(api, apiToken, expected, parseInt(version.version, 10))));
@@ -193,7 +194,7 @@ async function checkTemplate(api: ProxmoxApi, vm: VmExpectation, guests: readonl
     return [
       problem(
         `template ${vm.templateId} does not exist ${where}`,
-        `create a cloud-init template with id ${vm.templateId} (README, "The Proxmox template": a cloud image on scsi0, then qm template ${vm.templateId}), or ${setIt} to your template's id`,
+        `create a cloud-init template with id ${vm.templateId} (README, "Proxmox prerequisites": a cloud image imported on scsi0, then qm template ${vm.templateId}), or ${setIt} to your template's id`,
       ),
     ];
   }
@@ -240,6 +241,25 @@ async function checkTemplate(api: ProxmoxApi, vm: VmExpectation, guests: readonl
     findings.push(ok(`template ${vm.templateId}'s disk is scsi0${size === undefined ? "" : `, ${formatGiB(size)} GB <= ${vm.disk0SizeGb} GB`}`));
   }
   return findings;
+}
+
+/** The job's storage must take VZDump backups, or every scheduled run fails. */
+async function checkBackupStorage(api: ProxmoxApi, job: BackupJobExpectation, nodes: readonly string[]): Promise<Finding[]> {
+  if (!nodes.includes(job.nodeName)) return [];
+  const storages = await api.get<NodeStorage[]>(`/nodes/${encodeURIComponent(job.nodeName)}/storage`);
+  const storage = storages.find((s) => s.storage === job.storage);
+  const content = storage?.content.split(",").filter((c) => c !== "") ?? [];
+  if (content.includes("backup")) return [ok(`datastore "${job.storage}" takes the VM backups`)];
+  return [
+    problem(
+      storage === undefined
+        ? `datastore "${job.storage}" (VM backups) is not on node ${job.nodeName}, or the token cannot see it (${job.source})`
+        : `datastore "${job.storage}" does not have the VZDump backup content type: every scheduled VM backup would fail (${job.source})`,
+      storage === undefined
+        ? `set VmBackup's storage in main.ts to one of: ${storages.filter((s) => s.content.split(",").includes("backup")).map((s) => s.storage).join(", ") || "(none takes backups yet)"}`
+        : `enable it: pvesm set ${job.storage} --content ${[...content, "backup"].join(",")} (or Datacenter > Storage > ${job.storage} > Edit > Content: add VZDump backup file)`,
+    ),
+  ];
 }
 
 const formatGiB = (gib: number) => (Number.isInteger(gib) ? String(gib) : gib.toFixed(1));
