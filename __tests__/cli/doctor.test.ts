@@ -184,6 +184,14 @@ describe("dockhost doctor", () => {
     expect(run.fake.requests).toContain("GET /api2/json/access/permissions?path=%2Fvms%2F9010");
   });
 
+  test("what the token may not read is a note, and its missing privilege the problem", async () => {
+    const run = await doctor((s) => (s.acl = { "/": s.acl["/"].filter((p) => p !== "Sys.Audit"), "/vms/9001": ["VM.Clone"] }), ["--firewall"]);
+    expect(run.out).toContain("note template 9001's disk was not checked: the token cannot read its configuration (VM.Audit on /vms/9001)");
+    expect(run.out).toContain("note the datacenter firewall was not checked: reading it needs Sys.Audit on / (the stacks themselves do not)");
+    expect(failures(run.all)).toEqual([expect.stringMatching(/^token dockhost@pve!doctor lacks VM\.Audit on \/vms\/9001 \(to clone the template\)/)]);
+    expect(run.fake.schemaErrors).toEqual([]);
+  });
+
   test("credentials: missing, malformed (the value is never shown), refused, unreachable", async () => {
     const env = { PATH: process.env.PATH, SSH_AUTH_SOCK: agentSocket };
     const missing = await runCli(["doctor"], { cwd: noStacks, env });
@@ -276,7 +284,7 @@ describe("what doctor expects comes from the synthesized stacks", () => {
       expect.stringMatching(/^the datacenter firewall is off/),
     ]);
     const paths = run.fake.requests.filter((r) => r.includes("/access/permissions")).map((r) => decodeURIComponent(r.split("path=")[1]));
-    expect(paths).toEqual(["/vms/7000", "/vms/7100", "/vms/7101", "/storage/fast", "/storage/snips", "/sdn/zones/localnetwork/vmbr1", "/nodes/nuc", "/"]);
+    expect(paths).toEqual(["/vms/7000", "/vms/7100", "/vms/7101", "/storage/fast", "/storage/snips", "/sdn/zones/localnetwork/vmbr1", "/"]);
     expectOnlyGets(run.fake);
   });
 

@@ -1,13 +1,14 @@
 /**
  * A fake Proxmox VE API on 127.0.0.1 for `dockhost doctor`'s tests. It serves the GET methods
  * doctor calls from a state the test shapes, and checks every exchange against the official API
- * schema (support/pve-schema.ts): each request's parameters and each answer it gives. A
+ * schema (support/pve-schema.ts): each request's parameters, the method's permission check (the
+ * ACL in the state decides), and each answer it gives. A
  * non-conforming answer is not sent (HTTP 500) and is recorded in `schemaErrors`, so a test
  * that forgets to look still sees doctor fail. Anything but GET is refused and recorded.
  */
 import * as http from "http";
 import { AddressInfo } from "net";
-import { apiPathTemplate, pveRequestErrors, pveResponseErrors } from "./pve-schema";
+import { apiPathTemplate, pvePermitted, pveRequestErrors, pveResponseErrors } from "./pve-schema";
 
 export interface FakeGuest {
   readonly vmid: number;
@@ -37,8 +38,9 @@ export interface FakeProxmoxState {
 
 export const FAKE_TOKEN = "dockhost@pve!doctor=0b5e7a34-2f6c-4a1e-9d3b-7c1f2e8a9b40";
 
-/** Every privilege the stacks need, granted on / as the README's role does. */
+/** Every privilege the stacks need, and Sys.Audit (doctor reads the datacenter firewall with it). */
 export const FULL_ROLE = [
+  "Datastore.Allocate",
   "Datastore.AllocateSpace",
   "Datastore.Audit",
   "SDN.Use",
@@ -168,6 +170,10 @@ export async function startFakeProxmox(state: FakeProxmoxState = healthyState())
     if (requestErrors.length > 0) {
       schemaErrors.push(...requestErrors.map((e) => `GET ${template} request: ${e}`));
       return reply(400);
+    }
+    if (!pvePermitted(template, params, (path) => effectivePrivileges(state.acl, path))) {
+      res.writeHead(403, "Permission check failed");
+      return res.end(JSON.stringify({ data: null }));
     }
     const { status, data } = answer(state, template, params);
     if (status !== 200) return reply(status);

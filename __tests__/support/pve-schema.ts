@@ -18,7 +18,7 @@ import * as path from "path";
 
 type PveSchema = Record<string, any>;
 
-const APIDOC: Record<string, { GET: { returns: PveSchema; parameters?: PveSchema } }> = require(path.join(__dirname, "..", "fixtures", "proxmox-api", "apidoc-subset.json"));
+const APIDOC: Record<string, { GET: { returns: PveSchema; parameters?: PveSchema; permissions?: { check?: unknown[]; user?: string } } }> = require(path.join(__dirname, "..", "fixtures", "proxmox-api", "apidoc-subset.json"));
 
 /** Perl regex syntax the schema uses, in JavaScript's: `(?^:` and atomic `(?>` groups become `(?:`. */
 function jsPattern(pattern: string): string {
@@ -182,4 +182,19 @@ export function pveRequestErrors(template: string, params: Record<string, string
   }
   for (const [name, sub] of Object.entries(properties)) if (!sub.optional && params[name] === undefined) errors.push(`parameter ${name} is missing`);
   return errors;
+}
+
+/**
+ * The method's permission check as Proxmox runs it (PVE::RPCEnvironment check_api2_permissions),
+ * for the simple form the methods here use: `["perm", path, [privileges], "any", 1]` (any one
+ * of them; all of them without "any"), `{param}` in the path taken from the request. `user:
+ * "all"` methods pass. True when `privilegesAt(path)` allow it.
+ */
+export function pvePermitted(template: string, params: Record<string, string>, privilegesAt: (path: string) => readonly string[]): boolean {
+  const check = APIDOC[template]?.GET.permissions?.check;
+  if (check === undefined) return true;
+  const [kind, pathTemplate, privileges, any] = check as [string, string, string[], string?];
+  if (kind !== "perm") throw new Error(`GET ${template}: permission check ${JSON.stringify(check)} is not modelled`);
+  const held = privilegesAt(pathTemplate.replace(/\{([^}]+)\}/g, (_, name: string) => params[name]));
+  return any === "any" ? privileges.some((p) => held.includes(p)) : privileges.every((p) => held.includes(p));
 }

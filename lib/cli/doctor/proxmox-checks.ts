@@ -54,8 +54,8 @@ const isSet = (flag: number | boolean | undefined) => flag === 1 || flag === tru
  * What the stacks do on Proxmox and the privilege each call checks (permissions of the API
  * methods in pve-docs apidata.js): clone (VM.Clone on the template, VM.Allocate on the new id,
  * Datastore.AllocateSpace on the storage, SDN.Use on the bridge), configure, resize and start
- * the VMs, set their firewall (VM.Config.Network), read the guest agent's addresses, list the
- * snippet datastore, create the backup job (Sys.Modify on /), find the node's address for SSH.
+ * the VMs, set their firewall (VM.Config.Network), read the guest agent's addresses, list and
+ * replace snippets in the snippet datastore, create the backup job (Sys.Modify on /).
  */
 export function privilegeNeeds(expected: Expectations): PrivilegeNeed[] {
   const needs: PrivilegeNeed[] = [];
@@ -84,8 +84,9 @@ export function privilegeNeeds(expected: Expectations): PrivilegeNeed[] {
     }
     add(`/storage/${vm.datastoreId}`, "allocate the VM disks", "Datastore.AllocateSpace");
     add(`/storage/${vm.snippetsDatastoreId}`, "list the cloud-init snippets", ["Datastore.Audit", "Datastore.AllocateSpace"]);
+    // bpg deletes a replaced snippet through the API (DELETE .../storage/{storage}/content/{volume}).
+    add(`/storage/${vm.snippetsDatastoreId}`, "replace a cloud-init snippet", "Datastore.Allocate");
     add(`/sdn/zones/localnetwork/${vm.bridge}`, "attach the VM to its bridge", "SDN.Use");
-    add(`/nodes/${vm.nodeName}`, "find the node's address for SSH", "Sys.Audit");
   }
   if (expected.backupJobs.length > 0) add("/", "create the VM backup job", "Sys.Modify");
   return needs;
@@ -212,7 +213,13 @@ async function checkTemplate(api: ProxmoxApi, vm: VmExpectation, guests: readonl
   }
   const findings = [ok(`template ${vm.templateId} ("${template.name ?? "?"}") is a template on ${template.node}`)];
   progress(`  reading template ${vm.templateId}'s configuration`);
-  const config = await api.get<Record<string, unknown>>(`/nodes/${encodeURIComponent(template.node)}/qemu/${vm.templateId}/config`);
+  let config: Record<string, unknown>;
+  try {
+    config = await api.get<Record<string, unknown>>(`/nodes/${encodeURIComponent(template.node)}/qemu/${vm.templateId}/config`);
+  } catch (error) {
+    if (!(error instanceof ProxmoxApiError && error.status === 403)) throw error;
+    return [...findings, note(`template ${vm.templateId}'s disk was not checked: the token cannot read its configuration (VM.Audit on /vms/${vm.templateId})`)];
+  }
   const disks = templateDisks(config);
   const scsi0 = disks.scsi0;
   if (scsi0 === undefined) {
