@@ -210,6 +210,22 @@ describe("dockhost doctor", () => {
     expect(local.all).not.toContain("Proxmox");
   });
 
+  test("HTTPS with Proxmox's self-signed certificate: refused with the fix, accepted with --insecure", async () => {
+    const fake = await startFakeProxmox(healthyState(), { tls: true });
+    try {
+      const env = { PATH: process.env.PATH, SSH_AUTH_SOCK: agentSocket, PROXMOX_VE_API_TOKEN: FAKE_TOKEN };
+      const strict = await runCli(["doctor", "--endpoint", fake.endpoint], { cwd: noStacks, env });
+      expect(failures(strict.all)).toEqual([expect.stringMatching(/^could not read the Proxmox API at https:\/\/127\.0\.0\.1:\d+\/: .*certificate.* \|\| the server's certificate is not trusted: pass --insecure/)]);
+      const insecure = await runCli(["doctor", "--endpoint", fake.endpoint, "--insecure"], { cwd: noStacks, env });
+      expect([insecure.code, failures(insecure.all)]).toEqual([0, []]);
+      const fromEnv = await runCli(["doctor", "--endpoint", fake.endpoint], { cwd: noStacks, env: { ...env, PROXMOX_VE_INSECURE: "true" } });
+      expect(fromEnv.code).toBe(0);
+      expect(fake.schemaErrors).toEqual([]);
+    } finally {
+      await fake.close();
+    }
+  });
+
   test("local prerequisites: no SSH agent, an empty agent", async () => {
     const noAgent = await runCli(["doctor", "--local"], { cwd: noStacks, env: { PATH: process.env.PATH } });
     expect(failures(noAgent.all)).toEqual([expect.stringMatching(/^no SSH agent \(SSH_AUTH_SOCK is not set\).* \|\| start one and add your key: eval "\$\(ssh-agent\)" && ssh-add/)]);

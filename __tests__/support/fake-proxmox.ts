@@ -7,6 +7,7 @@
  * that forgets to look still sees doctor fail. Anything but GET is refused and recorded.
  */
 import * as http from "http";
+import * as https from "https";
 import { AddressInfo } from "net";
 import { apiPathTemplate, pvePermitted, pveRequestErrors, pveResponseErrors } from "./pve-schema";
 
@@ -143,11 +144,24 @@ function answer(state: FakeProxmoxState, template: string, params: Record<string
   }
 }
 
-/** Starts the fake on a free loopback port. */
-export async function startFakeProxmox(state: FakeProxmoxState = healthyState()): Promise<FakeProxmox> {
+/** A self-signed certificate for 127.0.0.1, as a fresh Proxmox install has one of its own. */
+async function selfSignedPair(): Promise<{ cert: string; key: string }> {
+  const selfsigned = require("selfsigned");
+  const pems = await selfsigned.generate([{ name: "commonName", value: "pve.lan" }], {
+    keyType: "ec",
+    curve: "P-256",
+    algorithm: "sha256",
+    notBeforeDate: new Date(Date.now() - 60 * 60 * 1000),
+    notAfterDate: new Date(Date.now() + 24 * 60 * 60 * 1000),
+  });
+  return { cert: pems.cert, key: pems.private };
+}
+
+/** Starts the fake on a free loopback port: plain HTTP, or HTTPS with a self-signed certificate. */
+export async function startFakeProxmox(state: FakeProxmoxState = healthyState(), options: { tls?: boolean } = {}): Promise<FakeProxmox> {
   const requests: string[] = [];
   const schemaErrors: string[] = [];
-  const server = http.createServer((req, res) => {
+  const handler: http.RequestListener = (req, res) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     requests.push(`${req.method} ${url.pathname}${url.search}`);
     const reply = (status: number, data?: unknown) => {
@@ -183,11 +197,12 @@ export async function startFakeProxmox(state: FakeProxmoxState = healthyState())
       return reply(500);
     }
     reply(200, data);
-  });
+  };
+  const server = options.tls ? https.createServer(await selfSignedPair(), handler) : http.createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    endpoint: `http://127.0.0.1:${port}/`,
+    endpoint: `${options.tls ? "https" : "http"}://127.0.0.1:${port}/`,
     state,
     requests,
     schemaErrors,
