@@ -2,7 +2,7 @@ import { parse } from "yaml";
 import { ComposeStack } from "../constructs/compose-stack";
 import { ReverseProxy, ReverseProxyProps } from "../constructs/reverse-proxy";
 import { Secret } from "../constructs/secret";
-import { buildReferenceHomelab } from "../lib/reference-homelab";
+import { buildReferenceHomelab } from "../main";
 import { conformanceProblems } from "./support/schema-conformance";
 import { synthStack, testApp } from "./support/synth";
 import { evaluateTemplate } from "./support/terraform-template";

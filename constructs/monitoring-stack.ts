@@ -327,7 +327,7 @@ export class MonitoringStack extends Construct {
       this.grafanaRoute = props.proxy.expose(this.grafana, { host: props.grafanaHost! });
     }
     // Every service that declares an endpoint, those already on the engine and those to come.
-    this.engine.forEachService((service) => {
+    ComposeStack.forEachService(this.engine, (service) => {
       if (service.spec.metrics !== undefined && !this.scraped.has(service)) this.scrape(service, service.spec.metrics);
     });
   }

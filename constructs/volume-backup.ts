@@ -263,7 +263,7 @@ export class VolumeBackup extends Construct {
    * engine, in the order the stacks were created. Read it after the app is built.
    */
   public coveredVolumes(): readonly CoveredVolume[] {
-    const stacks = this.engine.stackList;
+    const stacks = ComposeStack.onEngine(this.engine);
     const dumped = new Set<ComposeService>();
     return stacks.flatMap((stack) =>
       stack.volumeList().filter((v) => v.backup).map((volume) => {

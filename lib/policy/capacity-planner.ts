@@ -1,9 +1,9 @@
-import type { DockhostVm } from "../../constructs/dockhost-vm";
+import { IConstruct } from "constructs";
 import { dockerDiskBudgetGb } from "../capacity";
 import { estimatedImageSizeMb } from "../images";
 import { SEED } from "../seed";
 import { CrossFinding } from "./conflicts";
-import { HomelabModel } from "./subjects";
+import { HomelabModel } from "./types";
 
 /** Memory Ubuntu, dockerd, containerd and the guest agent keep for themselves. */
 export const HOST_RESERVE_MB = 1024;
@@ -27,7 +27,7 @@ export interface CapacityPlan {
   readonly lines: readonly CapacityLine[];
   readonly findings: readonly CrossFinding[];
   /** Per DockhostVm: the least memory (MB) and first-disk size (GB) its busiest VM needs. */
-  readonly minimums: ReadonlyMap<DockhostVm, { readonly memoryMb: number; readonly disk0SizeGb: number }>;
+  readonly minimums: ReadonlyMap<IConstruct, { readonly memoryMb: number; readonly disk0SizeGb: number }>;
 }
 
 /**
@@ -39,20 +39,16 @@ export interface CapacityPlan {
 export function planCapacity(model: HomelabModel): CapacityPlan {
   const lines: CapacityLine[] = [];
   const findings: CrossFinding[] = [];
-  const minimums = new Map<DockhostVm, { memoryMb: number; disk0SizeGb: number }>();
-  for (const engines of groupBy(model.engines, (e) => e.vmKey).values()) {
-    const engine = engines[0];
-    const stacks = engines.flatMap((e) => e.stackList);
-    const services = stacks.flatMap((s) => s.serviceList);
-    const vm = engine.dockerHost.vm;
+  const minimums = new Map<IConstruct, { memoryMb: number; disk0SizeGb: number }>();
+  for (const vm of model.vms) {
+    const services = vm.stacks.flatMap((s) => s.services);
     const memoryMb = HOST_RESERVE_MB + services.reduce((sum, s) => sum + (s.spec.memoryLimitMb ?? 0), 0);
-    const volumeGb = stacks.flatMap((s) => Object.values(s.toSpec().volumes ?? {})).reduce((sum, v) => sum + (v.external ? 0 : (v.sizeBudgetGb ?? 0)), 0);
+    const volumeGb = vm.stacks.flatMap((s) => s.volumes).reduce((sum, v) => sum + (v.sizeBudgetGb ?? 0), 0);
     // An image is pulled once per VM, whichever engines use it.
-    const images = new Set(engines.flatMap((e) => e.imageReferences));
-    const imageGb = [...images].reduce((sum, image) => sum + estimatedImageSizeMb(image), 0) / 1024;
+    const imageGb = vm.images.reduce((sum, image) => sum + estimatedImageSizeMb(image), 0) / 1024;
     const diskGb = round(volumeGb + imageGb + (services.length * LOG_BUDGET_MB) / 1024);
     const cpus = round(services.reduce((sum, s) => sum + (s.spec.cpus ?? 0), 0));
-    const where = `${engine.vmKey} (${engine.vmName})`;
+    const where = `${vm.key} (${vm.name})`;
     const measured: Array<[CapacityLine["resource"], number, number, CapacityLine["unit"], string]> = [
       ["memory", memoryMb, vm.memoryMb, "MB", "container memory limits plus the host's reserve"],
       ["disk", diskGb, dockerDiskBudgetGb(vm.disk0SizeGb), "GB", "volume size budgets, images and logs"],
@@ -66,28 +62,18 @@ export function planCapacity(model: HomelabModel): CapacityPlan {
         findings.push({
           ruleId: CAPACITY_RULES[resource],
           level: status,
-          construct: engine,
+          construct: vm.construct,
           key: resource,
-          message: `${what} need ${need} ${unit} of ${capacity} ${unit} (${Math.round(ratio * 100)} %) on ${engine.vmName}`,
+          message: `${what} need ${need} ${unit} of ${capacity} ${unit} (${Math.round(ratio * 100)} %) on ${vm.name}`,
           suppressible: true,
         });
       }
     }
-    const previous = minimums.get(vm);
+    const previous = minimums.get(vm.owner);
     const disk0SizeGb = Math.ceil(diskGb) + SEED.rootFsGb + SEED.swapGb + SEED.reserveGb;
-    minimums.set(vm, { memoryMb: Math.max(memoryMb, previous?.memoryMb ?? 0), disk0SizeGb: Math.max(disk0SizeGb, previous?.disk0SizeGb ?? 0) });
+    minimums.set(vm.owner, { memoryMb: Math.max(memoryMb, previous?.memoryMb ?? 0), disk0SizeGb: Math.max(disk0SizeGb, previous?.disk0SizeGb ?? 0) });
   }
   return { lines, findings, minimums };
-}
-
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const group = groups.get(key(item)) ?? [];
-    group.push(item);
-    groups.set(key(item), group);
-  }
-  return groups;
 }
 
 function round(value: number): number {
