@@ -175,6 +175,29 @@ export class ComposeStack extends Construct {
     existing.forEach(listener);
   }
 
+  /**
+   * The stack name of a per-VM construct (proxy, volume backup, monitoring): `given`, or `base` on
+   * the first VM of a DockhostVm (the single-VM names: renaming would rename its volumes, acme.json
+   * included) and `base-<vm name>` on the others, or when `base` is taken in this Terraform stack
+   * (the first VM of another DockhostVm). A name that is taken anyway, or whose companion stack
+   * (`<name><suffix>`, e.g. the socket proxy's) is, fails on the owner's `stackName`.
+   */
+  public static perVmStackName(owner: Construct, engine: DockerEngine, given: string | undefined, base: string, companionSuffixes: readonly string[] = []): string {
+    const terraformStack = TerraformStack.of(owner);
+    const taken = stackNamesByTerraformStack.get(terraformStack) ?? new Set<string>();
+    const name = given ?? (engine.vmIndex === 0 && !taken.has(base) ? base : `${base}-${engine.vmName}`);
+    const clash = [name, ...companionSuffixes.map((suffix) => `${name}${suffix}`)].find((n) => taken.has(n));
+    if (clash !== undefined) {
+      invalid({
+        path: owner.node.path,
+        key: "stackName",
+        value: given ?? `${name} (the default on VM ${engine.vmName})`,
+        allowed: `a stack name not already used in Terraform stack ${terraformStack.node.id} (${clash} is): set stackName`,
+      });
+    }
+    return name;
+  }
+
   /** Reads a docker-compose.yml text (compose spec) into a new stack. */
   public static fromYaml(scope: Construct, id: string, yaml: string, props: ComposeImportProps & { readonly source?: string }): ComposeStack {
     const variables = Object.fromEntries(Object.entries(props.variables ?? {}).map(([name, value]) => [name, value instanceof Secret ? value.value : value]));

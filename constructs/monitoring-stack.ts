@@ -92,7 +92,7 @@ export interface MonitoringStackProps extends AlertThresholds {
   readonly grafanaAdminPassword: Secret;
   /**
    * Stack name: prefix of the containers, network and volumes.
-   * @default "monitoring"
+   * @default "monitoring" on the first VM of a DockhostVm, "monitoring-<vm name>" on the others
    */
   readonly stackName?: string;
   /**
@@ -296,7 +296,7 @@ export class MonitoringStack extends Construct {
 
     this.stack = new ComposeStack(this, "stack", {
       engine: this.engine,
-      stackName: props.stackName ?? "monitoring",
+      stackName: ComposeStack.perVmStackName(this, this.engine, props.stackName, "monitoring"),
       volumes: {
         "prometheus-data": { sizeBudgetGb: retentionSizeGb, backup: false, noBackupReason: "metrics history: gigabytes that churn hourly; scraping rebuilds it" },
         "grafana-data": { sizeBudgetGb: GRAFANA_DATA_BUDGET_GB },

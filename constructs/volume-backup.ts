@@ -96,7 +96,7 @@ export interface VolumeBackupProps {
   readonly stopContainers?: boolean;
   /**
    * Stack name of the backup container; its socket proxy's stack is `<name>-socket`.
-   * @default "backup"
+   * @default "backup" on the first VM of a DockhostVm, "backup-<vm name>" on the others
    */
   readonly stackName?: string;
 }
@@ -177,7 +177,7 @@ export class VolumeBackup extends Construct {
     this.checkTarget(this.target);
     this.stopContainers = props.stopContainers ?? true;
     this.archivePrefix = this.engine.vmName;
-    const stackName = props.stackName ?? "backup";
+    const stackName = ComposeStack.perVmStackName(this, this.engine, props.stackName, "backup", ["-socket"]);
     this.archiveVolumeName = `${stackName}_archive`;
 
     const socketProxy = dockerSocketProxy(this, "socket-proxy", {
