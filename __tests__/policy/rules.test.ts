@@ -165,7 +165,7 @@ describe("volume rules", () => {
 
   test("DH-VOLUME-BACKUP: marked for backup with no VolumeBackup on the VM is an error; a reasoned opt-out shows as suppressed", () => {
     const { app } = volumeLab({ data: {}, cache: { backup: false, noBackupReason: "rebuilt from the database at start" }, scratch: { backup: false } });
-    expect(row(app, "apps/shop/volume-data")).toMatchObject({ status: "non-compliant", key: "backup", message: "shop_data is marked for backup, but no VolumeBackup runs on dockhost" });
+    expect(row(app, "apps/shop/volume-data")).toMatchObject({ status: "non-compliant", key: "backup", message: "shop_data is marked for backup, but no VolumeBackup runs on dockhost; add a VolumeBackup on its engine, or opt out with backup: false and a noBackupReason" });
     expect(row(app, "apps/shop/volume-cache")).toMatchObject({ status: "suppressed", reason: "rebuilt from the database at start" });
     expect(row(app, "apps/shop/volume-scratch")).toMatchObject({ status: "non-compliant", message: expect.stringContaining("say why in noBackupReason") });
   });

@@ -41,7 +41,7 @@ function portConflicts(model: HomelabModel): CrossFinding[] {
         const bucket = buckets.get(bucketKey) ?? [];
         const other = bucket.find((b) => b.stack !== stack && portBindingsOverlap(b.port, port));
         if (other) {
-          findings.push({ ruleId: CONFLICT_RULES.port, level: "error", construct: service.construct, key: `ports[${i}]`, message: `publishes ${formatPort(port)}, already published by ${other.where} (${formatPort(other.port)}) on the same VM`, suppressible: false });
+          findings.push({ ruleId: CONFLICT_RULES.port, level: "error", construct: service.construct, key: `ports[${i}]`, message: `publishes ${formatPort(port)}, already published by ${other.where} (${formatPort(other.port)}) on the same VM; publish another host port`, suppressible: false });
         }
         bucket.push({ where: service.containerName, construct: service.construct, key: `ports[${i}]`, port, stack });
         buckets.set(bucketKey, bucket);
@@ -58,7 +58,7 @@ function routeConflicts(model: HomelabModel): CrossFinding[] {
     for (const route of proxy.routes) {
       const key = `${route.host}${route.pathPrefix ?? ""}`;
       const other = seen.get(key);
-      if (other) findings.push({ ruleId: CONFLICT_RULES.route, level: "error", construct: proxy.construct, key: "routes", message: `routes ${key} to ${route.containerName}, already routed by ${other}`, suppressible: false });
+      if (other) findings.push({ ruleId: CONFLICT_RULES.route, level: "error", construct: proxy.construct, key: "routes", message: `routes ${key} to ${route.containerName}, already routed by ${other}; route another host or path`, suppressible: false });
       else seen.set(key, `${proxy.construct.node.path} to ${route.containerName}`);
     }
   }
@@ -76,14 +76,14 @@ function nameConflicts(model: HomelabModel): CrossFinding[] {
     for (const service of stack.services) {
       const key = `${engine}|${service.containerName}`;
       const other = containers.get(key);
-      if (other) findings.push({ ruleId: CONFLICT_RULES.containerName, level: "error", construct: service.construct, key: "name", message: `container ${service.containerName} is also defined by ${other}`, suppressible: false });
+      if (other) findings.push({ ruleId: CONFLICT_RULES.containerName, level: "error", construct: service.construct, key: "name", message: `container ${service.containerName} is also defined by ${other}; give one of the stacks another stackName`, suppressible: false });
       else containers.set(key, owner);
     }
     for (const volume of stack.volumes) {
       const name = volume.name;
       const key = `${engine}|${name}`;
       const other = volumes.get(key);
-      if (other) findings.push({ ruleId: CONFLICT_RULES.volume, level: "error", construct: volume.construct, key: "name", message: `volume ${name} is also owned by ${other}`, suppressible: false });
+      if (other) findings.push({ ruleId: CONFLICT_RULES.volume, level: "error", construct: volume.construct, key: "name", message: `volume ${name} is also owned by ${other}; give one of the stacks another stackName`, suppressible: false });
       else volumes.set(key, owner);
     }
   }

@@ -10,7 +10,7 @@ export const addressPools: PolicyRule<"docker-host"> = {
     resultOf(
       addressPools.flatMap((pool, i) => {
         const cidr = parseCidr(pool.base);
-        return cidr && cidrsOverlap(cidr, lan) ? [{ key: `addressPools[${i}]`, message: `${pool.base} overlaps the LAN ${lan.text}` }] : [];
+        return cidr && cidrsOverlap(cidr, lan) ? [{ key: `addressPools[${i}]`, message: `${pool.base} overlaps the LAN ${lan.text}; choose an address pool outside it (the default is 172.30.0.0/16)` }] : [];
       }),
     ),
 };

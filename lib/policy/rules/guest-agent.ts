@@ -8,6 +8,6 @@ export const guestAgent: PolicyRule<"vm"> = {
   appliesTo: "vm",
   check: ({ agentEnabled: enabled, packages }) => {
     const on = enabled === true || (enabled !== undefined && Token.isUnresolved(enabled));
-    return resultOf(on && !packages.includes("qemu-guest-agent") ? [{ key: "agent.enabled", message: "the guest agent is enabled but cloud-init does not install qemu-guest-agent" }] : []);
+    return resultOf(on && !packages.includes("qemu-guest-agent") ? [{ key: "agent.enabled", message: "the guest agent is enabled but cloud-init does not install qemu-guest-agent; add the package to the VM's cloudConfig, or turn agent.enabled off" }] : []);
   },
 };

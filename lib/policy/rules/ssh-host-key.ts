@@ -11,7 +11,7 @@ export const sshHostKey: PolicyRule<"docker-engine"> = {
   check: ({ sshOptions }) =>
     resultOf(
       sshOptions.flatMap((option, i) =>
-        INSECURE.some((pattern) => pattern.test(option)) ? [{ key: `sshOptions[${i}]`, message: `${option} turns host key checking off` }] : [],
+        INSECURE.some((pattern) => pattern.test(option)) ? [{ key: `sshOptions[${i}]`, message: `${option} turns host key checking off; remove it (DockerHost pins the VM's host key in its known_hosts file)` }] : [],
       ),
     ),
 };

@@ -8,6 +8,6 @@ export const volumeBackup: PolicyRule<"volume"> = {
   appliesTo: "volume",
   check: ({ volume, vmName, backedUp }) => {
     if (!volume.backup) return resultOf([{ key: "backup", message: `${volume.name} is not backed up (the stack opted out)${volume.noBackupReason ? "" : "; say why in noBackupReason"}` }]);
-    return resultOf(backedUp ? [] : [{ key: "backup", message: `${volume.name} is marked for backup, but no VolumeBackup runs on ${vmName}` }]);
+    return resultOf(backedUp ? [] : [{ key: "backup", message: `${volume.name} is marked for backup, but no VolumeBackup runs on ${vmName}; add a VolumeBackup on its engine, or opt out with backup: false and a noBackupReason` }]);
   },
 };
