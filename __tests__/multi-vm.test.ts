@@ -137,8 +137,8 @@ describe("a VM that runs containers without monitoring or volume backup", () => 
       "DH-VM-VOLUME-BACKUP dockhost-apps/docker-dockhost",
     ]);
     expect(rows.filter((r) => r.status === "non-compliant").map((r) => `${r.ruleId} ${r.level} ${r.path} ${r.key}: ${r.message}`).sort()).toEqual([
-      "DH-VM-MONITORING warning dockhost-apps/docker-dockhost-2 monitoring: VM dockhost-2 runs containers but no MonitoringStack scrapes it; add one on its engine",
-      "DH-VM-VOLUME-BACKUP warning dockhost-apps/docker-dockhost-2 volumeBackup: VM dockhost-2 runs containers but no VolumeBackup archives its volumes; add one on its engine",
+      "DH-VM-MONITORING warning dockhost-apps/docker-dockhost-2 monitoring: VM dockhost-2 runs containers but has no MonitoringStack; add one on its engine",
+      "DH-VM-VOLUME-BACKUP warning dockhost-apps/docker-dockhost-2 volumeBackup: VM dockhost-2 runs containers but has no VolumeBackup; add one on its engine",
     ]);
   });
 
