@@ -13,7 +13,7 @@ import { Secret } from "./constructs/secret";
 import { VmAdoption } from "./constructs/vm-adoption";
 import { VmBackup } from "./constructs/vm-backup";
 import { VolumeBackup, VolumeBackupTarget } from "./constructs/volume-backup";
-import { DEFAULT_HOMELAB_SETTINGS, HomelabSettings } from "./lib/homelab-settings";
+import { HomelabSettings } from "./lib/homelab-settings";
 import { EMAIL_PATTERN, HOSTNAME_PATTERN } from "./lib/hostname";
 import { stateBackendFromEnv } from "./lib/state-backend";
 import { declareVariable } from "./lib/terraform-variable";
@@ -24,10 +24,23 @@ import { declareVariable } from "./lib/terraform-variable";
  * for them, or reads them from terraform.tfvars; nothing personal is synthesized.
  */
 export const SETTINGS: HomelabSettings = {
-  ...DEFAULT_HOMELAB_SETTINGS,
   proxmox: { node: "pve", datastore: "local-lvm", snippetsDatastore: "local" },
+  // gateway and dnsServers default to host .1 of the LAN (then 1.1.1.1); vlanId to untagged.
   lan: { cidr: "192.168.1.0/24", bridge: "vmbr0" },
+  vm: {
+    count: 1,
+    templateId: 9001,
+    baseId: 9010,
+    ipStart: 10,
+    namePrefix: "dockhost",
+    cpuCores: 3,
+    memoryMb: 10240,
+    disk0SizeGb: 50,
+    adminUser: "dockhost",
+  },
+  // adminCidrs defaults to the LAN.
   access: { webAccess: "world" },
+  hostNames: { app: "app", api: "api", grafana: "grafana" },
 };
 
 /** What the homelab is made of, for tests. Per-VM pieces are listed VM by VM (index 0 first). */

@@ -15,7 +15,7 @@ import { evaluateHomelab } from "../constructs/policy-model";
 import { ReverseProxy } from "../constructs/reverse-proxy";
 import { Secret } from "../constructs/secret";
 import { VolumeBackup } from "../constructs/volume-backup";
-import { HomelabSettings } from "../lib/homelab-settings";
+import { DEFAULT_HOMELAB_SETTINGS, HomelabSettings } from "../lib/homelab-settings";
 import { buildReferenceHomelab, SETTINGS } from "../main";
 import { GOOD } from "./policy/lab";
 import { StackJson, synthAll, testApp } from "./support/synth";
@@ -35,6 +35,10 @@ function dockerVolumes(stack: StackJson): string[] {
 function containers(stack: StackJson): string[] {
   return Object.values<{ name: string }>(stack.resource?.docker_container ?? {}).map((c) => c.name);
 }
+
+test("main.ts ships the seed's settings, the same a scaffolded homelab starts from", () => {
+  expect(SETTINGS).toEqual(DEFAULT_HOMELAB_SETTINGS);
+});
 
 describe("upgrading from the single-VM release", () => {
   // release-addresses.json: every resource address and docker volume name the reference homelab

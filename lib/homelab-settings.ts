@@ -64,7 +64,10 @@ export interface HomelabSettings {
   readonly hostNames: { readonly app: string; readonly api: string; readonly grafana: string };
 }
 
-/** The reference homelab's settings: the seed's numbers (one VM "dockhost" on node "pve"). */
+/**
+ * The seed's settings (one VM "dockhost" on node "pve", 192.168.1.0/24): what main.ts ships and
+ * what `dockhost init` scaffolds.
+ */
 export const DEFAULT_HOMELAB_SETTINGS: HomelabSettings = {
   proxmox: { node: "pve", datastore: "local-lvm", snippetsDatastore: "local" },
   lan: { cidr: SEED.lanCidr, bridge: SEED.bridge },
