@@ -93,6 +93,18 @@ describe("two VMs, each with a proxy, a volume backup and monitoring", () => {
 });
 
 describe("per-VM names that would collide", () => {
+  test("a homelab whose only proxy, backup and monitoring run on its second VM keeps the plain names", () => {
+    const app = testApp();
+    const infra = new DockhostStack(app, "dockhost-infra");
+    const dockerHost = new DockerHost(infra, "docker", { vm: new DockhostVm(infra, "dockhost", { count: 2 }) });
+    const apps = new DockhostStack(app, "dockhost-apps");
+    const engine = dockerHost.connect(apps, { vmIndex: 1 });
+    const proxy = new ReverseProxy(apps, "proxy", { engine, tls: { mode: "internal" } });
+    const backup = new VolumeBackup(apps, "backup", { engine });
+    const monitoring = new MonitoringStack(apps, "monitoring", { engine, grafanaAdminPassword: new Secret(apps, "grafana_admin_password", { minLength: 12 }) });
+    expect([proxy.stack.stackName, backup.stack.stackName, monitoring.stack.stackName]).toEqual(["proxy", "backup", "monitoring"]);
+  });
+
   test("a name the user gives that is taken fails on the owner's stackName, naming that value", () => {
     const homelab = buildReferenceHomelab(testApp(), TWO_VMS);
     const second = homelab.perVm[1].engine;

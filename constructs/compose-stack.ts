@@ -176,16 +176,16 @@ export class ComposeStack extends Construct {
   }
 
   /**
-   * The stack name of a per-VM construct (proxy, volume backup, monitoring): `given`, or `base` on
-   * the first VM of a DockhostVm (the single-VM names: renaming would rename its volumes, acme.json
-   * included) and `base-<vm name>` on the others, or when `base` is taken in this Terraform stack
-   * (the first VM of another DockhostVm). A name that is taken anyway, or whose companion stack
+   * The stack name of a per-VM construct (proxy, volume backup, monitoring): `given`, or `base` for
+   * the first one in its Terraform stack (the name every earlier release gave it, whichever VM it
+   * is on: renaming would rename its volumes, acme.json included) and `base-<vm name>` for those
+   * that follow on other VMs. A name that is taken anyway, or whose companion stack
    * (`<name><suffix>`, e.g. the socket proxy's) is, fails on the owner's `stackName`.
    */
   public static perVmStackName(owner: Construct, engine: DockerEngine, given: string | undefined, base: string, companionSuffixes: readonly string[] = []): string {
     const terraformStack = TerraformStack.of(owner);
     const taken = stackNamesByTerraformStack.get(terraformStack) ?? new Set<string>();
-    const name = given ?? (engine.vmIndex === 0 && !taken.has(base) ? base : `${base}-${engine.vmName}`);
+    const name = given ?? (taken.has(base) ? `${base}-${engine.vmName}` : base);
     const clash = [name, ...companionSuffixes.map((suffix) => `${name}${suffix}`)].find((n) => taken.has(n));
     if (clash !== undefined) {
       invalid({

@@ -92,7 +92,7 @@ export interface MonitoringStackProps extends AlertThresholds {
   readonly grafanaAdminPassword: Secret;
   /**
    * Stack name: prefix of the containers, network and volumes.
-   * @default "monitoring" on the first VM of a DockhostVm, "monitoring-<vm name>" on the others
+   * @default "monitoring" for the first in its Terraform stack, "monitoring-<vm name>" for the next ones (other VMs)
    */
   readonly stackName?: string;
   /**

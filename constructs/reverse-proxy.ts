@@ -55,7 +55,7 @@ export interface ReverseProxyProps {
   /**
    * Stack name of the proxy: the name of its network (which routed services join) and the prefix
    * of its containers; the socket proxy's stack is `<name>-socket`.
-   * @default "proxy" on the first VM of a DockhostVm, "proxy-<vm name>" on the others
+   * @default "proxy" for the first in its Terraform stack, "proxy-<vm name>" for the next ones (other VMs)
    */
   readonly stackName?: string;
   /**

@@ -96,7 +96,7 @@ export interface VolumeBackupProps {
   readonly stopContainers?: boolean;
   /**
    * Stack name of the backup container; its socket proxy's stack is `<name>-socket`.
-   * @default "backup" on the first VM of a DockhostVm, "backup-<vm name>" on the others
+   * @default "backup" for the first in its Terraform stack, "backup-<vm name>" for the next ones (other VMs)
    */
   readonly stackName?: string;
 }
