@@ -7,6 +7,7 @@ import { execFile, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { promisify } from "util";
+import { DEFAULT_HOMELAB_SETTINGS } from "../../lib/homelab-settings";
 import { buildAndPack, installOffline, REPO, repoPackage, run } from "../support/packed-package";
 import { runCli } from "../support/cli";
 import { FAKE_TOKEN, healthyState, startFakeProxmox } from "../support/fake-proxmox";
@@ -74,6 +75,14 @@ describe("dockhost init, then install offline from the packed tarball and synthe
     expect(() => run("npm", ["ls", "--offline", "dockhost", "cdktf", "constructs"], project)).not.toThrow();
   });
 
+  test("main.ts has this repo's main.ts shape: SETTINGS (the defaults main.ts ships) and a builder, synthesizing only as the program", () => {
+    const probe = "const m = require('./dist/main.js'); console.log(JSON.stringify({ settings: m.SETTINGS, builder: typeof m.buildHomelab }))";
+    const loaded = JSON.parse(run(process.execPath, ["-e", probe], project, { CDKTF_OUTDIR: path.join(work, "must-stay-empty") }));
+    expect(loaded).toEqual({ settings: DEFAULT_HOMELAB_SETTINGS, builder: "function" });
+    // Imported, it synthesized nothing.
+    expect(fs.existsSync(path.join(work, "must-stay-empty"))).toBe(false);
+  });
+
   test("synthesizes both stacks: the seed's VM, Docker, the proxy, the app, backups, monitoring", () => {
     expect(Object.keys(stacks).sort()).toEqual(["dockhost-apps", "dockhost-infra"]);
     const infra = stacks["dockhost-infra"];
@@ -82,10 +91,14 @@ describe("dockhost init, then install offline from the packed tarball and synthe
     expect(infra.variable.vm_template_id.default).toBe(9001);
     expect(infra.variable.vm_baseid.default).toBe(9010);
     expect(infra.resource.proxmox_virtual_environment_firewall_options).toBeDefined();
+    expect(infra.resource.proxmox_backup_job).toBeDefined();
     const containers = Object.keys(stacks["dockhost-apps"].resource.docker_container);
     expect(containers).toEqual(expect.arrayContaining(["proxy_traefik", "whoami_web"]));
     expect(containers.some((c) => c.startsWith("monitoring_"))).toBe(true);
     expect(containers.some((c) => c.startsWith("backup_"))).toBe(true);
+    // The policy pack has nothing to say about the scaffold.
+    const report = JSON.parse(fs.readFileSync(path.join(project, "cdktf.out", "policy-report.json"), "utf8"));
+    expect({ errors: report.errors, warnings: report.warnings }).toEqual({ errors: [], warnings: [] });
   });
 
   test("terraform.tfvars.example lists exactly the variables that have no default", () => {

@@ -1,9 +1,11 @@
 /**
  * The files `dockhost init` writes: a homelab repository that depends on this package. main.ts
- * imports only the package's public entry point; versions are pinned to what this package is
+ * imports only the package's public entry point (and cdktf), its SETTINGS are this repository's
+ * defaults (DEFAULT_HOMELAB_SETTINGS, which main.ts here ships too); versions are pinned to what this package is
  * built and tested with (its own version, and its devDependencies for cdktf, constructs and the
  * providers).
  */
+import { DEFAULT_HOMELAB_SETTINGS, HomelabSettings } from "../homelab-settings";
 import { PackageInfo } from "./package-info";
 
 /** The packages a homelab repository needs, with the versions this package pins. */
@@ -21,87 +23,92 @@ function pinned(pkg: PackageInfo, names: readonly string[]): Record<string, stri
   );
 }
 
-const MAIN_TS = `// This homelab: one Proxmox VM running Docker, a reverse proxy, one app, nightly volume backups
-// and monitoring. Edit \`settings\` for your network and hardware; values that are personal or
-// secret (SSH keys, Proxmox endpoint and token, passwords) are Terraform variables, listed in
-// terraform.tfvars.example. \`dockhost doctor\` checks them against your Proxmox server.
+/** A value as a TypeScript literal (identifier keys unquoted), indented to sit at `indent`. */
+function tsLiteral(value: unknown, indent = ""): string {
+  return JSON.stringify(value, null, 2)
+    .replace(/"([A-Za-z_$][\w$]*)":/g, "$1:")
+    // Trailing commas; a lookahead, so that closers in a row each get theirs.
+    .replace(/([^,{[\s])(?=\n\s*[}\]])/g, "$1,")
+    .replace(/\n/g, `\n${indent}`);
+}
+
+/** main.ts: the shape of this repository's main.ts (SETTINGS, a builder tests import, synth when run). */
+function mainTs(settings: HomelabSettings): string {
+  return `// This homelab: Proxmox VMs running Docker, each with a reverse proxy (Let's Encrypt), nightly
+// volume backups and monitoring, and one app. Edit SETTINGS (and the apps) to make it yours.
+// Secrets and the domain are Terraform variables (terraform.tfvars.example lists them): nothing
+// personal is synthesized. \`npx dockhost doctor\` checks Proxmox against what this synthesizes.
+import { TerraformVariable } from "cdktf";
 import {
   ComposeStack,
   DockerHost,
   DockhostApp,
   DockhostStack,
   DockhostVm,
+  HomelabSettings,
   HostFirewall,
   MonitoringStack,
   ProxmoxConnection,
   ReverseProxy,
   Secret,
   stateBackendFromEnv,
+  VmBackup,
   VolumeBackup,
 } from "dockhost";
 
 /** Everything about this homelab that is not a Terraform variable. */
-export const settings = {
-  /** The Proxmox node that holds the template and runs the VM. */
-  nodeName: "pve",
-  /** VM id of the cloud-init template to clone, and of the first VM. */
-  templateId: 9001,
-  baseId: 9010,
-  vm: { cpuCores: 3, memoryMb: 10240, disk0SizeGb: 50, namePrefix: "dockhost" },
-  /** The LAN the VM joins; it takes host number \`ipStart\` (192.168.1.10). */
-  lan: { cidr: "192.168.1.0/24", gateway: "192.168.1.1", bridge: "vmbr0" },
-  ipStart: 10,
-  /** Datastore with the "snippets" content type, for the cloud-init user data. */
-  snippetsDatastoreId: "local",
-  /** Host names the proxy serves (certificates from the proxy's own CA: LAN only). */
-  hosts: { whoami: "whoami.home.arpa", grafana: "grafana.home.arpa" },
-} as const;
+export const SETTINGS: HomelabSettings = ${tsLiteral(settings)};
 
-export function buildHomelab(app = new DockhostApp()) {
+export function buildHomelab(app = new DockhostApp(), settings: HomelabSettings = SETTINGS): DockhostApp {
   // State: local by default; DOCKHOST_BACKEND=s3|pg (and its settings) keeps it elsewhere.
   const backend = stateBackendFromEnv();
   const infra = new DockhostStack(app, "dockhost-infra", { backend });
   new ProxmoxConnection(infra, "proxmox");
   const vm = new DockhostVm(infra, "dockhost", {
-    nodeName: settings.nodeName,
-    templateId: settings.templateId,
-    baseId: settings.baseId,
-    ipStart: settings.ipStart,
     ...settings.vm,
+    nodeName: settings.proxmox.node,
+    datastoreId: settings.proxmox.datastore,
+    snippetsDatastoreId: settings.proxmox.snippetsDatastore,
     lan: settings.lan,
-    snippetsDatastoreId: settings.snippetsDatastoreId,
   });
   const dockerHost = new DockerHost(infra, "docker", { vm });
-  new HostFirewall(infra, "firewall", { vm });
+  // Weekly Proxmox snapshots of the VMs, on the node's "local" storage.
+  new VmBackup(infra, "dockhost_backup", { vm });
+  new HostFirewall(infra, "firewall", { vm, ...settings.access });
 
   const apps = new DockhostStack(app, "dockhost-apps", { backend });
   apps.addDependency(infra);
-  const engine = dockerHost.connect(apps);
-  const proxy = new ReverseProxy(apps, "proxy", { engine, tls: { mode: "internal" } });
+  const domain = new TerraformVariable(apps, "domain", { type: "string", description: "DNS domain of the web apps, e.g. home.example.com" }).stringValue;
+  const acmeEmail = new TerraformVariable(apps, "acme_email", { type: "string", description: "E-mail of the Let's Encrypt account" }).stringValue;
+  const grafanaAdminPassword = new Secret(apps, "grafana_admin_password", { description: "Password of Grafana's admin user", minLength: 12 });
 
+  // Each VM gets its own proxy, volume backup and monitoring; the first VM's keep the plain names.
+  const engines = Array.from({ length: vm.count }, (_, index) => {
+    const engine = dockerHost.connect(apps, { vmIndex: index });
+    const suffix = index === 0 ? "" : \`-\${vm.vmName(index)}\`;
+    // Only one VM receives the router's ports 80 and 443; the others' proxies use their own CA.
+    const proxy = new ReverseProxy(apps, \`proxy\${suffix}\`, { engine, tls: index === 0 ? { mode: "acme-http", email: acmeEmail } : { mode: "internal" } });
+    new VolumeBackup(apps, \`backup\${suffix}\`, { engine });
+    new MonitoringStack(apps, \`monitoring\${suffix}\`, { engine, proxy, grafanaHost: \`\${settings.hostNames.grafana}\${suffix}.\${domain}\`, grafanaAdminPassword });
+    return { engine, proxy };
+  });
+
+  // The apps, on the first VM: replace this one with yours.
+  const { engine, proxy } = engines[0];
   const whoami = new ComposeStack(apps, "whoami", {
     engine,
     services: {
-      web: {
-        image: "traefik/whoami:v1.10.3",
-        restart: "unless-stopped",
-        securityOpt: ["no-new-privileges:true"],
-        memoryLimitMb: 64,
-        expose: [80],
-      },
+      web: { image: "traefik/whoami:v1.10.3", restart: "unless-stopped", securityOpt: ["no-new-privileges:true"], memoryLimitMb: 64, expose: [80] },
     },
   });
-  proxy.expose(whoami.service("web"), { host: settings.hosts.whoami, middlewares: [proxy.lanOnly, proxy.securityHeaders] });
-
-  new VolumeBackup(apps, "backup", { engine });
-  const grafanaAdminPassword = new Secret(apps, "grafana_admin_password", { description: "Password of Grafana's admin user", minLength: 12 });
-  new MonitoringStack(apps, "monitoring", { engine, proxy, grafanaHost: settings.hosts.grafana, grafanaAdminPassword });
+  proxy.expose(whoami.service("web"), { host: \`\${settings.hostNames.app}.\${domain}\`, middlewares: [proxy.securityHeaders] });
   return app;
 }
 
 // Synthesize only when run as the program (cdktf.json "app"), not when a test imports this file.
 if (require.main === module) buildHomelab().synth();
 `;
+}
 
 const TFVARS_EXAMPLE = `# Copy to terraform.tfvars (git ignores it) or export each as TF_VAR_<name>. These are the
 # variables without a default; every other one (vm_memory, vm_count, ...) has one from main.ts.
@@ -112,6 +119,10 @@ proxmox_endpoint = "https://pve.lan:8006/"
 
 # SSH public keys of the VM's admin user.
 ssh_public_keys = ["ssh-ed25519 AAAA... you@laptop"]
+
+# The web apps' domain (app.<domain>, grafana.<domain>) and the Let's Encrypt account's e-mail.
+domain     = "home.example.com"
+acme_email = "you@example.com"
 
 # Secrets (sensitive: never in the synthesized JSON).
 grafana_admin_password = "change-me-long-enough"
@@ -209,7 +220,7 @@ export function initFiles(pkg: PackageInfo, projectName: string): Record<string,
     "package.json": json(manifest),
     "cdktf.json": json(cdktf),
     "tsconfig.json": json(tsconfig),
-    "main.ts": MAIN_TS,
+    "main.ts": mainTs(DEFAULT_HOMELAB_SETTINGS),
     ".gitignore": GITIGNORE,
     "terraform.tfvars.example": TFVARS_EXAMPLE,
     ".github/workflows/homelab.yml": WORKFLOW,
