@@ -9,6 +9,7 @@ import { buildReferenceHomelab } from "../lib/reference-homelab";
 import { StackJson, synthAll, synthStack, testApp, TEST_SSH_KEY } from "./support/synth";
 import { evaluateTemplate } from "./support/terraform-template";
 import { cloudInitSchema, shellcheck } from "./support/validators";
+import { needs } from "./support/requirements";
 
 const SAMPLE_VALUES = {
   "jsonencode(var.ssh_public_keys)": [TEST_SSH_KEY],
@@ -30,19 +31,19 @@ describe("DockerHost in the reference homelab", () => {
   const cloudConfig = parse(userData);
   const fileContent = (p: string): string => cloudConfig.write_files.find((f: any) => f.path === p).content;
 
-  test("the rendered user-data passes the real `cloud-init schema` validator", () => {
+  needs("cloud-init").test("the rendered user-data passes the real `cloud-init schema` validator", () => {
     const result = cloudInitSchema(userData);
     expect(result.stdout + result.stderr).toContain("Valid cloud-config");
     expect(result.code).toBe(0);
   });
 
-  test("the validator can fail: a wrong type is reported", () => {
+  needs("cloud-init").test("the validator can fail: a wrong type is reported", () => {
     const result = cloudInitSchema(userData.replace("ssh_pwauth: false", "ssh_pwauth: [1]"));
     expect(result.code).not.toBe(0);
     expect(result.stdout + result.stderr).toContain("ssh_pwauth");
   });
 
-  test("every shell snippet passes shellcheck: runcmd, host scripts, Terraform's local-exec commands", () => {
+  needs("shellcheck").test("every shell snippet passes shellcheck: runcmd, host scripts, Terraform's local-exec commands", () => {
     const scripts: Record<string, string> = {};
     cloudConfig.runcmd.forEach((cmd: string, i: number) => (scripts[`runcmd[${i}]`] = `#!/bin/sh\n${cmd}\n`));
     cloudConfig.write_files.filter((f: any) => f.permissions === "0755").forEach((f: any) => (scripts[f.path] = f.content));
@@ -56,7 +57,7 @@ describe("DockerHost in the reference homelab", () => {
     expect(findings).toEqual([]);
   });
 
-  test("shellcheck can fail", () => {
+  needs("shellcheck").test("shellcheck can fail", () => {
     expect(shellcheck("#!/bin/sh\necho $1 | cat $2\n")).toContain("SC2086");
   });
 
