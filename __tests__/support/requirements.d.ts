@@ -9,7 +9,7 @@ export interface Requirement {
   readonly hint?: string;
 }
 
-export type RequirementName = "cloud-init" | "docker-compose" | "promtool" | "shellcheck" | "yamllint" | "terraform";
+export type RequirementName = "cloud-init" | "docker-compose" | "promtool" | "shellcheck" | "yamllint" | "ssh" | "terraform";
 
 export const REQUIREMENTS: Readonly<Record<RequirementName, Requirement>>;
 /** `DOCKHOST_REQUIRE_TOOLS`: set (and not 0), a missing requirement fails instead of skipping. */

@@ -37,6 +37,7 @@ const REQUIREMENTS = {
   promtool: debianTool("promtool", "prometheus"),
   shellcheck: debianTool("shellcheck", "shellcheck"),
   yamllint: debianTool("yamllint", "yamllint"),
+  ssh: debianTool("ssh", "openssh-client"),
   terraform: { available: () => onPath("terraform"), hint: "terraform >= 1.10 (https://developer.hashicorp.com/terraform/install)" },
 };
 
