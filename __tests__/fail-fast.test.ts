@@ -1,10 +1,8 @@
 /**
- * `npm run deploy` and `npm run diff` with a Terraform variable unset stop at once and name it.
- * cdktf 0.21 runs `terraform apply` in a pseudo-terminal without -input=false
- * (@cdktf/cli-core/src/lib/models/deploy-machine.js), and its prompt for the variable ends
- * without a newline, which cdktf's line buffer never shows: without TF_INPUT=0 the deploy waits
- * forever. Terraform and cdktf run for real here, offline: `terraform init` installs the stand-in
- * providers from the harness's filesystem mirror.
+ * `npm run deploy` and `npm run diff` with a Terraform variable unset (or set to "", as an unset
+ * GitHub repository variable arrives) stop at once and name it: scripts/cdktf.js says why they
+ * would not. Terraform and cdktf run for real here, offline: `terraform init` installs the
+ * stand-in providers from the harness's filesystem mirror.
  */
 import { spawnSync } from "child_process";
 import * as path from "path";
@@ -39,10 +37,10 @@ describeWithTerraform("deploy and diff with a variable unset", () => {
    * --skip-provider-lock: cdktf's `terraform providers lock` asks the registry, which the mirror
    * cannot stand in for; a real deploy has the registry.
    */
-  function npmRun(script: string, ...args: string[]): { code: number | null; seconds: number; output: string } {
+  function npmRun(script: string, args: readonly string[] = [], extraEnv: NodeJS.ProcessEnv = {}): { code: number | null; seconds: number; output: string } {
     const started = Date.now();
     const out = path.join(workspace.dir, "project", "cdktf.out");
-    const run = spawnSync("npm", ["run", script, "--", ...args, "--skip-provider-lock", "--output", out], { cwd: REPO, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 90_000 });
+    const run = spawnSync("npm", ["run", script, "--", ...args, "--skip-provider-lock", "--output", out], { cwd: REPO, env: { ...env, ...extraEnv }, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 90_000 });
     // Colours and cdktf's progress lines off, terraform's box drawing and line wrapping undone.
     const output = (run.stdout + run.stderr)
       .replace(/\u001b\[[0-9;]*[A-Za-z]/g, "")
@@ -60,9 +58,10 @@ describeWithTerraform("deploy and diff with a variable unset", () => {
     expect(seconds).toBeLessThan(45);
   }, 120_000);
 
-  test("npm run diff exits non-zero within seconds, naming the variable", () => {
-    const { code, seconds, output } = npmRun("diff", "dockhost-infra");
-    expect(output).toMatch(/Missing variable: '(ssh_public_keys|proxmox_endpoint)'/);
+  test("npm run diff exits non-zero within seconds, naming the variable, also when it is set to an empty string", () => {
+    const { code, seconds, output } = npmRun("diff", ["dockhost-infra"], { TF_VAR_proxmox_endpoint: "https://pve.lan:8006/", TF_VAR_ssh_public_keys: "" });
+    expect(output).toContain("Missing variable: 'ssh_public_keys'");
+    expect(output).not.toContain("proxmox_endpoint");
     expect(code).not.toBe(0);
     expect(code).not.toBeNull();
     expect(seconds).toBeLessThan(45);
