@@ -60,6 +60,22 @@ function consumerLock(name: string, dependencies: Record<string, string>, tarbal
   return { name, lockfileVersion: 3, requires: true, packages };
 }
 
+/**
+ * The working tree (tracked and new files, not ignored ones) and the generated bindings, copied to
+ * `dest` with the repository's node_modules linked: npm pack's lifecycle scripts rewrite
+ * package.json for a moment, which must not happen under the other tests' feet.
+ */
+function workingCopy(dest: string): string {
+  const listed = run("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], REPO).split("\0");
+  for (const file of listed.filter((f) => f !== "" && fs.existsSync(path.join(REPO, f)))) {
+    fs.mkdirSync(path.dirname(path.join(dest, file)), { recursive: true });
+    fs.copyFileSync(path.join(REPO, file), path.join(dest, file));
+  }
+  fs.cpSync(path.join(REPO, ".gen"), path.join(dest, ".gen"), { recursive: true });
+  fs.symlinkSync(path.join(REPO, "node_modules"), path.join(dest, "node_modules"));
+  return dest;
+}
+
 interface Packed {
   readonly filename: string;
   readonly files: readonly { readonly path: string }[];
@@ -70,13 +86,16 @@ describe("the npm package, used from a project that has never seen this repo", (
   let project: string;
   let packed: Packed;
   let stacks: Record<string, any>;
+  let copy: string;
+  let packedManifest: Record<string, unknown>;
 
   beforeAll(() => {
     work = tempDir("consumer");
-    timed("build (tsc + cloud-init)", () => run(process.execPath, [path.join(REPO, "scripts", "build.js")], REPO));
-    // The build ran above; npm pack's own prepack would run it again.
-    packed = timed("npm pack", () => JSON.parse(run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", work], REPO))[0]);
+    copy = workingCopy(path.join(work, "repository"));
+    // npm pack as a maintainer runs it: prepack builds and trims package.json, postpack restores it.
+    packed = timed("npm pack (build included)", () => JSON.parse(run("npm", ["pack", "--json", "--pack-destination", work], copy))[0]);
     const tarball = path.join(work, packed.filename);
+    packedManifest = JSON.parse(run("tar", ["-xOzf", tarball, "package/package.json"], work));
 
     project = path.join(work, "other-homelab");
     fs.mkdirSync(project);
@@ -94,7 +113,7 @@ describe("the npm package, used from a project that has never seen this repo", (
     stacks = Object.fromEntries(
       Object.values<{ name: string; synthesizedStackPath: string }>(manifest.stacks).map((s) => [s.name, JSON.parse(fs.readFileSync(path.join(outdir, s.synthesizedStackPath), "utf8"))]),
     );
-  }, 120_000);
+  }, 240_000);
 
   afterAll(() => {
     if (Object.keys(timings).length > 0) {
@@ -115,7 +134,24 @@ describe("the npm package, used from a project that has never seen this repo", (
       ]),
     );
     expect(files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
-    expect(files.filter((f) => !f.startsWith("dist/") && !["package.json", "README.md"].includes(f))).toEqual([]);
+    expect(files.filter((f) => !f.startsWith("dist/") && !["package.json", "README.md", "LICENSE"].includes(f))).toEqual([]);
+  });
+
+  test("its package.json leaves out the repository's scripts and devDependencies; the repository's is back after packing", () => {
+    expect(Object.keys(packedManifest).filter((key) => !(key in repoPackage))).toEqual([]);
+    expect(packedManifest).not.toHaveProperty("scripts");
+    expect(packedManifest).not.toHaveProperty("devDependencies");
+    const { scripts: _scripts, devDependencies: _devDependencies, ...published } = repoPackage;
+    expect(packedManifest).toEqual(published);
+    expect(fs.readFileSync(path.join(copy, "package.json"), "utf8")).toBe(fs.readFileSync(path.join(REPO, "package.json"), "utf8"));
+    expect(fs.readdirSync(copy).filter((name) => name.includes("before-pack"))).toEqual([]);
+  });
+
+  test("it ships the license its package.json names: the MPL-2.0 text", () => {
+    expect(repoPackage.license).toBe("MPL-2.0");
+    const license = fs.readFileSync(path.join(project, "node_modules", repoPackage.name, "LICENSE"), "utf8");
+    expect(license.split("\n")[0]).toBe("Mozilla Public License, version 2.0");
+    expect(license).toContain("Exhibit A - Source Code Form License Notice");
   });
 
   test("installed, its peer dependencies are satisfied by the versions we test", () => {
