@@ -160,6 +160,38 @@ describe("the npm package, used from a project that has never seen this repo", (
     expect(installed.peerDependencies).toEqual(repoPackage.peerDependencies);
   });
 
+  test("every name its declaration files' TSDoc mentions ({@link X} or `X`) and they declare, the entry exports", () => {
+    const dist = path.join(project, "node_modules", repoPackage.name, "dist");
+    const entry = path.join(dist, "constructs", "index.d.ts");
+    // The declaration files a user's compiler reads: the entry's, and those they import, transitively.
+    const reached = new Set<string>();
+    const queue = [entry];
+    for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
+      if (reached.has(file)) continue;
+      reached.add(file);
+      for (const m of fs.readFileSync(file, "utf8").matchAll(/(?:from |import\()"(\.[^"]+)"/g)) {
+        const target = path.resolve(path.dirname(file), m[1]);
+        const found = [`${target}.d.ts`, path.join(target, "index.d.ts")].find((candidate) => fs.existsSync(candidate));
+        if (found) queue.push(found);
+      }
+    }
+    const ours = [...reached].filter((file) => !file.includes(`${path.sep}.gen${path.sep}`));
+    expect(ours.length).toBeGreaterThan(20);
+    const declared = new Map<string, string>();
+    const mentioned = new Set<string>();
+    for (const file of ours) {
+      const text = fs.readFileSync(file, "utf8");
+      for (const m of text.matchAll(/^export (?:declare )?(?:abstract )?(?:const|function|class|interface|type|enum) ([A-Za-z_]\w*)/gm)) declared.set(m[1], path.relative(dist, file));
+      for (const comment of text.matchAll(/\/\*\*[\s\S]*?\*\//g)) {
+        for (const m of comment[0].matchAll(/\{@link ([A-Za-z_]\w*)\}|`([A-Za-z_]\w*)(?:\(\))?`/g)) mentioned.add(m[1] ?? m[2]);
+      }
+    }
+    const entryText = fs.readFileSync(entry, "utf8");
+    const exported = new Set([...entryText.matchAll(/export (?:type )?\{([^}]*)\} from/g)].flatMap((m) => m[1].split(",").map((name) => name.trim())));
+    expect(mentioned.size).toBeGreaterThan(50);
+    expect([...mentioned].filter((name) => declared.has(name) && !exported.has(name)).map((name) => `${name} (${declared.get(name)})`)).toEqual([]);
+  });
+
   test("one entry point: deep imports into the package are refused", () => {
     const deep = spawnSync(process.execPath, ["-e", `require("${repoPackage.name}/dist/lib/errors")`], { cwd: project, encoding: "utf8" });
     expect(deep.stderr).toContain("ERR_PACKAGE_PATH_NOT_EXPORTED");
