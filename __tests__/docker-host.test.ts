@@ -7,7 +7,7 @@ import { DockerHost, DockerHostProps } from "../constructs/docker-host";
 import { DockhostStack } from "../constructs/dockhost-stack";
 import { DockhostVm } from "../constructs/dockhost-vm";
 import { ProxmoxConnection } from "../constructs/proxmox-connection";
-import { buildReferenceHomelab } from "../lib/reference-homelab";
+import { buildReferenceHomelab } from "../main";
 import { StackJson, synthAll, synthStack, testApp, TEST_SSH_KEY } from "./support/synth";
 import { evaluateTemplate } from "./support/terraform-template";
 import { cloudInitSchema, shellcheck } from "./support/validators";

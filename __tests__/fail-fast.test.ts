@@ -6,7 +6,7 @@
  */
 import { spawnSync } from "child_process";
 import * as path from "path";
-import { buildReferenceHomelab } from "../lib/reference-homelab";
+import { buildReferenceHomelab } from "../main";
 import { synthAll, testApp } from "./support/synth";
 import { describeWithTerraform, prepareWorkspace, TerraformWorkspace } from "./support/terraform/harness";
 

@@ -6,7 +6,7 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { buildReferenceHomelab } from "../lib/reference-homelab";
+import { buildReferenceHomelab } from "../main";
 import { synthAll, testApp } from "./support/synth";
 
 const REPO = path.resolve(__dirname, "..");

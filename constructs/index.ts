@@ -12,6 +12,8 @@ export { DockhostApp, PolicyError } from "./dockhost-app";
 // The policy pack runs in DockhostApp; a finding is suppressed on a construct with a reason.
 export { MIN_REASON_LENGTH, suppress } from "../lib/policy/suppressions";
 export type { PolicyReport, ReportRow, RowStatus } from "../lib/policy/evaluate";
+// What the capacity plan counts for a container without a memory limit.
+export { UNLIMITED_MEMORY_ESTIMATE_MB } from "../lib/policy/capacity-planner";
 export { DockhostStack } from "./dockhost-stack";
 export type { DockhostStackProps } from "./dockhost-stack";
 export { stateBackendFromEnv } from "../lib/state-backend";
@@ -33,7 +35,7 @@ export type { VmAdoptionProps } from "./vm-adoption";
 export { DockerHost } from "./docker-host";
 export type { DockerHostProps } from "./docker-host";
 export { DockerEngine } from "./docker-engine";
-export type { DockerEngineProps } from "./docker-engine";
+export type { DockerEngineProps, EngineHost } from "./docker-engine";
 export { ComposeStack } from "./compose-stack";
 export type { ComposeStackProps, ComposeServiceProps, ComposeService, ComposeImportProps, StackVolume, VolumeMountRef } from "./compose-stack";
 export { Secret } from "./secret";
@@ -75,6 +77,8 @@ export type { AddressPool } from "../lib/docker-daemon";
 export type { CloudConfig, CloudConfigFile, CloudConfigUser } from "../lib/cloud-config";
 export type { Ipv4Cidr } from "../lib/ipv4";
 export type { MetricsEndpoint } from "../lib/monitoring/metrics-endpoint";
+// The shape of the settings object at the top of a homelab's main.ts.
+export type { HomelabSettings } from "../lib/homelab-settings";
 
 // Every bad input throws this, naming the construct path, the key, the value and what is allowed.
 export { DockhostInputError } from "../lib/errors";
