@@ -7,7 +7,7 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { buildAndPack, installOffline, Packed, REPO, repoPackage, run } from "./support/packed-package";
+import { installOffline, packPackage, Packed, REPO, repoPackage, run } from "./support/packed-package";
 import { tempDir } from "./support/synth";
 
 const FIXTURE = path.join(__dirname, "fixtures", "other-homelab");
@@ -28,12 +28,15 @@ describe("the npm package, used from a project that has never seen this repo", (
   let project: string;
   let packed: Packed;
   let stacks: Record<string, any>;
+  let copy: string;
+  let packedManifest: Record<string, unknown>;
 
   beforeAll(() => {
     work = tempDir("consumer");
-    const built = timed("build + npm pack", () => buildAndPack(work));
-    packed = built.packed;
-    const tarball = built.tarball;
+    // npm pack as a maintainer runs it: prepack builds and trims package.json, postpack restores it.
+    const pack = timed("npm pack (build included)", () => packPackage(work));
+    ({ copy, packed, manifest: packedManifest } = pack);
+    const tarball = pack.tarball;
 
     project = path.join(work, "other-homelab");
     fs.mkdirSync(project);
@@ -50,7 +53,7 @@ describe("the npm package, used from a project that has never seen this repo", (
     stacks = Object.fromEntries(
       Object.values<{ name: string; synthesizedStackPath: string }>(manifest.stacks).map((s) => [s.name, JSON.parse(fs.readFileSync(path.join(outdir, s.synthesizedStackPath), "utf8"))]),
     );
-  }, 120_000);
+  }, 240_000);
 
   afterAll(() => {
     if (Object.keys(timings).length > 0) {
@@ -73,13 +76,62 @@ describe("the npm package, used from a project that has never seen this repo", (
     expect(files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
     // npm always packs the files "bin" names: the dockhost command's launcher.
     expect(files).toEqual(expect.arrayContaining(["scripts/dockhost.js", "dist/lib/cli/main.js"]));
-    expect(files.filter((f) => !f.startsWith("dist/") && !["package.json", "README.md", "scripts/dockhost.js"].includes(f))).toEqual([]);
+    expect(files.filter((f) => !f.startsWith("dist/") && !["package.json", "README.md", "LICENSE", "scripts/dockhost.js"].includes(f))).toEqual([]);
+  });
+
+  test("its package.json leaves out the repository's scripts and devDependencies; the repository's is back after packing", () => {
+    expect(Object.keys(packedManifest).filter((key) => !(key in repoPackage))).toEqual([]);
+    expect(packedManifest).not.toHaveProperty("scripts");
+    expect(packedManifest).not.toHaveProperty("devDependencies");
+    const { scripts: _scripts, devDependencies: _devDependencies, ...published } = repoPackage;
+    expect(packedManifest).toEqual(published);
+    expect(fs.readFileSync(path.join(copy, "package.json"), "utf8")).toBe(fs.readFileSync(path.join(REPO, "package.json"), "utf8"));
+    expect(fs.readdirSync(copy).filter((name) => name.includes("before-pack"))).toEqual([]);
+  });
+
+  test("it ships the license its package.json names: the MPL-2.0 text", () => {
+    expect(repoPackage.license).toBe("MPL-2.0");
+    const license = fs.readFileSync(path.join(project, "node_modules", repoPackage.name, "LICENSE"), "utf8");
+    expect(license.split("\n")[0]).toBe("Mozilla Public License, version 2.0");
+    expect(license).toContain("Exhibit A - Source Code Form License Notice");
   });
 
   test("installed, its peer dependencies are satisfied by the versions we test", () => {
     expect(() => run("npm", ["ls", "--all", "--offline"], project)).not.toThrow();
     const installed = JSON.parse(fs.readFileSync(path.join(project, "node_modules", repoPackage.name, "package.json"), "utf8"));
     expect(installed.peerDependencies).toEqual(repoPackage.peerDependencies);
+  });
+
+  test("every name its declaration files' TSDoc mentions ({@link X} or `X`) and they declare, the entry exports", () => {
+    const dist = path.join(project, "node_modules", repoPackage.name, "dist");
+    const entry = path.join(dist, "constructs", "index.d.ts");
+    // The declaration files a user's compiler reads: the entry's, and those they import, transitively.
+    const reached = new Set<string>();
+    const queue = [entry];
+    for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
+      if (reached.has(file)) continue;
+      reached.add(file);
+      for (const m of fs.readFileSync(file, "utf8").matchAll(/(?:from |import\()"(\.[^"]+)"/g)) {
+        const target = path.resolve(path.dirname(file), m[1]);
+        const found = [`${target}.d.ts`, path.join(target, "index.d.ts")].find((candidate) => fs.existsSync(candidate));
+        if (found) queue.push(found);
+      }
+    }
+    const ours = [...reached].filter((file) => !file.includes(`${path.sep}.gen${path.sep}`));
+    expect(ours.length).toBeGreaterThan(20);
+    const declared = new Map<string, string>();
+    const mentioned = new Set<string>();
+    for (const file of ours) {
+      const text = fs.readFileSync(file, "utf8");
+      for (const m of text.matchAll(/^export (?:declare )?(?:abstract )?(?:const|function|class|interface|type|enum) ([A-Za-z_]\w*)/gm)) declared.set(m[1], path.relative(dist, file));
+      for (const comment of text.matchAll(/\/\*\*[\s\S]*?\*\//g)) {
+        for (const m of comment[0].matchAll(/\{@link ([A-Za-z_]\w*)\}|`([A-Za-z_]\w*)(?:\(\))?`/g)) mentioned.add(m[1] ?? m[2]);
+      }
+    }
+    const entryText = fs.readFileSync(entry, "utf8");
+    const exported = new Set([...entryText.matchAll(/export (?:type )?\{([^}]*)\} from/g)].flatMap((m) => m[1].split(",").map((name) => name.trim())));
+    expect(mentioned.size).toBeGreaterThan(50);
+    expect([...mentioned].filter((name) => declared.has(name) && !exported.has(name)).map((name) => `${name} (${declared.get(name)})`)).toEqual([]);
   });
 
   test("one entry point: deep imports into the package are refused", () => {

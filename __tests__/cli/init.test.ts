@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { promisify } from "util";
 import { DEFAULT_HOMELAB_SETTINGS } from "../../lib/homelab-settings";
-import { buildAndPack, installOffline, REPO, repoPackage, run } from "../support/packed-package";
+import { installOffline, packPackage, REPO, repoPackage, run } from "../support/packed-package";
 import { runCli } from "../support/cli";
 import { FAKE_TOKEN, healthyState, startFakeProxmox } from "../support/fake-proxmox";
 import { tempDir } from "../support/synth";
@@ -40,7 +40,7 @@ describe("dockhost init, then install offline from the packed tarball and synthe
 
   beforeAll(async () => {
     work = tempDir("init");
-    const { tarball } = timed("build + npm pack", () => buildAndPack(work));
+    const { tarball } = timed("npm pack (build included)", () => packPackage(work));
     initRun = await runCli(["init", "my-homelab", "--no-install"], { cwd: work });
     project = path.join(work, "my-homelab");
     timed("npm ci --offline (cdktf-cli included)", () => installOffline(project, tarball, 400_000));
@@ -71,6 +71,13 @@ describe("dockhost init, then install offline from the packed tarball and synthe
       "@cdktf/provider-docker": repoPackage.devDependencies["@cdktf/provider-docker"],
       "@cdktf/provider-null": repoPackage.devDependencies["@cdktf/provider-null"],
     });
+    expect(manifest.devDependencies).toEqual({
+      "cdktf-cli": repoPackage.devDependencies["cdktf-cli"],
+      typescript: repoPackage.devDependencies.typescript,
+      "@types/node": repoPackage.devDependencies["@types/node"],
+    });
+    // TF_INPUT=0: diff and deploy fail at once on an unset variable.
+    expect(manifest.scripts).toMatchObject({ diff: "TF_INPUT=0 cdktf diff", deploy: "TF_INPUT=0 cdktf deploy dockhost-infra dockhost-apps" });
     // Each pin satisfies what the package asks of its peers (npm ls fails on an invalid peer).
     expect(() => run("npm", ["ls", "--offline", "dockhost", "cdktf", "constructs"], project)).not.toThrow();
   });
@@ -129,6 +136,9 @@ describe("dockhost init, then install offline from the packed tarball and synthe
     const bin = path.join(project, "node_modules", ".bin", "dockhost");
     expect(run(bin, ["--version"], project).trim()).toBe(repoPackage.version);
     expect(run(bin, ["--help"], project)).toContain("init    scaffold a new homelab repository");
+    // From the published package (whose package.json has no devDependencies), init writes what it does from here.
+    run(bin, ["init", "second-lab", "--no-install"], work);
+    for (const file of SCAFFOLD) expect([file, fs.readFileSync(path.join(work, "second-lab", file), "utf8")]).toEqual([file, fs.readFileSync(path.join(project, file), "utf8").replace(/my-homelab/g, "second-lab")]);
     const fake = await startFakeProxmox(healthyState());
     try {
       // Asynchronously: the fake answers from this process.

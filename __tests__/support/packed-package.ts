@@ -1,7 +1,7 @@
 /**
  * This package as npm publishes it, installed offline into a project that has never seen this
- * repo: build and `npm pack` it, and write the consumer's lockfile from this repo's, so that
- * `npm ci --offline` finds every tarball in the cache that `npm ci` filled here.
+ * repo: `npm pack` it from a copy of the working tree, and write the consumer's lockfile from this
+ * repo's, so that `npm ci --offline` finds every tarball in the cache that `npm ci` filled here.
  */
 import { spawnSync } from "child_process";
 import { createHash } from "crypto";
@@ -24,50 +24,38 @@ export interface Packed {
   readonly files: readonly { readonly path: string }[];
 }
 
-const PACK_LOCK = path.join(REPO, "node_modules", ".cache", "dockhost", "build-and-pack.lock");
-
-/** Sleeps without an event loop (the callers are synchronous). */
-const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-
 /**
- * Holds a lock (a folder: mkdir is atomic) around `fn`: the test files that pack run in parallel
- * workers, and a build empties dist/ first. A lock whose holder died is taken over.
+ * The working tree (tracked and new files, not ignored ones) and the generated bindings, copied to
+ * `dest` with the repository's node_modules linked: npm pack's lifecycle scripts rewrite
+ * package.json for a moment, and the build empties dist/, which must not happen under the other
+ * tests' feet.
  */
-function withPackLock<T>(fn: () => T): T {
-  fs.mkdirSync(path.dirname(PACK_LOCK), { recursive: true });
-  for (let waited = 0; ; waited += 500) {
-    try {
-      fs.mkdirSync(PACK_LOCK);
-      break;
-    } catch {
-      const holder = Number(fs.readFileSync(path.join(PACK_LOCK, "pid"), { encoding: "utf8", flag: "a+" }) || 0);
-      let alive = holder > 0;
-      try {
-        if (alive) process.kill(holder, 0);
-      } catch {
-        alive = false;
-      }
-      if (!alive && waited >= 2000) fs.rmSync(PACK_LOCK, { recursive: true, force: true });
-      else if (waited > 600_000) throw new Error(`${PACK_LOCK} held by process ${holder} for 10 minutes`);
-      sleep(500);
-    }
+export function workingCopy(dest: string): string {
+  const listed = run("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], REPO).split("\0");
+  for (const file of listed.filter((f) => f !== "" && fs.existsSync(path.join(REPO, f)))) {
+    fs.mkdirSync(path.dirname(path.join(dest, file)), { recursive: true });
+    fs.copyFileSync(path.join(REPO, file), path.join(dest, file));
   }
-  fs.writeFileSync(path.join(PACK_LOCK, "pid"), String(process.pid));
-  try {
-    return fn();
-  } finally {
-    fs.rmSync(PACK_LOCK, { recursive: true, force: true });
-  }
+  fs.cpSync(path.join(REPO, ".gen"), path.join(dest, ".gen"), { recursive: true });
+  fs.symlinkSync(path.join(REPO, "node_modules"), path.join(dest, "node_modules"));
+  return dest;
 }
 
-/** Builds dist/ and packs the package into `dir`; the tarball's path and what it holds. */
-export function buildAndPack(dir: string): { tarball: string; packed: Packed } {
-  return withPackLock(() => {
-    run(process.execPath, [path.join(REPO, "scripts", "build.js")], REPO);
-    // The build ran above; npm pack's own prepack would run it again.
-    const packed: Packed = JSON.parse(run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", dir], REPO))[0];
-    return { tarball: path.join(dir, packed.filename), packed };
-  });
+export interface PackedPackage {
+  /** The working copy it was packed from. */
+  readonly copy: string;
+  readonly tarball: string;
+  readonly packed: Packed;
+  /** The package.json inside the tarball. */
+  readonly manifest: Record<string, any>;
+}
+
+/** `npm pack` as a maintainer runs it (prepack builds and trims package.json, postpack restores it), from a working copy under `dir`. */
+export function packPackage(dir: string): PackedPackage {
+  const copy = workingCopy(path.join(dir, "repository"));
+  const packed: Packed = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", dir], copy))[0];
+  const tarball = path.join(dir, packed.filename);
+  return { copy, tarball, packed, manifest: JSON.parse(run("tar", ["-xOzf", tarball, "package/package.json"], dir)) };
 }
 
 /** Where Node would find `dep` from the package at lockfile location `from` ("" is the root). */

@@ -1,27 +1,18 @@
 /**
  * The files `dockhost init` writes: a homelab repository that depends on this package. main.ts
- * imports only the package's public entry point (and cdktf), its SETTINGS are this repository's
- * defaults (DEFAULT_HOMELAB_SETTINGS, which main.ts here ships too); versions are pinned to what this package is
- * built and tested with (its own version, and its devDependencies for cdktf, constructs and the
- * providers).
+ * imports only the package's public entry point (and cdktf); its SETTINGS are this repository's
+ * defaults (DEFAULT_HOMELAB_SETTINGS, which main.ts here ships too). Versions are pinned to what
+ * this package is built and tested with: its own version, and pins.ts for the rest.
  */
 import { DEFAULT_HOMELAB_SETTINGS, HomelabSettings } from "../homelab-settings";
 import { PackageInfo } from "./package-info";
+import { TESTED_VERSIONS } from "./pins";
 
-/** The packages a homelab repository needs, with the versions this package pins. */
+/** The packages a homelab repository needs: the package's peers, and the tools to synth and deploy. */
 const PEERS = ["cdktf", "constructs", "@cdktf/provider-docker", "@cdktf/provider-null"] as const;
 const TOOLS = ["cdktf-cli", "typescript", "@types/node"] as const;
 
-function pinned(pkg: PackageInfo, names: readonly string[]): Record<string, string> {
-  const dev: Record<string, string> = pkg.manifest.devDependencies ?? {};
-  return Object.fromEntries(
-    names.map((name) => {
-      const version = dev[name];
-      if (version === undefined) throw new Error(`dockhost's package.json pins no version of ${name}`);
-      return [name, version];
-    }),
-  );
-}
+const pinned = (names: ReadonlyArray<keyof typeof TESTED_VERSIONS>) => Object.fromEntries(names.map((name) => [name, TESTED_VERSIONS[name]]));
 
 /** A value as a TypeScript literal (identifier keys unquoted), indented to sit at `indent`. */
 function tsLiteral(value: unknown, indent = ""): string {
@@ -184,12 +175,13 @@ export function initFiles(pkg: PackageInfo, projectName: string): Record<string,
     scripts: {
       build: "tsc",
       synth: "cdktf synth",
-      diff: "cdktf diff",
-      deploy: "cdktf deploy dockhost-infra dockhost-apps",
+      // TF_INPUT=0: a variable left unset is named at once (cdktf 0.21 would wait on a hidden prompt).
+      diff: "TF_INPUT=0 cdktf diff",
+      deploy: "TF_INPUT=0 cdktf deploy dockhost-infra dockhost-apps",
       doctor: "dockhost doctor",
     },
-    dependencies: { [pkg.name]: pkg.version, ...pinned(pkg, PEERS) },
-    devDependencies: pinned(pkg, TOOLS),
+    dependencies: { [pkg.name]: pkg.version, ...pinned(PEERS) },
+    devDependencies: pinned(TOOLS),
     engines: { node: pkg.manifest.engines?.node ?? ">=20" },
   };
   const cdktf = {
