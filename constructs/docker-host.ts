@@ -6,6 +6,7 @@ import { Resource as NullResource } from "@cdktf/provider-null/lib/resource";
 import { checkInteger } from "../lib/bounds";
 import { CloudConfigFile, escapeTerraformTemplate } from "../lib/cloud-config";
 import { AddressPool, checkAddressPools, daemonJson, DEFAULT_ADDRESS_POOLS, defaultBridgeAddress, ENGINE_METRICS_PORT, LOG_SIZE_PATTERN } from "../lib/docker-daemon";
+import { DOCKER_PREFERENCES_PATH, DOCKER_UPGRADES_PATH, dockerAptSource, dockerEnginePreferences, dockerUnattendedUpgrades } from "../lib/docker-apt";
 import { invalid } from "../lib/errors";
 import { terraformName } from "../lib/naming";
 import { renderHostTemplate } from "../lib/host-template";
@@ -96,8 +97,6 @@ export interface DockerHostProps {
   readonly engineMetrics?: boolean;
 }
 
-/** Docker's apt repository key fingerprint, as published in Docker's install docs. */
-const DOCKER_APT_KEY = "9DC858229FC7DD38854AE2D88D81803C0EBFCD88";
 const PACKAGES = {
   docker: ["docker-ce", "docker-ce-cli", "containerd.io", "docker-buildx-plugin", "docker-compose-plugin"],
   distribution: ["docker.io", "docker-compose-v2"],
@@ -110,8 +109,8 @@ const ABSOLUTE_PATH = /^\/[A-Za-z0-9._/-]*$/;
 
 /**
  * Docker Engine on the dockhost VM(s), configured by cloud-init at first boot and re-applied over
- * SSH whenever these settings change (cloud-init runs only once, and the VM ignores user-data
- * changes). In the infra stack it adds a readiness gate that waits until Docker answers; `connect()`
+ * SSH whenever these settings change: a user-data change reaches a running VM only at its next
+ * start from Proxmox (a new instance id, see DockhostVm), so day 2 goes over SSH. In the infra stack it adds a readiness gate that waits until Docker answers; `connect()`
  * gives the apps stack a Docker provider for one VM.
  *
  * Set the `ssh_provisioners_enabled` variable to false to plan and apply without any SSH.
@@ -163,6 +162,12 @@ export class DockerHost extends Construct {
       { path: "/etc/systemd/system/journal-vacuum.service", permissions: "0644", content: renderHostTemplate("journal-vacuum.service", { JOURNAL_RETENTION: journalRetention }) },
       { path: "/etc/systemd/system/journal-vacuum.timer", permissions: "0644", content: renderHostTemplate("journal-vacuum.timer", {}) },
       { path: "/etc/apt/apt.conf.d/20auto-upgrades", permissions: "0644", content: renderHostTemplate("20auto-upgrades", { UNATTENDED_UPGRADES: props.unattendedUpgrades === false ? 0 : 1 }) },
+      ...((props.packageSource ?? "docker") === "docker"
+        ? [
+            { path: DOCKER_PREFERENCES_PATH, permissions: "0644", content: dockerEnginePreferences() },
+            { path: DOCKER_UPGRADES_PATH, permissions: "0644", content: dockerUnattendedUpgrades() },
+          ]
+        : []),
       { path: SETUP_SCRIPT_PATH, permissions: "0755", content: setupScript },
     ];
     this.configHash = createHash("sha256").update(JSON.stringify(this.hostFiles)).digest("hex");
@@ -235,14 +240,8 @@ export class DockerHost extends Construct {
   private addCloudConfig(source: "docker" | "distribution", unattendedUpgrades: boolean): void {
     const config = this.vm.cloudConfig;
     if (source === "docker") {
-      config.set("apt", {
-        sources: {
-          docker: {
-            source: "deb [arch=amd64 signed-by=$KEY_FILE] https://download.docker.com/linux/ubuntu $RELEASE stable",
-            keyid: DOCKER_APT_KEY,
-          },
-        },
-      });
+      // The key travels in user-data: no keyserver at first boot (lib/docker-apt.ts).
+      config.set("apt", dockerAptSource());
     }
     config
       .set("package_update", true)

@@ -1,10 +1,11 @@
 import { Construct } from "constructs";
+import { SOCKET_PROXY_IMAGE } from "../lib/images";
 import { suppress } from "../lib/policy/suppressions";
 import { ComposeService, ComposeStack } from "./compose-stack";
 import { DockerEngine } from "./docker-engine";
 
-/** Pinned image. */
-export const SOCKET_PROXY_IMAGE = "tecnativa/docker-socket-proxy:0.3.0";
+/** Pinned image (lib/images.ts): from 0.4.0 the entrypoint writes its config under /tmp, a tmpfs here. */
+export { SOCKET_PROXY_IMAGE };
 const SERVICE = "socket-proxy";
 const PORT = 2375;
 

@@ -170,6 +170,27 @@ export type VmVariableName =
   | "project_description";
 
 /**
+ * SSH host keys survive user-data changes. Proxmox rebuilds the cloud-init drive at every start
+ * with `instance-id = sha1(user-data . network-config)` (proxmox/qemu-server
+ * src/PVE/QemuServer/Cloudinit.pm, nocloud_gen_metadata), so a changed snippet makes cloud-init
+ * see a new instance at the next start and re-run its per-instance modules; cc_ssh then deletes
+ * the host keys unless `ssh_deletekeys` is false (canonical/cloud-init cloudinit/config/cc_ssh.py)
+ * and makes only the keys that are missing. The instance id itself is left as Proxmox computes it:
+ * a fixed one would be a new id, once, for every VM running today.
+ *
+ * A clone's first boot must still not keep keys baked into the template: cloud-init records
+ * `NO_PREVIOUS_INSTANCE_ID` in previous-instance-id on a disk that never ran it before
+ * (cloudinit/stages.py, _reflect_cur_instance), and bootcmd runs before cc_ssh, so this deletes
+ * the keys on that boot only.
+ */
+export const FRESH_CLONE_KEY_RESET =
+  "if grep -qx NO_PREVIOUS_INSTANCE_ID /var/lib/cloud/data/previous-instance-id 2>/dev/null; then rm -f /etc/ssh/ssh_host_*key*; fi";
+
+/** Installs the QEMU guest agent even when the cloud-init package step failed (see its use). */
+export const GUEST_AGENT_INSTALL =
+  "dpkg -s qemu-guest-agent >/dev/null 2>&1 || apt-get install -y qemu-guest-agent || { apt-get update; apt-get install -y qemu-guest-agent; }; systemctl enable --now qemu-guest-agent";
+
+/**
  * The dockhost VM(s): clones of a cloud-init template on Proxmox, with a static LAN address, the
  * admin user's SSH keys and the QEMU guest agent, booted from a user-data snippet that other
  * constructs (such as DockerHost) add to through {@link DockhostVm.cloudConfig}.
@@ -278,8 +299,12 @@ export class DockhostVm extends Construct {
         sudo: "ALL=(ALL) NOPASSWD:ALL",
         sshAuthorizedKeys: jsonListExpression(`var.${sshKeys.friendlyUniqueId}`),
       })
-      .addPackages("qemu-guest-agent")
-      .addCommands("systemctl enable --now qemu-guest-agent");
+      // Host keys: see FRESH_CLONE_KEY_RESET.
+      .set("ssh_deletekeys", false)
+      .set("bootcmd", [FRESH_CLONE_KEY_RESET])
+      // The guest agent (which bpg waits for) installs apart from the package step, which fails
+      // whole when one source (Docker's repository) is unreachable.
+      .addCommands(GUEST_AGENT_INSTALL);
 
     const count = TerraformCount.of(this.variables.vm_count.numberValue);
     // Terraform addresses are public contract: short, stable names rather than hashed ids.
@@ -342,6 +367,10 @@ export class DockhostVm extends Construct {
         // The template and the user-data only matter when a VM is created: a new template or a
         // changed snippet must not replace a running VM (DockerHost re-applies host settings).
         ignoreChanges: ["clone", "initialization[0].user_data_file_id"],
+        // bpg's vmDelete shuts the VM down before Proxmox's protection refuses the delete
+        // (bpg/terraform-provider-proxmox v0.111.1 proxmoxtf/resource/vm/vm.go): a plan that
+        // destroys or replaces a protected VM must stop in Terraform, before the provider.
+        preventDestroy: props.protection ?? true,
       },
     });
     this.vm.overrideLogicalId(resourceName);

@@ -12,6 +12,7 @@ import { DEFAULT_PROMETHEUS_INTERVAL, PrometheusConfigSpec, renderPrometheusConf
 import { checkPrometheusInterval } from "../lib/monitoring/prometheus-duration";
 import { DEFAULT_CADVISOR_JOB, DEFAULT_NODE_EXPORTER_JOB, MetricSources } from "../lib/monitoring/queries";
 import { prometheusRetentionSize } from "../lib/monitoring/retention";
+import { CADVISOR_IMAGE } from "../lib/images";
 import { suppress } from "../lib/policy/suppressions";
 import { ENTRYPOINTS } from "../lib/traefik/static-config";
 import { ComposeService, ComposeServiceProps, ComposeStack } from "./compose-stack";
@@ -24,7 +25,7 @@ export const MONITORING_IMAGES = {
   prometheus: "prom/prometheus:v2.55.1",
   grafana: "grafana/grafana:11.3.1",
   nodeExporter: "prom/node-exporter:v1.8.2",
-  cadvisor: "ghcr.io/google/cadvisor:v0.60.5",
+  cadvisor: CADVISOR_IMAGE,
   alertmanager: "prom/alertmanager:v0.27.0",
 } as const;
 
