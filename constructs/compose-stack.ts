@@ -5,6 +5,7 @@ import { Container, ContainerConfig } from "@cdktf/provider-docker/lib/container
 import { Network } from "@cdktf/provider-docker/lib/network";
 import { Volume } from "@cdktf/provider-docker/lib/volume";
 import { dependencyConditions, isBindMount, ServiceSpec, StackSpec } from "../lib/compose/service";
+import { engineCapabilities, engineCpuQuota, engineDevice, engineLogOptions, engineMemorySwap, goDurationString } from "../lib/engine-forms";
 import { checkAbsolutePath, checkDependencies, checkHostPortConflicts, checkService, checkServiceName, CheckContext, validateStackSpec } from "../lib/compose/validate";
 import { parseComposeYaml } from "../lib/compose/import";
 import { toComposeYaml } from "../lib/compose/export";
@@ -353,27 +354,30 @@ export class ComposeStack extends Construct {
           : { volumeName: this.volumeName(mount.volume), containerPath: mount.target, readOnly: mount.readOnly },
       ),
       labels: Lazy.anyValue({ produce: () => labelList(labels) }),
+      // Durations, capabilities, devices, memory_swap, cpus and log options are written as the
+      // engine reads them back (lib/engine-forms.ts): anything else is a diff on every plan.
       healthcheck: spec.healthcheck && {
         test: spec.healthcheck.test.map(literal),
-        interval: spec.healthcheck.interval,
-        timeout: spec.healthcheck.timeout,
-        startPeriod: spec.healthcheck.startPeriod,
+        interval: spec.healthcheck.interval && goDurationString(spec.healthcheck.interval),
+        timeout: spec.healthcheck.timeout && goDurationString(spec.healthcheck.timeout),
+        startPeriod: spec.healthcheck.startPeriod && goDurationString(spec.healthcheck.startPeriod),
         retries: spec.healthcheck.retries,
       },
       restart: typeof spec.restart === "object" ? spec.restart.policy : spec.restart ?? "no",
       maxRetryCount: typeof spec.restart === "object" ? spec.restart.maxRetries : undefined,
       user: spec.user && literal(spec.user),
       readOnly: spec.readOnly,
-      capabilities: spec.capAdd || spec.capDrop ? { add: spec.capAdd && [...spec.capAdd], drop: spec.capDrop && [...spec.capDrop] } : undefined,
+      capabilities: spec.capAdd || spec.capDrop ? { add: engineCapabilities(spec.capAdd), drop: engineCapabilities(spec.capDrop) } : undefined,
       securityOpts: spec.securityOpt && [...spec.securityOpt],
       memory: spec.memoryLimitMb,
-      cpus: spec.cpus === undefined ? undefined : String(spec.cpus),
+      memorySwap: engineMemorySwap(spec.memoryLimitMb),
+      ...engineCpuQuota(spec.cpus),
       // Containers log to json-file rotated like the daemon default (seed: 10 MB), unless told otherwise.
       logDriver: spec.logging?.driver ?? "json-file",
-      logOpts: spec.logging?.options ? { ...spec.logging.options } : spec.logging?.driver ? undefined : { "max-size": SEED.logMaxSize, "max-file": "3" },
+      logOpts: nonEmptyMap(engineLogOptions(spec.logging?.driver ?? "json-file", spec.logging?.options ?? {}, "json-file", { "max-size": SEED.logMaxSize, "max-file": "3" })),
       hostname: spec.hostname && literal(spec.hostname),
       tmpfs: spec.tmpfs && Object.fromEntries(spec.tmpfs.map((path) => [path, ""])),
-      devices: spec.devices?.map((d) => ({ hostPath: d.hostPath, containerPath: d.containerPath, permissions: d.permissions })),
+      devices: spec.devices?.map(engineDevice),
       host: spec.extraHosts && Object.entries(spec.extraHosts).map(([host, ip]) => ({ host, ip })),
       workingDir: spec.workingDir && literal(spec.workingDir),
       dependsOn: nonEmpty(Object.keys(dependencyConditions(spec.dependsOn)).map((dependency) => this.service(dependency).container)),
@@ -474,4 +478,8 @@ function startOrder(services: Readonly<Record<string, ServiceSpec>>): string[] {
   };
   Object.keys(services).forEach(visit);
   return [...ordered];
+}
+
+function nonEmptyMap(map: Record<string, string>): Record<string, string> | undefined {
+  return Object.keys(map).length > 0 ? map : undefined;
 }

@@ -354,7 +354,13 @@ export class VolumeBackup extends Construct {
   /** Stop and dump labels on the containers of the covered volumes. */
   private labelServices(label: string): void {
     for (const volume of this.coveredVolumes()) {
-      volume.stopped.forEach((service) => service.stack.addLabels(service.name, { [LABEL.stop]: label }));
+      volume.stopped.forEach((service) => {
+        service.stack.addLabels(service.name, { [LABEL.stop]: label });
+        // kreuzwerker 3.6.2's read deletes a container that is not running when must_run is true
+        // (resource_docker_container_funcs.go, resourceDockerContainerRead): a plan during the
+        // backup would remove it. Its restart policy, not Terraform, keeps it running.
+        service.container.mustRun = false;
+      });
       if (volume.dump) {
         const { service, dump } = volume.dump;
         service.stack.addLabels(service.name, {

@@ -200,7 +200,7 @@ const handlers = {
     let requiresReplace = [];
     if (proposed !== null && prior === null) {
       // Create: computed attributes not set in config (id included) become "known after apply".
-      planned = V.fillComputed(s.block, planned, () => V.UNKNOWN);
+      planned = V.fillComputed(s.block, R.withDefaults(req.type_name, planned), () => V.UNKNOWN);
     } else if (proposed !== null) {
       // Update: terraform's proposed new state carries prior values for unset computed attributes;
       // the provider's own equivalences and suppressed diffs keep more of them, and its force-new

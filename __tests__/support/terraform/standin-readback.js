@@ -39,6 +39,20 @@ const FORCE_NEW = {
   null_resource: ['triggers'],
 };
 
+// ---------------------------------------------------------------- SDK v2 defaults
+
+// resource_docker_container.go `Default:` values: SDK v2 plans them for unset arguments, so an
+// unset argument equals a read-back default.
+const HEALTHCHECK_DEFAULTS = { interval: '0s', timeout: '0s', start_period: '0s', start_interval: '0s', retries: 0 };
+const DEFAULTS = {
+  docker_container: (c) => ({
+    ...c,
+    restart: c.restart ?? 'no',
+    network_mode: c.network_mode ?? 'bridge',
+    healthcheck: c.healthcheck && c.healthcheck.map((h) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k, v ?? HEALTHCHECK_DEFAULTS[k] ?? null]))),
+  }),
+};
+
 /** Resource types whose provider is built on terraform-plugin-sdk v2 (legacy type system). */
 const SDK_V2 = /^(docker_|proxmox_virtual_environment_)/;
 
@@ -168,7 +182,7 @@ const sameValue = (a, b) => JSON.stringify(canonical(a)) === JSON.stringify(cano
  */
 function planUpdate(typeName, prior, proposed) {
   if (!SDK_V2.test(typeName)) return proposed;
-  const planned = { ...proposed };
+  const planned = DEFAULTS[typeName] ? DEFAULTS[typeName](proposed) : { ...proposed };
   const suppress = SUPPRESS[typeName] || {};
   for (const key of Object.keys(planned)) {
     if (sameValue(prior[key], planned[key]) || (suppress[key] && suppress[key](prior[key], planned[key]))) planned[key] = prior[key];
@@ -186,4 +200,9 @@ function requiresReplace(typeName) {
   });
 }
 
-module.exports = { FORCE_NEW, SDK_V2, READ, readStoppedContainer, applyError, planUpdate, requiresReplace, normalizeCapabilities, goDuration, canonical };
+/** The SDK v2 defaults of unset arguments (create and update plans). */
+function withDefaults(typeName, value) {
+  return DEFAULTS[typeName] ? DEFAULTS[typeName](value) : value;
+}
+
+module.exports = { withDefaults, FORCE_NEW, SDK_V2, READ, readStoppedContainer, applyError, planUpdate, requiresReplace, normalizeCapabilities, goDuration, canonical };
