@@ -1,12 +1,14 @@
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { DockerHost, DockerHostProps } from "../constructs/docker-host";
 import { DockhostStack } from "../constructs/dockhost-stack";
-import { DockhostVm } from "../constructs/dockhost-vm";
+import { DockhostVm, GUEST_AGENT_INSTALL } from "../constructs/dockhost-vm";
+import { DOCKER_APT_KEY_FINGERPRINT, DOCKER_PREFERENCES_PATH, DOCKER_UPGRADES_PATH } from "../lib/docker-apt";
 import { ProxmoxConnection } from "../constructs/proxmox-connection";
 import { buildReferenceHomelab } from "../lib/reference-homelab";
-import { StackJson, synthAll, synthStack, testApp, TEST_SSH_KEY } from "./support/synth";
+import { StackJson, synthAll, synthStack, tempDir, testApp, TEST_SSH_KEY } from "./support/synth";
 import { evaluateTemplate } from "./support/terraform-template";
 import { cloudInitSchema, shellcheck } from "./support/validators";
 
@@ -82,10 +84,59 @@ describe("DockerHost in the reference homelab", () => {
     expect(cloudConfig.runcmd).toContain("/usr/local/sbin/dockhost-host-setup");
   });
 
-  test("Docker Engine, the Compose plugin, the guest agent and unattended upgrades are installed", () => {
+  test("Docker Engine, the Compose plugin, the guest agent and unattended upgrades are packages; the agent installs again first in runcmd", () => {
     expect(cloudConfig.packages).toEqual(expect.arrayContaining(["docker-ce", "docker-compose-plugin", "qemu-guest-agent", "unattended-upgrades"]));
-    expect(cloudConfig.apt.sources.docker.keyid).toBe("9DC858229FC7DD38854AE2D88D81803C0EBFCD88");
+    // One unreachable source fails cloud-init's whole package step; bpg waits on the agent.
+    expect(cloudConfig.runcmd[0]).toBe(GUEST_AGENT_INSTALL);
     expect(fileContent("/etc/apt/apt.conf.d/20auto-upgrades")).toContain('Unattended-Upgrade "1"');
+  });
+
+  test("Docker's apt key travels in user-data (no keyserver), and gpg shows Docker's published fingerprint", () => {
+    const docker = cloudConfig.apt.sources.docker;
+    expect(docker.keyid).toBeUndefined();
+    expect(docker.keyserver).toBeUndefined();
+    expect(docker.source).toContain("signed-by=$KEY_FILE");
+    const home = tempDir("gnupg");
+    const gpg = spawnSync("gpg", ["--homedir", home, "--show-keys", "--with-colons"], { input: docker.key, encoding: "utf8" });
+    expect(gpg.status).toBe(0);
+    const fingerprints = gpg.stdout.split("\n").filter((l) => l.startsWith("fpr:")).map((l) => l.split(":")[9]);
+    expect(fingerprints[0]).toBe(DOCKER_APT_KEY_FINGERPRINT);
+    // gpg checks the armour's CRC: one changed character and the key is refused.
+    const broken = spawnSync("gpg", ["--homedir", home, "--show-keys"], { input: docker.key.replace("mQINBFit2io", "mQINBFit2iO"), encoding: "utf8" });
+    expect(broken.status).not.toBe(0);
+  });
+
+  test("real apt holds docker-ce to 29.x: a 29 patch release is the candidate, 30 is not", () => {
+    const dir = tempDir("apt");
+    ["repo", "lists/partial", "cache/archives/partial", "parts"].forEach((d) => fs.mkdirSync(path.join(dir, d), { recursive: true }));
+    const versions = ["5:29.1.3-1~ubuntu.24.04~noble", "5:29.2.0-1~ubuntu.24.04~noble", "5:30.0.0-1~ubuntu.24.04~noble"];
+    fs.writeFileSync(path.join(dir, "repo", "Packages"), versions.map((v) => `Package: docker-ce\nVersion: ${v}\nArchitecture: amd64\nFilename: x.deb\nSize: 1\nDescription: test\n`).join("\n"));
+    fs.writeFileSync(path.join(dir, "sources.list"), `deb [trusted=yes] file:${dir}/repo ./\n`);
+    const apt = (preferences: string, ...command: string[]) => {
+      fs.writeFileSync(path.join(dir, "preferences"), preferences);
+      const options = [
+        ["Dir::Etc::SourceList", `${dir}/sources.list`], ["Dir::Etc::SourceParts", `${dir}/parts`], ["Dir::State::Lists", `${dir}/lists`],
+        ["Dir::Cache", `${dir}/cache`], ["Dir::Etc::Preferences", `${dir}/preferences`], ["Dir::Etc::PreferencesParts", `${dir}/parts`],
+        ["Debug::NoLocking", "1"], ["APT::Architecture", "amd64"], ["APT::Sandbox::User", "root"],
+      ].flatMap(([k, v]) => ["-o", `${k}=${v}`]);
+      return spawnSync(command[0], [...options, ...command.slice(1)], { encoding: "utf8" });
+    };
+    expect(apt("", "apt-get", "update", "-qq").status).toBe(0);
+    const preferences = fileContent(DOCKER_PREFERENCES_PATH);
+    const policy = apt(preferences, "apt-cache", "policy", "docker-ce");
+    expect(policy.stderr).not.toMatch(/^E:/m);
+    expect(policy.stdout).toContain("Candidate: 5:29.2.0-1~ubuntu.24.04~noble");
+    // Without the pin, 30 would be installed; a malformed file is refused by apt.
+    expect(apt("", "apt-cache", "policy", "docker-ce").stdout).toContain("Candidate: 5:30.0.0");
+    expect(apt(preferences.replace("Package:", "Package"), "apt-cache", "policy", "docker-ce").stderr).toMatch(/E: Invalid record in the preferences file/);
+  });
+
+  test("unattended-upgrades also takes Docker's repository (apt-config reads the snippet)", () => {
+    const dir = tempDir("aptconf");
+    fs.writeFileSync(path.join(dir, "52dockhost"), fileContent(DOCKER_UPGRADES_PATH));
+    const dump = spawnSync("apt-config", ["-c", path.join(dir, "52dockhost"), "dump", "Unattended-Upgrade::Origins-Pattern"], { encoding: "utf8" });
+    expect(dump.status).toBe(0);
+    expect(dump.stdout).toContain('Unattended-Upgrade::Origins-Pattern:: "origin=Docker,site=download.docker.com";');
   });
 
   test("admin user with the SSH keys and no password login", () => {

@@ -4,7 +4,7 @@ import { Construct } from "constructs";
 import { Container, ContainerConfig } from "@cdktf/provider-docker/lib/container";
 import { Network } from "@cdktf/provider-docker/lib/network";
 import { Volume } from "@cdktf/provider-docker/lib/volume";
-import { dependencyConditions, isBindMount, ServiceSpec, StackSpec } from "../lib/compose/service";
+import { BindMount, dependencyConditions, isBindMount, ServiceSpec, StackSpec } from "../lib/compose/service";
 import { engineCapabilities, engineCpuQuota, engineDevice, engineLogOptions, engineMemorySwap, goDurationString } from "../lib/engine-forms";
 import { checkAbsolutePath, checkDependencies, checkHostPortConflicts, checkService, checkServiceName, CheckContext, validateStackSpec } from "../lib/compose/validate";
 import { parseComposeYaml } from "../lib/compose/import";
@@ -348,10 +348,20 @@ export class ComposeStack extends Construct {
       pidMode: spec.pid,
       ipcMode: spec.ipc,
       ports: spec.ports?.map((p) => ({ internal: p.containerPort, external: p.hostPort, ip: p.hostIp, protocol: p.protocol })),
-      volumes: spec.volumes?.map((mount) =>
-        isBindMount(mount)
-          ? { hostPath: mount.hostPath, containerPath: mount.target, readOnly: mount.readOnly }
-          : { volumeName: this.volumeName(mount.volume), containerPath: mount.target, readOnly: mount.readOnly },
+      volumes: nonEmpty(
+        (spec.volumes ?? [])
+          .filter((mount) => !isBindMount(mount) || mount.propagation === undefined)
+          .map((mount) =>
+            isBindMount(mount)
+              ? { hostPath: mount.hostPath, containerPath: mount.target, readOnly: mount.readOnly }
+              : { volumeName: this.volumeName(mount.volume), containerPath: mount.target, readOnly: mount.readOnly },
+          ),
+      ),
+      // docker_container `volumes` has no propagation: such binds go through `mounts`.
+      mounts: nonEmpty(
+        (spec.volumes ?? [])
+          .filter((mount): mount is BindMount => isBindMount(mount) && mount.propagation !== undefined)
+          .map((mount) => ({ type: "bind", source: mount.hostPath, target: mount.target, readOnly: mount.readOnly, bindOptions: { propagation: mount.propagation } })),
       ),
       labels: Lazy.anyValue({ produce: () => labelList(labels) }),
       // Durations, capabilities, devices, memory_swap, cpus and log options are written as the

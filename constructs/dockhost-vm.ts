@@ -186,7 +186,7 @@ export type VmVariableName =
 export const FRESH_CLONE_KEY_RESET =
   "if grep -qx NO_PREVIOUS_INSTANCE_ID /var/lib/cloud/data/previous-instance-id 2>/dev/null; then rm -f /etc/ssh/ssh_host_*key*; fi";
 
-/** Installs the QEMU guest agent even when the cloud-init package step failed (see its use). */
+/** Installs the QEMU guest agent if the cloud-init package step did not (Ubuntu sources only). */
 export const GUEST_AGENT_INSTALL =
   "dpkg -s qemu-guest-agent >/dev/null 2>&1 || apt-get install -y qemu-guest-agent || { apt-get update; apt-get install -y qemu-guest-agent; }; systemctl enable --now qemu-guest-agent";
 
@@ -302,8 +302,9 @@ export class DockhostVm extends Construct {
       // Host keys: see FRESH_CLONE_KEY_RESET.
       .set("ssh_deletekeys", false)
       .set("bootcmd", [FRESH_CLONE_KEY_RESET])
-      // The guest agent (which bpg waits for) installs apart from the package step, which fails
-      // whole when one source (Docker's repository) is unreachable.
+      // The guest agent (which bpg waits for) is a package, and again a command: cloud-init's
+      // package step fails whole when one source (Docker's repository) is unreachable.
+      .addPackages("qemu-guest-agent")
       .addCommands(GUEST_AGENT_INSTALL);
 
     const count = TerraformCount.of(this.variables.vm_count.numberValue);

@@ -264,7 +264,8 @@ export class MonitoringStack extends Construct {
         networkMode: "host",
         command: ["--path.rootfs=/host", `--web.listen-address=${host.bridgeAddress}:${PORTS.nodeExporter}`],
         expose: [PORTS.nodeExporter],
-        volumes: [{ hostPath: "/", target: "/host", readOnly: true }],
+        // rslave: file systems mounted on the host later (a new disk) show up for the collector.
+        volumes: [{ hostPath: "/", target: "/host", readOnly: true, propagation: "rslave" }],
         healthcheck: httpCheck(`http://${host.bridgeAddress}:${PORTS.nodeExporter}/`),
         readOnly: true,
         capDrop: ["ALL"],

@@ -47,6 +47,10 @@ export interface NamedVolumeMount {
   readonly readOnly?: boolean;
 }
 
+/** Mount propagation of a bind mount (Docker's `bind.propagation`). */
+export type BindPropagation = "private" | "rprivate" | "shared" | "rshared" | "slave" | "rslave";
+export const BIND_PROPAGATIONS: readonly BindPropagation[] = ["private", "rprivate", "shared", "rshared", "slave", "rslave"];
+
 /** A directory or file of the Docker host, mounted into a container. */
 export interface BindMount {
   /** Absolute path on the Docker host (not on the machine running cdktf). */
@@ -58,6 +62,11 @@ export interface BindMount {
    * @default false
    */
   readonly readOnly?: boolean;
+  /**
+   * Mount propagation, e.g. `rslave` so mounts made on the host later (a new disk) show inside.
+   * @default Docker's (rprivate)
+   */
+  readonly propagation?: BindPropagation;
 }
 
 /** One entry of compose `volumes` on a service. Anonymous volumes are not part of the model. */

@@ -3,6 +3,8 @@
  * formatter that writes what it reads sit side by side, so import and export agree.
  */
 import {
+  BIND_PROPAGATIONS,
+  BindPropagation,
   DeviceSpec,
   isBindMount,
   isDevicePermissions,
@@ -52,7 +54,7 @@ export function formatPort(port: PortSpec): string {
   return `${address}${port.hostPort ?? ""}:${port.containerPort}${protocol}`;
 }
 
-const VOLUME_FORM = "a mount source:target[:ro|rw]";
+const VOLUME_FORM = "a mount source:target[:ro|rw][,propagation]";
 
 /**
  * Reads `name:/target`, `/host/path:/target:ro`. As in compose, a source that starts with `/`, `.`
@@ -66,18 +68,22 @@ export function parseVolume(text: string, fail: Fail): VolumeMount {
     );
   }
   if (source === "" || target === "" || rest.length > 0) fail(VOLUME_FORM);
-  if (mode !== undefined && mode !== "ro" && mode !== "rw") {
-    fail(`${VOLUME_FORM}; SELinux labels, propagation and nocopy are not supported`);
+  const options = mode === undefined ? [] : mode.split(",");
+  const access = options.filter((o) => o === "ro" || o === "rw");
+  const propagation = options.filter((o): o is BindPropagation => (BIND_PROPAGATIONS as readonly string[]).includes(o));
+  const bind = /^[/.~]/.test(source);
+  if (access.length + propagation.length !== options.length || access.length > 1 || propagation.length > 1 || (propagation.length > 0 && !bind)) {
+    fail(`${VOLUME_FORM}; SELinux labels and nocopy are not supported, propagation only on bind mounts`);
   }
-  const readOnly = mode === undefined ? undefined : mode === "ro";
-  return /^[/.~]/.test(source) ? { hostPath: source, target, readOnly } : { volume: source, target, readOnly };
+  const readOnly = access.length === 0 ? undefined : access[0] === "ro";
+  return bind ? { hostPath: source, target, readOnly, ...(propagation.length > 0 && { propagation: propagation[0] }) } : { volume: source, target, readOnly };
 }
 
 /** Writes the form {@link parseVolume} reads. */
 export function formatVolume(mount: VolumeMount): string {
   const source = isBindMount(mount) ? mount.hostPath : mount.volume;
-  const mode = mount.readOnly === undefined ? "" : mount.readOnly ? ":ro" : ":rw";
-  return `${source}:${mount.target}${mode}`;
+  const options = [mount.readOnly === undefined ? undefined : mount.readOnly ? "ro" : "rw", isBindMount(mount) ? mount.propagation : undefined].filter((o) => o !== undefined);
+  return `${source}:${mount.target}${options.length > 0 ? `:${options.join(",")}` : ""}`;
 }
 
 /** Reads `/dev/dri`, `/dev/dri:/dev/dri`, `/dev/dri:rw` and `/dev/dri:/dev/dri:rwm`, as Docker does. */
