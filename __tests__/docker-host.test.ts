@@ -4,7 +4,7 @@ import * as path from "path";
 import { parse } from "yaml";
 import { DockerHost, DockerHostProps } from "../constructs/docker-host";
 import { DockhostStack } from "../constructs/dockhost-stack";
-import { DockhostVm, GUEST_AGENT_INSTALL } from "../constructs/dockhost-vm";
+import { DockhostVm, FRESH_CLONE_KEY_RESET, GUEST_AGENT_INSTALL } from "../constructs/dockhost-vm";
 import { DOCKER_APT_KEY_FINGERPRINT, DOCKER_PREFERENCES_PATH, DOCKER_UPGRADES_PATH } from "../lib/docker-apt";
 import { ProxmoxConnection } from "../constructs/proxmox-connection";
 import { buildReferenceHomelab } from "../lib/reference-homelab";
@@ -137,6 +137,64 @@ describe("DockerHost in the reference homelab", () => {
     const dump = spawnSync("apt-config", ["-c", path.join(dir, "52dockhost"), "dump", "Unattended-Upgrade::Origins-Pattern"], { encoding: "utf8" });
     expect(dump.status).toBe(0);
     expect(dump.stdout).toContain('Unattended-Upgrade::Origins-Pattern:: "origin=Docker,site=download.docker.com";');
+  });
+
+  /**
+   * Runs `script` as root in a private mount namespace where /etc/ssh, /etc/docker, /root, /home
+   * and /var/lib/cloud are empty tmpfs: nothing of this machine is read or changed.
+   */
+  function inThrowawayNamespace(script: string): { status: number | null; stdout: string; stderr: string } {
+    const setup = ["/etc/ssh", "/etc/docker", "/root", "/home", "/var/lib/cloud"].map((d) => `mkdir -p ${d} && mount -t tmpfs tmpfs ${d}`).join(" && ");
+    return spawnSync("unshare", ["--mount", "sh", "-c", `mount --make-rprivate / && ${setup} && ${script}`], { encoding: "utf8" });
+  }
+
+  /** Host key digests before and after cloud-init's real cc_ssh runs with `config` on a VM that has keys. */
+  function runCcSsh(config: object): { before: Record<string, string>; after: Record<string, string> } {
+    const file = path.join(tempDir("cc-ssh"), "cloud-config.yaml");
+    fs.writeFileSync(file, JSON.stringify(config));
+    const result = inThrowawayNamespace(`ssh-keygen -q -t ed25519 -N '' -f /etc/ssh/ssh_host_ed25519_key && /usr/bin/python3 ${path.join(__dirname, "support", "host", "cc-ssh.py")} ${file}`);
+    if (result.status !== 0) throw new Error(result.stderr);
+    return JSON.parse(result.stdout.trim().split("\n").pop()!);
+  }
+
+  test("a user-data change (a new instance id) keeps the host keys: cloud-init's own cc_ssh, with our user-data", () => {
+    expect(cloudConfig.ssh_deletekeys).toBe(false);
+    const kept = runCcSsh(cloudConfig);
+    const key = "/etc/ssh/ssh_host_ed25519_key";
+    expect(kept.after[key]).toBe(kept.before[key]);
+    // The old user-data (no ssh_deletekeys): cc_ssh deletes and regenerates the key, and accept-new refuses it.
+    const { ssh_deletekeys: _, ...old } = cloudConfig;
+    const regenerated = runCcSsh(old);
+    expect(regenerated.after[key]).toBeDefined();
+    expect(regenerated.after[key]).not.toBe(regenerated.before[key]);
+  });
+
+  test("a fresh clone's first boot drops host keys baked into the template; a later instance keeps them", () => {
+    expect(cloudConfig.bootcmd).toEqual([FRESH_CLONE_KEY_RESET]);
+    const run = (previousInstance: string) =>
+      inThrowawayNamespace(
+        `mkdir -p /var/lib/cloud/data && echo ${previousInstance} > /var/lib/cloud/data/previous-instance-id && touch /etc/ssh/ssh_host_ed25519_key && sh -c '${FRESH_CLONE_KEY_RESET}' && ls /etc/ssh`,
+      ).stdout;
+    expect(run("NO_PREVIOUS_INSTANCE_ID")).not.toContain("ssh_host_ed25519_key");
+    expect(run("0123456789abcdef0123456789abcdef01234567")).toContain("ssh_host_ed25519_key");
+  });
+
+  test("day 2 refuses a daemon.json dockerd cannot read and keeps the running one", () => {
+    const exec = infra.resource.null_resource.docker_host_apply.provisioner[0]["local-exec"];
+    const remote = Buffer.from(exec.environment.DOCKHOST_APPLY_SCRIPT, "base64").toString();
+    const functions = remote.split("\nwrite_file /")[0];
+    const attempt = (content: string) => {
+      const script = path.join(tempDir("day2"), "apply.sh");
+      fs.writeFileSync(script, `${functions}\nwrite_file /etc/docker/daemon.json 0644 ${Buffer.from(content).toString("base64")}\n`);
+      return inThrowawayNamespace(`echo '{"live-restore": true}' > /etc/docker/daemon.json && sh ${script}; echo "exit=$?"; cat /etc/docker/daemon.json`);
+    };
+    const refused = attempt('{"log-driver": "json-file",');
+    expect(refused.stdout).toContain("exit=1");
+    expect(refused.stdout).toContain('{"live-restore": true}');
+    expect(refused.stderr).toContain("the new /etc/docker/daemon.json is invalid");
+    const accepted = attempt(fileContent("/etc/docker/daemon.json"));
+    expect(accepted.stdout).toContain("exit=0");
+    expect(accepted.stdout).toContain('"default-address-pools"');
   });
 
   test("admin user with the SSH keys and no password login", () => {
