@@ -40,7 +40,7 @@ describe("the reference app stack (web, API, PostgreSQL, Redis)", () => {
     const images = Object.values<any>(json.resource.docker_image);
     expect(images.map((i) => i.name).sort()).toEqual([
       "ghcr.io/google/cadvisor:v0.60.5", "grafana/grafana:11.3.1", "nginx:1.27.3-alpine", "offen/docker-volume-backup:v2.48.2", "postgres:16.4-alpine", "postgrest/postgrest:v12.2.3",
-      "prom/node-exporter:v1.8.2", "prom/prometheus:v2.55.1", "redis:7.4.1-alpine", "tecnativa/docker-socket-proxy:0.3.0", "traefik:v3.2.3",
+      "prom/node-exporter:v1.8.2", "prom/prometheus:v2.55.1", "redis:7.4.1-alpine", "tecnativa/docker-socket-proxy:0.4.1", "traefik:v3.6.24",
     ]);
     images.forEach((image) => expect(image.keep_locally).toBe(true));
   });

@@ -162,12 +162,16 @@ describe("the reference homelab's monitoring", () => {
     const node = container("node-exporter");
     expect(node).toMatchObject({ network_mode: "host", read_only: true, capabilities: { drop: ["ALL"] } });
     expect(node.command).toEqual(["--path.rootfs=/host", "--web.listen-address=172.30.0.1:9100"]);
-    expect(node.volumes).toEqual([{ host_path: "/", container_path: "/host", read_only: true }]);
+    // rslave: mounts the host makes later (a new disk) show inside; docker_container volumes cannot say it.
+    expect(node.volumes).toBeUndefined();
+    expect(node.mounts).toEqual([{ type: "bind", source: "/", target: "/host", read_only: true, bind_options: { propagation: "rslave" } }]);
     const cadvisor = container("cadvisor");
     expect(cadvisor.privileged).toBeUndefined();
     expect(cadvisor.volumes.every((v: any) => v.read_only === true)).toBe(true);
-    expect(cadvisor.devices).toEqual([{ host_path: "/dev/kmsg", permissions: "r" }]);
-    expect(cadvisor.capabilities).toEqual({ add: ["SYSLOG"] });
+    // Written as the engine reads them back: an explicit container path keeps "r" (kreuzwerker
+    // would otherwise send rwm), and the client's CAP_ prefix.
+    expect(cadvisor.devices).toEqual([{ host_path: "/dev/kmsg", container_path: "/dev/kmsg", permissions: "r" }]);
+    expect(cadvisor.capabilities).toEqual({ add: ["CAP_SYSLOG"] });
     expect(cadvisor.ports).toBeUndefined();
   });
 

@@ -39,7 +39,7 @@ describe("the reference homelab's proxy", () => {
   const labels = (id: string) => Object.fromEntries((json.resource.docker_container[id].labels ?? []).map((l: any) => [l.label, l.value]));
 
   test("Traefik v3, pinned, publishes 80 and 443; HTTP redirects to HTTPS", () => {
-    expect(json.resource.docker_image["docker-dockhost_traefik_v3_2_3"].name).toBe("traefik:v3.2.3");
+    expect(json.resource.docker_image["docker-dockhost_traefik_v3_6_24"].name).toBe("traefik:v3.6.24");
     expect(traefik.ports).toEqual([{ internal: 80, external: 80 }, { internal: 443, external: 443 }]);
     const config = parse(staticYaml);
     expect(config.entryPoints.web).toEqual({ address: ":80", http: { redirections: { entryPoint: { to: "websecure", scheme: "https", permanent: true } } } });
