@@ -60,7 +60,7 @@ describeWithTerraform("terraform validate and plan on the reference homelab", ()
     const [options] = resources(result.plan, "proxmox_virtual_environment_firewall_options");
     expect(options.values).toMatchObject({ vm_id: 9010, enabled: true, input_policy: "DROP" });
     const [rules] = resources(result.plan, "proxmox_virtual_environment_firewall_rules");
-    expect(rules.values.rule.map((r: any) => `${r.dport}/${r.proto} ${r.source ?? "anywhere"}`)).toEqual(["22/tcp 192.168.1.0/24", "80/tcp anywhere", "443/tcp anywhere"]);
+    expect(rules.values.rule.map((r: any) => `${r.dport}/${r.proto} ${r.source ?? "anywhere"}`)).toEqual(["22/tcp 192.168.1.0/24", "80/tcp anywhere", "443/tcp anywhere", "null/icmp 192.168.1.0/24"]);
     const [job] = resources(result.plan, "proxmox_backup_job");
     expect(job.values).toMatchObject({ id: "dockhost-vms", vmid: ["9010"], schedule: "sun 01:00", mode: "snapshot", prune_backups: { "keep-weekly": "4" } });
     const [vm] = resources(result.plan, "proxmox_virtual_environment_vm");

@@ -206,7 +206,7 @@ const handlers = {
       // the provider's own equivalences and suppressed diffs keep more of them, and its force-new
       // arguments are named: terraform plans a replacement when one of them changed.
       planned = R.planUpdate(req.type_name, prior, planned);
-      requiresReplace = R.requiresReplace(req.type_name);
+      requiresReplace = R.requiresReplace(req.type_name, prior);
     }
     // Destroy: proposed is null and so is the plan.
     return {
@@ -234,8 +234,8 @@ const handlers = {
   ImportResourceState(req) {
     const s = resourceSchema(req.type_name);
     // Minimal: an object with only `id` set; terraform then calls ReadResource, which keeps it.
-    const state = V.emptyObject(s.block);
-    if (s.block.attributes && 'id' in s.block.attributes) state.id = req.id;
+    let state = V.emptyObject(s.block);
+    if (s.block.attributes && 'id' in s.block.attributes) state = R.importedState(req.type_name, req.id, state);
     return {
       imported_resources: [{ type_name: req.type_name, state: V.encodeDynamic(state), private: Buffer.alloc(0) }],
       diagnostics: [],

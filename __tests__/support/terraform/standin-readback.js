@@ -190,14 +190,40 @@ function planUpdate(typeName, prior, proposed) {
   return planned;
 }
 
-/** AttributePaths (tfplugin6) of the force-new arguments; terraform keeps those whose value changed. */
-function requiresReplace(typeName) {
-  return (FORCE_NEW[typeName] || []).map((p) => {
-    const [head, ...rest] = p.split('.');
-    const steps = [{ attribute_name: head }];
-    for (const name of rest) steps.push({ element_key_int: 0 }, { attribute_name: name });
-    return { steps };
-  });
+/** The value at a force-new path ("a.b" = a[0].b); undefined where the path does not exist. */
+function valueAt(obj, p) {
+  let v = obj;
+  for (const [i, name] of p.split('.').entries()) {
+    if (i > 0) v = Array.isArray(v) && v.length > 0 ? v[0] : undefined;
+    v = v !== null && v !== undefined && typeof v === 'object' ? v[name] : undefined;
+  }
+  return v;
+}
+
+/**
+ * AttributePaths (tfplugin6) of the force-new arguments the prior state holds; terraform keeps
+ * those whose value changed. An argument the prior never held (null after a stand-in import,
+ * where the real provider would have read it from the remote object) is not compared.
+ */
+function requiresReplace(typeName, prior) {
+  return (FORCE_NEW[typeName] || [])
+    .filter((p) => { const v = valueAt(prior, p); return v !== undefined && v !== null; })
+    .map((p) => {
+      const [head, ...rest] = p.split('.');
+      const steps = [{ attribute_name: head }];
+      for (const name of rest) steps.push({ element_key_int: 0 }, { attribute_name: name });
+      return { steps };
+    });
+}
+
+/**
+ * What an import knows for sure: bpg's VM importer (proxmoxtf/resource/vm/vm.go,
+ * parseImportIDWithNodeName) takes "<node>/<vm id>"; its read then sets vm_id from the id.
+ */
+function importedState(typeName, id, state) {
+  const m = /^([^/]+)\/(\d+)$/.exec(id);
+  if (typeName === 'proxmox_virtual_environment_vm' && m) return { ...state, id: m[2], node_name: m[1], vm_id: Number(m[2]) };
+  return { ...state, id };
 }
 
 /** The SDK v2 defaults of unset arguments (create and update plans). */
@@ -205,4 +231,4 @@ function withDefaults(typeName, value) {
   return DEFAULTS[typeName] ? DEFAULTS[typeName](value) : value;
 }
 
-module.exports = { withDefaults, FORCE_NEW, SDK_V2, READ, readStoppedContainer, applyError, planUpdate, requiresReplace, normalizeCapabilities, goDuration, canonical };
+module.exports = { importedState, withDefaults, FORCE_NEW, SDK_V2, READ, readStoppedContainer, applyError, planUpdate, requiresReplace, normalizeCapabilities, goDuration, canonical };
