@@ -34,38 +34,41 @@ function workspace(customize: Customize = () => undefined): { ws: TerraformWorks
   return { ws: prepareWorkspace(path.join(app.outdir, "stacks")), homelab };
 }
 
-function changed(plan: any): string[] {
-  return (plan.resource_changes ?? []).filter((r: any) => !r.change.actions.every((a: string) => a === "no-op" || a === "read")).map((r: any) => `${r.address} ${r.change.actions.join("+")}`);
+/** Synthesizes (after `customize`), then applies both stacks. */
+async function applied(customize: Customize = () => undefined): Promise<ReturnType<typeof workspace>> {
+  const built = workspace(customize);
+  await built.ws.apply("dockhost-infra", { vars: INFRA_VARS });
+  await built.ws.apply("dockhost-apps", { vars: APPS_VARS });
+  return built;
+}
+
+/** What a plan of `stack` would change, as "address action" lines. */
+async function changes(ws: TerraformWorkspace, stack: "dockhost-infra" | "dockhost-apps", vars: TerraformVars = {}): Promise<string[]> {
+  const result = await ws.plan(stack, { vars: { ...(stack === "dockhost-infra" ? INFRA_VARS : APPS_VARS), ...vars } });
+  if (!result.ok) throw new Error(result.error);
+  return (result.plan.resource_changes ?? []).filter((r) => !r.change.actions.every((a) => a === "no-op" || a === "read")).map((r) => `${r.address} ${r.change.actions.join("+")}`);
 }
 
 describeWithTerraform("apply, then plan, with the providers' read-back", () => {
   let ws: TerraformWorkspace;
   let backedUp: string[];
   beforeAll(async () => {
-    const built = workspace();
+    const built = await applied();
     ws = built.ws;
     backedUp = built.homelab.appStack.serviceList.filter((s) => s.container.mustRunInput === false).map((s) => s.containerName);
-    await ws.apply("dockhost-infra", { vars: INFRA_VARS });
-    await ws.apply("dockhost-apps", { vars: APPS_VARS });
   }, 300_000);
   afterAll(() => ws.cleanup());
 
   test("the reference homelab and every imported compose fixture plan no changes after apply", async () => {
-    const infra = await ws.plan("dockhost-infra", { vars: INFRA_VARS });
-    if (!infra.ok) throw new Error(infra.error);
-    expect(changed(infra.plan)).toEqual([]);
-    const apps = await ws.plan("dockhost-apps", { vars: APPS_VARS });
-    if (!apps.ok) throw new Error(apps.error);
-    expect(changed(apps.plan)).toEqual([]);
+    expect(await changes(ws, "dockhost-infra")).toEqual([]);
+    expect(await changes(ws, "dockhost-apps")).toEqual([]);
   });
 
   test("a refresh while the nightly backup has stopped its containers removes none of them", async () => {
     expect(backedUp.length).toBeGreaterThan(0);
     ws.stopContainers(backedUp);
     try {
-      const apps = await ws.plan("dockhost-apps", { vars: APPS_VARS });
-      if (!apps.ok) throw new Error(apps.error);
-      expect(changed(apps.plan)).toEqual([]);
+      expect(await changes(ws, "dockhost-apps")).toEqual([]);
     } finally {
       ws.stopContainers([]);
     }
@@ -82,32 +85,31 @@ describeWithTerraform("the read-back model catches the old forms", () => {
   let ws: TerraformWorkspace;
   let backedUp: string;
   beforeAll(async () => {
-    const built = workspace((h) => {
+    const built = await applied((h) => {
       const cadvisor = h.monitoring.stack.service("cadvisor").container;
       cadvisor.addOverride("capabilities", { add: ["SYSLOG"] }); // the engine reads back CAP_SYSLOG
       cadvisor.addOverride("devices", [{ host_path: "/dev/kmsg", permissions: "r" }]); // reads back rwm
       h.appStack.service("web").container.addOverride("memory_swap", null); // reads back 2 x memory
       h.appStack.service("db").container.addOverride("must_run", true); // the provider's default
+      h.vm.vm.addOverride("lifecycle.prevent_destroy", false); // before this change
     });
     ws = built.ws;
     backedUp = built.homelab.appStack.service("db").containerName;
-    await ws.apply("dockhost-infra", { vars: INFRA_VARS });
-    await ws.apply("dockhost-apps", { vars: APPS_VARS });
   }, 300_000);
   afterAll(() => ws.cleanup());
 
   test("unprefixed capabilities and devices without container_path force a replacement; an unset memory_swap is an update", async () => {
-    const apps = await ws.plan("dockhost-apps", { vars: APPS_VARS });
-    if (!apps.ok) throw new Error(apps.error);
-    expect(changed(apps.plan)).toEqual(["docker_container.app_web update", "docker_container.monitoring_cadvisor delete+create"]);
+    expect(await changes(ws, "dockhost-apps")).toEqual(["docker_container.app_web update", "docker_container.monitoring_cadvisor delete+create"]);
+  });
+
+  test("without prevent_destroy, a new vm_id is planned as a replacement: bpg would shut the VM down, then fail on protection", async () => {
+    expect(await changes(ws, "dockhost-infra", { vm_baseid: 9020 })).toContain("proxmox_virtual_environment_vm.dockhost[0] delete+create");
   });
 
   test("under must_run = true, a refresh while the backup has stopped the container removes it (the plan creates it again)", async () => {
     ws.stopContainers([backedUp]);
     try {
-      const apps = await ws.plan("dockhost-apps", { vars: APPS_VARS });
-      if (!apps.ok) throw new Error(apps.error);
-      expect(changed(apps.plan)).toContain("docker_container.app_db create");
+      expect(await changes(ws, "dockhost-apps")).toContain("docker_container.app_db create");
     } finally {
       ws.stopContainers([]);
     }
