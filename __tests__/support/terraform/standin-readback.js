@@ -135,6 +135,14 @@ function readContainer(state) {
   }
   // daemon_unix.go: ShmSize defaults to 64 MB; read divides by 1 MiB.
   if (!s.shm_size) s.shm_size = 64;
+  // resource_docker_container_structures.go flattenExtraHosts splits "host:ip" on ":" and keeps
+  // the second part: an IPv6 address reads back as its first group (a replacement on every plan).
+  if (s.host) s.host = s.host.map((h) => ({ ...h, ip: String(h.ip).split(':')[0] }));
+  // Read as sent, so not modelled: name (the leading "/" trimmed), image, command, entrypoint,
+  // user, working_dir (suppressed when unset), dns*, security_opts, restart, tmpfs, ulimit,
+  // privileged, sysctls, group_add, mounts (getDockerContainerMounts), read_only, init (computed).
+  // Never read (state keeps the configuration): env, labels, volumes, upload, networks_advanced
+  // ("We decided not to set the environment variables and labels", resourceDockerContainerRead).
   return s;
 }
 
