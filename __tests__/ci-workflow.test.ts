@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { App } from "cdktf";
 import { parse } from "yaml";
-import { buildReferenceHomelab } from "../lib/reference-homelab";
+import { buildReferenceHomelab } from "../main";
 import { synthAll, tempDir, testApp } from "./support/synth";
 
 const REPO = path.resolve(__dirname, "..");

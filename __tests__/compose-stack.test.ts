@@ -2,7 +2,7 @@ import * as path from "path";
 import { parse } from "yaml";
 import { ComposeServiceProps, ComposeStack } from "../constructs/compose-stack";
 import { Secret } from "../constructs/secret";
-import { buildReferenceHomelab } from "../lib/reference-homelab";
+import { buildReferenceHomelab } from "../main";
 import { COMPOSE_FIXTURE_DIR, COMPOSE_FIXTURES, FIXTURE_VARIABLES } from "./support/compose-fixtures";
 import { conformanceProblems } from "./support/schema-conformance";
 import { StackJson, synthStack, testApp } from "./support/synth";

@@ -7,7 +7,7 @@ import { DockhostStack } from "../constructs/dockhost-stack";
 import { DockhostVm, FRESH_CLONE_KEY_RESET, GUEST_AGENT_INSTALL } from "../constructs/dockhost-vm";
 import { DOCKER_APT_KEY_FINGERPRINT, DOCKER_PREFERENCES_PATH, DOCKER_UPGRADES_PATH } from "../lib/docker-apt";
 import { ProxmoxConnection } from "../constructs/proxmox-connection";
-import { buildReferenceHomelab } from "../lib/reference-homelab";
+import { buildReferenceHomelab } from "../main";
 import { StackJson, synthAll, synthStack, tempDir, testApp, TEST_SSH_KEY } from "./support/synth";
 import { evaluateTemplate } from "./support/terraform-template";
 import { cloudInitSchema, shellcheck } from "./support/validators";

@@ -6,8 +6,8 @@ import { DockhostVm } from "../constructs/dockhost-vm";
 import { MONITORING_IMAGES, MonitoringStack, MonitoringStackProps } from "../constructs/monitoring-stack";
 import { Secret } from "../constructs/secret";
 import { containersDashboard, hostDashboard } from "../lib/monitoring/dashboards";
-import { evaluatePolicy } from "../lib/policy/evaluate";
-import { buildReferenceHomelab } from "../lib/reference-homelab";
+import { evaluateHomelab } from "../constructs/policy-model";
+import { buildReferenceHomelab } from "../main";
 import { conformanceProblems } from "./support/schema-conformance";
 import { StackJson, synthStack, testApp } from "./support/synth";
 import { evaluateTemplate } from "./support/terraform-template";
@@ -176,7 +176,7 @@ describe("the reference homelab's monitoring", () => {
   });
 
   test("the policy pack passes: the exporter rules it trips and the metrics volume's backup opt-out are suppressed with reasons", () => {
-    const report = evaluatePolicy(homelab.app);
+    const report = evaluateHomelab(homelab.app);
     expect(report.errors).toEqual([]);
     const suppressed = report.rows.filter((r) => r.status === "suppressed" && r.path.includes("/monitoring/"));
     expect(suppressed.map((r) => [r.ruleId, r.path.split("/").pop()]).sort()).toEqual([

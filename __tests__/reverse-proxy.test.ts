@@ -2,7 +2,7 @@ import { parse } from "yaml";
 import { ComposeStack } from "../constructs/compose-stack";
 import { ReverseProxy, ReverseProxyProps } from "../constructs/reverse-proxy";
 import { Secret } from "../constructs/secret";
-import { buildReferenceHomelab } from "../lib/reference-homelab";
+import { buildReferenceHomelab } from "../main";
 import { conformanceProblems } from "./support/schema-conformance";
 import { synthStack, testApp } from "./support/synth";
 import { evaluateTemplate } from "./support/terraform-template";
@@ -224,7 +224,8 @@ describe("ReverseProxy bad input", () => {
 
   test("two proxies with the same stack name in one Terraform stack", () => {
     const { apps, engine } = buildReferenceHomelab(testApp());
-    expect(() => new ReverseProxy(apps, "again", { engine, tls: { mode: "internal" } })).toThrow(/^dockhost-apps\/again\/socket-proxy: invalid stackName = "proxy-socket"; expected a stack name not already used/);
+    // The error is on the stackName the user wrote, not on the socket stack derived from it.
+    expect(() => new ReverseProxy(apps, "again", { engine, stackName: "proxy", tls: { mode: "internal" } })).toThrow(/^dockhost-apps\/again: invalid stackName = "proxy"; a stack name not already used in Terraform stack dockhost-apps \(proxy is\)/);
   });
 
   test("an unknown basic-auth middleware", () => {

@@ -1,7 +1,7 @@
 import { DockhostStack } from "../constructs/dockhost-stack";
 import { DockhostVm } from "../constructs/dockhost-vm";
 import { VmBackup, VmBackupProps } from "../constructs/vm-backup";
-import { buildReferenceHomelab } from "../lib/reference-homelab";
+import { buildReferenceHomelab } from "../main";
 import { runValidator } from "./support/validators";
 import { synthStack, testApp } from "./support/synth";
 

@@ -1,7 +1,7 @@
 import { ComposeStack } from "../constructs/compose-stack";
 import { Secret } from "../constructs/secret";
 import { VolumeBackup, VolumeBackupProps } from "../constructs/volume-backup";
-import { buildReferenceHomelab } from "../lib/reference-homelab";
+import { buildReferenceHomelab } from "../main";
 import { conformanceProblems } from "./support/schema-conformance";
 import { StackJson, synthStack, testApp } from "./support/synth";
 import { runValidator } from "./support/validators";

@@ -33,7 +33,7 @@ export type { VmAdoptionProps } from "./vm-adoption";
 export { DockerHost } from "./docker-host";
 export type { DockerHostProps } from "./docker-host";
 export { DockerEngine } from "./docker-engine";
-export type { DockerEngineProps } from "./docker-engine";
+export type { DockerEngineProps, EngineHost } from "./docker-engine";
 export { ComposeStack } from "./compose-stack";
 export type { ComposeStackProps, ComposeServiceProps, ComposeService, ComposeImportProps, StackVolume, VolumeMountRef } from "./compose-stack";
 export { Secret } from "./secret";
@@ -70,6 +70,8 @@ export type { AddressPool } from "../lib/docker-daemon";
 export type { CloudConfig, CloudConfigFile, CloudConfigUser } from "../lib/cloud-config";
 export type { Ipv4Cidr } from "../lib/ipv4";
 export type { MetricsEndpoint } from "../lib/monitoring/metrics-endpoint";
+// The shape of the settings object at the top of a homelab's main.ts.
+export type { HomelabSettings } from "../lib/homelab-settings";
 
 // Every bad input throws this, naming the construct path, the key, the value and what is allowed.
 export { DockhostInputError } from "../lib/errors";
