@@ -1,5 +1,6 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
+import { createServer } from "net";
 import * as path from "path";
 import { parse } from "yaml";
 import { DockerHost, DockerHostProps } from "../constructs/docker-host";
@@ -11,6 +12,7 @@ import { buildReferenceHomelab } from "../main";
 import { StackJson, synthAll, synthStack, tempDir, testApp, TEST_SSH_KEY } from "./support/synth";
 import { evaluateTemplate } from "./support/terraform-template";
 import { cloudInitSchema, shellcheck } from "./support/validators";
+import { isRoot, needs } from "./support/requirements";
 
 const SAMPLE_VALUES = {
   "jsonencode(var.ssh_public_keys)": [TEST_SSH_KEY],
@@ -32,19 +34,19 @@ describe("DockerHost in the reference homelab", () => {
   const cloudConfig = parse(userData);
   const fileContent = (p: string): string => cloudConfig.write_files.find((f: any) => f.path === p).content;
 
-  test("the rendered user-data passes the real `cloud-init schema` validator", () => {
+  needs("cloud-init").test("the rendered user-data passes the real `cloud-init schema` validator", () => {
     const result = cloudInitSchema(userData);
     expect(result.stdout + result.stderr).toContain("Valid cloud-config");
     expect(result.code).toBe(0);
   });
 
-  test("the validator can fail: a wrong type is reported", () => {
+  needs("cloud-init").test("the validator can fail: a wrong type is reported", () => {
     const result = cloudInitSchema(userData.replace("ssh_pwauth: false", "ssh_pwauth: [1]"));
     expect(result.code).not.toBe(0);
     expect(result.stdout + result.stderr).toContain("ssh_pwauth");
   });
 
-  test("every shell snippet passes shellcheck: runcmd, host scripts, Terraform's local-exec commands", () => {
+  needs("shellcheck").test("every shell snippet passes shellcheck: runcmd, host scripts, Terraform's local-exec commands", () => {
     const scripts: Record<string, string> = {};
     cloudConfig.runcmd.forEach((cmd: string, i: number) => (scripts[`runcmd[${i}]`] = `#!/bin/sh\n${cmd}\n`));
     cloudConfig.write_files.filter((f: any) => f.permissions === "0755").forEach((f: any) => (scripts[f.path] = f.content));
@@ -58,7 +60,7 @@ describe("DockerHost in the reference homelab", () => {
     expect(findings).toEqual([]);
   });
 
-  test("shellcheck can fail", () => {
+  needs("shellcheck").test("shellcheck can fail", () => {
     expect(shellcheck("#!/bin/sh\necho $1 | cat $2\n")).toContain("SC2086");
   });
 
@@ -91,7 +93,7 @@ describe("DockerHost in the reference homelab", () => {
     expect(fileContent("/etc/apt/apt.conf.d/20auto-upgrades")).toContain('Unattended-Upgrade "1"');
   });
 
-  test("Docker's apt key travels in user-data (no keyserver), and gpg shows Docker's published fingerprint", () => {
+  needs("gpg").test("Docker's apt key travels in user-data (no keyserver), and gpg shows Docker's published fingerprint", () => {
     const docker = cloudConfig.apt.sources.docker;
     expect(docker.keyid).toBeUndefined();
     expect(docker.keyserver).toBeUndefined();
@@ -106,7 +108,7 @@ describe("DockerHost in the reference homelab", () => {
     expect(broken.status).not.toBe(0);
   });
 
-  test("real apt holds docker-ce to 29.x: a 29 patch release is the candidate, 30 is not", () => {
+  needs("apt-get").test("real apt holds docker-ce to 29.x: a 29 patch release is the candidate, 30 is not", () => {
     const dir = tempDir("apt");
     ["repo", "lists/partial", "cache/archives/partial", "parts"].forEach((d) => fs.mkdirSync(path.join(dir, d), { recursive: true }));
     const versions = ["5:29.1.3-1~ubuntu.24.04~noble", "5:29.2.0-1~ubuntu.24.04~noble", "5:30.0.0-1~ubuntu.24.04~noble"];
@@ -131,7 +133,7 @@ describe("DockerHost in the reference homelab", () => {
     expect(apt(preferences.replace("Package:", "Package"), "apt-cache", "policy", "docker-ce").stderr).toMatch(/E: Invalid record in the preferences file/);
   });
 
-  test("unattended-upgrades also takes Docker's repository (apt-config reads the snippet)", () => {
+  needs("apt-get").test("unattended-upgrades also takes Docker's repository (apt-config reads the snippet)", () => {
     const dir = tempDir("aptconf");
     fs.writeFileSync(path.join(dir, "52dockhost"), fileContent(DOCKER_UPGRADES_PATH));
     const dump = spawnSync("apt-config", ["-c", path.join(dir, "52dockhost"), "dump", "Unattended-Upgrade::Origins-Pattern"], { encoding: "utf8" });
@@ -140,12 +142,14 @@ describe("DockerHost in the reference homelab", () => {
   });
 
   /**
-   * Runs `script` as root in a private mount namespace where /etc/ssh, /etc/docker, /root, /home
+   * Runs `script` as root (sudo when not) in a private mount namespace where /etc/ssh, /etc/docker, /root, /home
    * and /var/lib/cloud are empty tmpfs: nothing of this machine is read or changed.
    */
   function inThrowawayNamespace(script: string): { status: number | null; stdout: string; stderr: string } {
     const setup = ["/etc/ssh", "/etc/docker", "/root", "/home", "/var/lib/cloud"].map((d) => `mkdir -p ${d} && mount -t tmpfs tmpfs ${d}`).join(" && ");
-    return spawnSync("unshare", ["--mount", "sh", "-c", `mount --make-rprivate / && ${setup} && ${script}`], { encoding: "utf8" });
+    const command = ["unshare", "--mount", "sh", "-c", `mount --make-rprivate / && ${setup} && ${script}`];
+    const [exe, ...args] = isRoot() ? command : ["sudo", "-n", ...command];
+    return spawnSync(exe, args, { encoding: "utf8" });
   }
 
   /** Host key digests before and after cloud-init's real cc_ssh runs with `config` on a VM that has keys. */
@@ -157,7 +161,7 @@ describe("DockerHost in the reference homelab", () => {
     return JSON.parse(result.stdout.trim().split("\n").pop()!);
   }
 
-  test("a user-data change (a new instance id) keeps the host keys: cloud-init's own cc_ssh, with our user-data", () => {
+  needs("cloud-init", "ssh-keygen", "unshare", "root").test("a user-data change (a new instance id) keeps the host keys: cloud-init's own cc_ssh, with our user-data", () => {
     expect(cloudConfig.ssh_deletekeys).toBe(false);
     const kept = runCcSsh(cloudConfig);
     const key = "/etc/ssh/ssh_host_ed25519_key";
@@ -169,7 +173,7 @@ describe("DockerHost in the reference homelab", () => {
     expect(regenerated.after[key]).not.toBe(regenerated.before[key]);
   });
 
-  test("a fresh clone's first boot drops host keys baked into the template; a later instance keeps them", () => {
+  needs("unshare", "root").test("a fresh clone's first boot drops host keys baked into the template; a later instance keeps them", () => {
     expect(cloudConfig.bootcmd).toEqual([FRESH_CLONE_KEY_RESET]);
     const run = (previousInstance: string) =>
       inThrowawayNamespace(
@@ -179,7 +183,7 @@ describe("DockerHost in the reference homelab", () => {
     expect(run("0123456789abcdef0123456789abcdef01234567")).toContain("ssh_host_ed25519_key");
   });
 
-  test("day 2 refuses a daemon.json dockerd cannot read and keeps the running one", () => {
+  needs("unshare", "root").test("day 2 refuses a daemon.json dockerd cannot read and keeps the running one", () => {
     const exec = infra.resource.null_resource.docker_host_apply.provisioner[0]["local-exec"];
     const remote = Buffer.from(exec.environment.DOCKHOST_APPLY_SCRIPT, "base64").toString();
     const functions = remote.split("\nwrite_file /")[0];
@@ -223,6 +227,36 @@ describe("DockerHost in the reference homelab", () => {
       'dockhost@${element(split("/", proxmox_virtual_environment_vm.dockhost[count.index].initialization[0].ip_config[0].ipv4[0].address), 0)}',
     );
     expect(infra.variable.ssh_provisioners_enabled).toEqual(expect.objectContaining({ type: "bool", default: true }));
+  });
+
+  test("the readiness gate's total wait is bounded: readinessTimeoutSeconds (900 s), DOCKHOST_READY_TIMEOUT for one deploy", () => {
+    const command: string = infra.resource.null_resource.docker_ready.provisioner[0]["local-exec"].command;
+    expect(command).toContain("limit=$${DOCKHOST_READY_TIMEOUT:-900}");
+    const stack = new DockhostStack(testApp(), "infra");
+    const host = new DockerHost(stack, "docker", { vm: new DockhostVm(stack, "dockhost"), readinessTimeoutSeconds: 120 });
+    expect(synthStack(stack).resource.null_resource.docker_ready.provisioner[0]["local-exec"].command).toContain("DOCKHOST_READY_TIMEOUT:-120}");
+    expect(host.readiness).toBeDefined();
+  });
+
+  needs("ssh").test("the readiness gate, run against an address that refuses, prints each attempt and fails at its bound", async () => {
+    // A port that was free a moment ago: 127.0.0.1 refuses connections to it.
+    const server = createServer().listen(0, "127.0.0.1");
+    await new Promise((resolve) => server.once("listening", resolve));
+    const port = (server.address() as { port: number }).port;
+    await new Promise((resolve) => server.close(resolve));
+    const target = `ssh://dockhost@127.0.0.1:${port}`;
+    const command = evaluateTemplate(infra.resource.null_resource.docker_ready.provisioner[0]["local-exec"].command, {});
+    const started = Date.now();
+    const run = spawnSync("/bin/sh", ["-c", command], { env: { ...process.env, DOCKHOST_TARGET: target, DOCKHOST_READY_TIMEOUT: "6" }, encoding: "utf8", timeout: 60_000 });
+    const seconds = (Date.now() - started) / 1000;
+    const refused = `ssh: connect to host 127.0.0.1 port ${port}: Connection refused`;
+    const attempts = run.stdout.trim().split("\n");
+    expect(attempts[0]).toBe(`dockhost: ${target}: waiting for SSH: attempt 1, 0s of 6s: ${refused}`);
+    expect(attempts.length).toBeGreaterThanOrEqual(2);
+    attempts.forEach((line, i) => expect(line).toMatch(new RegExp(`^dockhost: ${target}: waiting for SSH: attempt ${i + 1}, \\d+s of 6s: ${refused}$`)));
+    expect(run.stderr.trim()).toMatch(new RegExp(`^dockhost: ${target}: gave up waiting for SSH after \\d+s \\(DOCKHOST_READY_TIMEOUT=6\\); last error: ${refused}$`));
+    expect(run.status).toBe(1);
+    expect(seconds).toBeLessThan(20);
   });
 
   test("the apps stack's Docker provider reaches the VM over SSH through a cross-stack reference", () => {
@@ -309,6 +343,7 @@ describe("DockerHost bad input", () => {
     ["relative stacks dir", { stacksDir: "opt/stacks" }, /stacksDir = "opt\/stacks"; expected an absolute path/],
     ["shell in the prune schedule", { pruneSchedule: "weekly; rm -rf /" }, /pruneSchedule = "weekly; rm -rf \/"/],
     ["bad journal retention", { journalRetention: "a week" }, /journalRetention = "a week"/],
+    ["no time for the readiness gate", { readinessTimeoutSeconds: 0 }, /readinessTimeoutSeconds = 0; expected a whole number from 1 to 86400/],
   ];
   test.each(bad)("%s", (_, props, message) => {
     const stack = new DockhostStack(testApp(), "infra");
