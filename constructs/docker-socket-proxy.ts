@@ -1,11 +1,11 @@
 import { Construct } from "constructs";
-import { SOCKET_PROXY_IMAGE } from "../lib/images";
+import { SOCKET_PROXY_IMAGE as PINNED_SOCKET_PROXY_IMAGE } from "../lib/images";
 import { suppress } from "../lib/policy/suppressions";
 import { ComposeService, ComposeStack } from "./compose-stack";
 import { DockerEngine } from "./docker-engine";
 
 /** Pinned image (lib/images.ts): from 0.4.0 the entrypoint writes its config under /tmp, a tmpfs here. */
-export { SOCKET_PROXY_IMAGE };
+export const SOCKET_PROXY_IMAGE = PINNED_SOCKET_PROXY_IMAGE;
 const SERVICE = "socket-proxy";
 const PORT = 2375;
 

@@ -4,7 +4,7 @@ import { stringify } from "yaml";
 import { checkInteger } from "../lib/bounds";
 import { offeredPorts } from "../lib/compose/port-binding";
 import { invalid } from "../lib/errors";
-import { TRAEFIK_IMAGE } from "../lib/images";
+import { TRAEFIK_IMAGE as PINNED_TRAEFIK_IMAGE } from "../lib/images";
 import { EMAIL_PATTERN, isEmail, isHostname } from "../lib/hostname";
 import { BUILTIN_MIDDLEWARES, containerRoute, middlewaresConfig, router } from "../lib/traefik/dynamic-config";
 import { flattenToLabels } from "../lib/traefik/labels";
@@ -16,7 +16,7 @@ import { Secret } from "./secret";
 
 /** Pinned images. */
 /** Pinned image (lib/images.ts; lib/compatibility.ts says why this version). */
-export { TRAEFIK_IMAGE };
+export const TRAEFIK_IMAGE = PINNED_TRAEFIK_IMAGE;
 
 /** How the proxy gets certificates. */
 export interface ProxyTlsProps {

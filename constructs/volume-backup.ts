@@ -7,7 +7,7 @@ import { databaseDump, DatabaseDump, DUMP_FILE_NAME } from "../lib/database-dump
 import { invalid } from "../lib/errors";
 import { checkAtSynth } from "../lib/synth-check";
 import { isHostname } from "../lib/hostname";
-import { VOLUME_BACKUP_IMAGE } from "../lib/images";
+import { VOLUME_BACKUP_IMAGE as PINNED_VOLUME_BACKUP_IMAGE } from "../lib/images";
 import { parseAddress } from "../lib/ipv4";
 import { terraformName } from "../lib/naming";
 import { isCronExpression } from "../lib/schedule";
@@ -17,7 +17,7 @@ import { dockerSocketProxy } from "./docker-socket-proxy";
 import { Secret } from "./secret";
 
 /** Pinned image (lib/images.ts): offen/docker-volume-backup, maintained, small, reads `*_FILE` variables. */
-export { VOLUME_BACKUP_IMAGE };
+export const VOLUME_BACKUP_IMAGE = PINNED_VOLUME_BACKUP_IMAGE;
 
 /** Archives on a directory of the VM (a second disk, or the VM disk itself). */
 export interface LocalBackupTarget {
