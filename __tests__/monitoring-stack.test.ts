@@ -148,9 +148,8 @@ describe("the reference homelab's monitoring", () => {
       expect(c.security_opts).toEqual(["no-new-privileges:true"]);
     }
     for (const image of Object.values(MONITORING_IMAGES)) expect(image).toMatch(/:v?\d+\.\d+\.\d+$/);
-    const volumes = json.resource.docker_volume;
-    expect(volumes["monitoring_volume_prometheus-data"]).toMatchObject({ name: "monitoring_prometheus-data", lifecycle: { prevent_destroy: true } });
-    expect(volumes["monitoring_volume_grafana-data"].lifecycle.prevent_destroy).toBe(true);
+    expect(container("prometheus").volumes).toContainEqual({ volume_name: "monitoring_prometheus-data", container_path: "/prometheus" });
+    expect(container("grafana").volumes).toContainEqual({ volume_name: "monitoring_grafana-data", container_path: "/var/lib/grafana" });
     // 5 GB of the Docker disk for Prometheus: 80 % of it for blocks, the rest for the WAL.
     expect(container("prometheus").command).toContain("--storage.tsdb.retention.size=4GB");
     // Metrics history is not backed up (it churns and scraping rebuilds it); Grafana's data is.
@@ -255,7 +254,7 @@ describe("Alertmanager", () => {
     expect(config.receivers[0].webhook_configs).toEqual([{ url_file: "/run/secrets/alert_webhook_url", send_resolved: true }]);
     expect(config.receivers[0].email_configs[0]).toMatchObject({ to: "me@example.com", smarthost: "smtp.example.com:587", auth_password_file: "/run/secrets/smtp_password", require_tls: true });
     expect(files["/run/secrets/alert_webhook_url"]).toBe("${var.alert_webhook_url}");
-    expect(json.resource.docker_volume["mon_volume_alertmanager-data"].lifecycle.prevent_destroy).toBe(true);
+    expect(alertmanager.volumes).toContainEqual({ volume_name: "mon_alertmanager-data", container_path: "/alertmanager" });
     const prometheus = prometheusOf(json, "mon");
     expect(parse(prometheus.config).alerting).toEqual({ alertmanagers: [{ static_configs: [{ targets: ["alertmanager:9093"] }] }] });
     expect(prometheus.targets.alertmanager).toEqual(["mon-alertmanager:9093"]);

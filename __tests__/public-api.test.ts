@@ -20,6 +20,7 @@ const RUNTIME_EXPORTS = [
   "DockhostVm",
   "HostFirewall",
   "MonitoringStack",
+  "NamedVolume",
   "PolicyError",
   "ProxmoxConnection",
   "ReverseProxy",

@@ -15,6 +15,8 @@ const os = require("os");
 const path = require("path");
 
 const root = path.resolve(__dirname, "..");
+// No ledger: the benchmark synthesizes several apps from this folder, each its own homelab.
+process.env.DOCKHOST_LEDGER_FILE = "";
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const STOCK_RUNS = Number(process.env.BENCH_STOCK_RUNS ?? 3);
 const COMPOSE_MB = [1, 10];

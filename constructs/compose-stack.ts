@@ -3,7 +3,6 @@ import { Lazy, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
 import { Container, ContainerConfig } from "@cdktf/provider-docker/lib/container";
 import { Network } from "@cdktf/provider-docker/lib/network";
-import { Volume } from "@cdktf/provider-docker/lib/volume";
 import { dependencyConditions, isBindMount, ServiceSpec, StackSpec } from "../lib/compose/service";
 import { checkAbsolutePath, checkDependencies, checkHostPortConflicts, checkService, checkServiceName, CheckContext, validateStackSpec } from "../lib/compose/validate";
 import { parseComposeYaml } from "../lib/compose/import";
@@ -15,6 +14,7 @@ import { checkMetricsEndpoint, MetricsEndpoint } from "../lib/monitoring/metrics
 import { terraformName } from "../lib/naming";
 import { SEED } from "../lib/seed";
 import { DockerEngine } from "./docker-engine";
+import { NamedVolume } from "./named-volume";
 import { Secret } from "./secret";
 
 /** A service of a ComposeStack: the compose-shaped spec plus the secrets it receives. */
@@ -50,10 +50,17 @@ export interface ComposeStackProps {
    */
   readonly services?: Readonly<Record<string, ComposeServiceProps>>;
   /**
-   * Named volumes the services mount. Created as `<stack>_<volume>` and protected from destroy.
+   * Named volumes the services mount, `<volumePrefix>_<volume>` on the host. Docker creates them
+   * when a container first mounts them; Terraform never owns them, so no code change deletes one.
    * @default none
    */
   readonly volumes?: StackSpec["volumes"];
+  /**
+   * Prefix of the stack's volume names on the host. Set it to the old name when you rename a
+   * stack (`stackName` or the construct id): the renamed stack keeps reading its data.
+   * @default the stack name
+   */
+  readonly volumePrefix?: string;
   /**
    * Networks besides the stack's own (external ones, such as the reverse proxy's, are joined).
    * @default none
@@ -71,7 +78,7 @@ export interface ComposeStackProps {
    */
   readonly internalNetwork?: boolean;
   /**
-   * Label containers, networks and volumes the way docker compose does, so that `docker compose ls`
+   * Label containers and networks the way docker compose does, so that `docker compose ls`
    * and Portainer show the stack. Then `docker compose down` in the stack's folder on the host would
    * also remove these Terraform-managed containers: leave them to Terraform.
    * @default false
@@ -114,7 +121,7 @@ export interface StackVolume {
   readonly stack: ComposeStack;
   /** The volume's key in the stack's `volumes`. */
   readonly volume: string;
-  /** The Docker volume's name on the host: `<stack>_<volume>`, or the key itself when external. */
+  /** The Docker volume's name on the host: `<volumePrefix>_<volume>`, or the key itself when external. */
   readonly name: string;
   /** Created elsewhere: this stack neither creates nor backs it up. */
   readonly external: boolean;
@@ -163,8 +170,10 @@ export class ComposeStack extends Construct {
   public readonly engine: DockerEngine;
   public readonly stackName: string;
   public readonly network: Network;
-  /** Volumes this stack created, by their name in the stack. */
-  public readonly volumes: Readonly<Record<string, Volume>>;
+  /** Prefix of the stack's volume names on the host. */
+  public readonly volumePrefix: string;
+  /** The named volumes this stack's containers create, by their name in the stack. */
+  public readonly volumes: Readonly<Record<string, NamedVolume>>;
   private readonly declared: Required<Pick<StackSpec, "volumes" | "networks">>;
   private readonly composeLabels: boolean;
   private readonly services = new Map<string, ComposeService>();
@@ -206,17 +215,14 @@ export class ComposeStack extends Construct {
       this.extraNetworks[name] = created.name;
     }
 
-    const volumes: Record<string, Volume> = {};
+    this.volumePrefix = props.volumePrefix ?? this.stackName;
+    if (!STACK_NAME.test(this.volumePrefix)) invalid({ path: this.node.path, key: "volumePrefix", value: this.volumePrefix, allowed: `expected a compose project name matching ${STACK_NAME.source}` });
+    const volumes: Record<string, NamedVolume> = {};
     for (const [name, volume] of Object.entries(this.declared.volumes)) {
       if (volume.external) continue;
-      volumes[name] = new Volume(this, `volume-${name}`, {
-        provider,
-        name: this.hostVolumeName(name),
-        labels: this.labels({ "com.docker.compose.volume": name }),
-        // Volumes hold the apps' data: Terraform refuses a plan that would delete one.
-        lifecycle: { preventDestroy: true },
-      });
-      volumes[name].overrideLogicalId(this.terraformId(`volume_${name}`));
+      // Releases up to 7f2547e managed the volume as docker_volume.<stack>_volume_<name>: an upgrade forgets it, Docker keeps it.
+      const formerAddresses = [...new Set([this.stackName, this.volumePrefix].map((prefix) => `docker_volume.${terraformName(`${prefix}_volume_${name}`)}`))];
+      volumes[name] = new NamedVolume(this, `volume-${name}`, { name: this.hostVolumeName(name), formerAddresses });
       // An explicit opt-out shows in the policy report as a suppression with its reason.
       if (volume.backup === false && volume.noBackupReason !== undefined) suppress(volumes[name], "DH-VOLUME-BACKUP", volume.noBackupReason);
     }
@@ -430,7 +436,7 @@ export class ComposeStack extends Construct {
 
   /** The name on the host of a volume this stack creates. */
   private hostVolumeName(volume: string): string {
-    return `${this.stackName}_${volume}`;
+    return `${this.volumePrefix}_${volume}`;
   }
 
   private labels(extra: Record<string, string>) {

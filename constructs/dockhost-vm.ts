@@ -5,6 +5,7 @@ import { VirtualEnvironmentVm } from "../.gen/providers/proxmox/virtual-environm
 import { checkInteger, integerCondition, describeBounds } from "../lib/bounds";
 import { CloudConfig, jsonListExpression, TerraformExpression } from "../lib/cloud-config";
 import { invalid } from "../lib/errors";
+import { vmRetirements } from "../lib/ledger";
 import { terraformName } from "../lib/naming";
 import { checkLinuxUser } from "../lib/linux-user";
 import { hostRange, hostAddress, hostNumber, Ipv4Cidr, parseAddress, parseCidr } from "../lib/ipv4";
@@ -195,6 +196,8 @@ export class DockhostVm extends Construct {
   public readonly adminUser: string;
   /** The user-data every VM boots with; add packages, files and commands before synthesis. */
   public readonly cloudConfig: CloudConfig;
+  /** Proxmox ids of the VMs the code declares: `baseId` .. `baseId + count - 1`. */
+  public readonly vmIds: readonly number[];
   /** The VMs known at synth time (`count` of them); `-var vm_count` may add more at plan time. */
   public readonly instances: readonly DockhostVmInstance[];
   public readonly vm: VirtualEnvironmentVm;
@@ -205,6 +208,9 @@ export class DockhostVm extends Construct {
   constructor(scope: Construct, id: string, props: DockhostVmProps = {}) {
     super(scope, id);
     const path = this.node.path;
+    // The variables (vm_count, vm_baseid, ...) have fixed names: a second DockhostVm would share them.
+    const other = TerraformStack.of(this).node.findAll().find((c) => c !== this && c instanceof DockhostVm);
+    if (other) invalid({ path, key: "scope", value: TerraformStack.of(this).node.id, allowed: `one DockhostVm per stack (${other.node.path} is already in it): put more VMs in count, or another DockhostVm in its own stack` });
     this.nodeName = props.nodeName ?? "pve";
     if (this.nodeName.trim() === "") invalid({ path, key: "nodeName", value: this.nodeName, allowed: "expected a Proxmox node name" });
     this.count = checkInteger(path, "count", props.count ?? SEED.vmCount, VM_LIMITS.count);
@@ -218,6 +224,7 @@ export class DockhostVm extends Construct {
       invalid({ path, key: "namePrefix", value: this.namePrefix, allowed: `expected a lowercase DNS label matching ${VM_NAME_PATTERN}` });
     }
     const lastId = vmIdRange(this.baseId, this.count).last;
+    this.vmIds = Array.from({ length: this.count }, (_, i) => this.baseId + i);
     if (lastId > VM_LIMITS.vmId.max) {
       invalid({ path, key: "baseId", value: this.baseId, allowed: `VM ids run to ${lastId}; expected the last one <= ${VM_LIMITS.vmId.max}` });
     }
@@ -339,6 +346,9 @@ export class DockhostVm extends Construct {
         userDataFileId: `\${${this.userData.terraformResourceType}.${this.userData.friendlyUniqueId}[count.index].id}`,
       },
       lifecycle: {
+        // A VM holds every volume: Terraform refuses to destroy or replace one unless the code
+        // retires a VM id (DockhostStack.retireVm), which also the ledger requires.
+        preventDestroy: Lazy.anyValue({ produce: () => vmRetirements(TerraformStack.of(this)).length === 0 }) as unknown as boolean,
         // The template and the user-data only matter when a VM is created: a new template or a
         // changed snippet must not replace a running VM (DockerHost re-applies host settings).
         ignoreChanges: ["clone", "initialization[0].user_data_file_id"],
@@ -412,7 +422,13 @@ export class DockhostVm extends Construct {
       `${name} must be ${describeBounds(bounds)}.`,
     ];
     return {
-      vm_count: number("vm_count", "Number of dockhost VMs", this.count, [whole("vm_count", VM_LIMITS.count)]),
+      vm_count: number("vm_count", "Number of dockhost VMs", this.count, [
+        whole("vm_count", VM_LIMITS.count),
+        [
+          `var.vm_count >= ${this.count}`,
+          `vm_count may add VMs at plan time, not remove the ${this.count} the code declares: lower count in the code and retire the VM ids there (retireVm).`,
+        ],
+      ]),
       vm_template_id: number("vm_template_id", "Proxmox VM id of the cloud-init template that is cloned", this.templateId, [
         whole("vm_template_id", VM_LIMITS.vmId),
         [

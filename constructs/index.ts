@@ -9,6 +9,7 @@
 
 // The app and its stacks.
 export { DockhostApp, PolicyError } from "./dockhost-app";
+export type { DockhostAppConfig } from "./dockhost-app";
 // The policy pack runs in DockhostApp; a finding is suppressed on a construct with a reason.
 export { suppress } from "../lib/policy/suppressions";
 export type { PolicyReport, ReportRow, RowStatus } from "../lib/policy/evaluate";
@@ -35,6 +36,8 @@ export type { DockerHostProps } from "./docker-host";
 export { DockerEngine } from "./docker-engine";
 export type { DockerEngineProps } from "./docker-engine";
 export { ComposeStack } from "./compose-stack";
+export { NamedVolume } from "./named-volume";
+export type { NamedVolumeProps } from "./named-volume";
 export type { ComposeStackProps, ComposeServiceProps, ComposeService, ComposeImportProps, StackVolume, VolumeMountRef } from "./compose-stack";
 export { Secret } from "./secret";
 export type { SecretProps } from "./secret";

@@ -81,7 +81,7 @@ function nameConflicts(model: HomelabModel): CrossFinding[] {
       else containers.set(key, owner);
     }
     for (const volume of Object.values(stack.volumes)) {
-      const name = volume.nameInput ?? "";
+      const name = volume.name;
       const key = `${engine}|${name}`;
       const other = volumes.get(key);
       if (other) findings.push({ ruleId: CONFLICT_RULES.volume, level: "error", construct: volume, key: "name", message: `volume ${name} is also owned by ${other}`, suppressible: false });

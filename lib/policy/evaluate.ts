@@ -6,7 +6,9 @@ import { CAPACITY_RULES, CapacityLine, planCapacity } from "./capacity-planner";
 import { CrossFinding, findConflicts } from "./conflicts";
 import { HOMELAB_RULES } from "./rules";
 import { collectModel } from "./subjects";
-import { findVolumeRenames, VOLUME_RENAME_RULE } from "./volume-renames";
+import { LedgerData } from "../ledger";
+import { checkLedger } from "./ledger-check";
+import { findVmConflicts } from "./vm-conflicts";
 import { allSuppressions, MIN_REASON_LENGTH, Suppression, suppressionsFor } from "./suppressions";
 import { PolicyRule, RuleLevel, Subject } from "./types";
 
@@ -35,6 +37,8 @@ export interface PolicyReport {
   /** Unsuppressed non-compliant errors: any of them stops synthesis. */
   readonly errors: readonly ReportRow[];
   readonly warnings: readonly ReportRow[];
+  /** The ledger after this synth (when one was given): what DockhostApp writes back. */
+  readonly ledger?: LedgerData;
 }
 
 export const SUPPRESSION_RULE = "DH-SUPPRESSION";
@@ -45,7 +49,7 @@ export const VALIDATION_RULE = "DH-INPUT";
  * Runs the policy pack over the whole app: every rule on every subject, the cross-stack conflicts
  * and the capacity plan; then writes the capacity minimums into the VM variables' validation.
  */
-export function evaluatePolicy(root: IConstruct, options: { readonly outdir?: string; readonly rules?: readonly PolicyRule[] } = {}): PolicyReport {
+export function evaluatePolicy(root: IConstruct, options: { readonly ledger?: LedgerData; readonly rules?: readonly PolicyRule[] } = {}): PolicyReport {
   const rules = options.rules ?? HOMELAB_RULES;
   const model = collectModel(root);
   const rows: ReportRow[] = [];
@@ -55,13 +59,13 @@ export function evaluatePolicy(root: IConstruct, options: { readonly outdir?: st
     }
   }
   const capacity = planCapacity(model);
-  const renames = options.outdir ? findVolumeRenames(model, root, options.outdir) : [];
-  rows.push(...[...findConflicts(model), ...capacity.findings, ...renames].map(crossRow));
+  const ledger = options.ledger ? checkLedger(model, root, options.ledger) : undefined;
+  rows.push(...[...findConflicts(model), ...findVmConflicts(model), ...capacity.findings, ...(ledger?.findings ?? [])].map(crossRow));
   rows.push(...validationRows(model.constructs));
-  rows.push(...checkSuppressions(allSuppressions(model.constructs), new Set([...rules.map((r) => r.id), VOLUME_RENAME_RULE, ...Object.values(CAPACITY_RULES)])));
+  rows.push(...checkSuppressions(allSuppressions(model.constructs), new Set([...rules.map((r) => r.id), ...Object.values(CAPACITY_RULES)])));
   writeMinimums(capacity.minimums);
   const open = rows.filter((r) => r.status === "non-compliant");
-  return { rows, capacity: capacity.lines, errors: open.filter((r) => r.level === "error"), warnings: open.filter((r) => r.level === "warning") };
+  return { rows, capacity: capacity.lines, errors: open.filter((r) => r.level === "error"), warnings: open.filter((r) => r.level === "warning"), ledger: ledger?.next };
 }
 
 function applyRule(rule: PolicyRule, subject: Subject): ReportRow[] {
