@@ -15,7 +15,7 @@ import { terraformName } from "../lib/naming";
 import { SEED } from "../lib/seed";
 import { DockerEngine } from "./docker-engine";
 import { NamedVolume } from "./named-volume";
-import { Secret } from "./secret";
+import { containsSecret, Secret } from "./secret";
 
 /** A service of a ComposeStack: the compose-shaped spec plus the secrets it receives. */
 export interface ComposeServiceProps extends ServiceSpec {
@@ -250,6 +250,7 @@ export class ComposeStack extends Construct {
   /** Adds container labels to a service (for example a reverse proxy's routing labels). */
   public addLabels(service: string, labels: Readonly<Record<string, string>>): void {
     this.service(service);
+    Object.entries(labels).forEach(([label, value]) => this.refuseSecret(`services.${service}.labels.${label}`, value));
     Object.assign(this.extraLabels.get(service)!, labels);
   }
 
@@ -419,8 +420,24 @@ export class ComposeStack extends Construct {
     return nonEmpty([...files, ...secretFiles]);
   }
 
+  /**
+   * A Secret in a label or a command line would be in plain sight: `docker inspect` and `ps` show
+   * them to anyone on the host. Secrets reach a container through `secrets` only.
+   */
+  private refuseSecret(key: string, text: string | undefined): void {
+    if (text !== undefined && containsSecret(text)) {
+      invalid({ path: this.node.path, key, value: text, secret: true, allowed: "no Secret here: labels, command lines and these settings are visible to anyone who can run docker inspect; give it in the service's secrets, as a *_FILE variable (a file in /run/secrets) or an environment variable" });
+    }
+  }
+
   /** Checks what ComposeStack adds to the compose model: secrets, files and the metrics endpoint. */
   private checkExtras(service: string, spec: ComposeServiceProps): void {
+    const key = `services.${service}`;
+    Object.entries(spec.labels ?? {}).forEach(([label, value]) => this.refuseSecret(`${key}.labels.${label}`, value));
+    (["command", "entrypoint"] as const).forEach((name) => spec[name]?.forEach((arg, i) => this.refuseSecret(`${key}.${name}[${i}]`, arg)));
+    spec.healthcheck?.test.forEach((arg, i) => this.refuseSecret(`${key}.healthcheck.test[${i}]`, arg));
+    (["user", "hostname", "workingDir"] as const).forEach((name) => this.refuseSecret(`${key}.${name}`, spec[name]));
+    Object.entries(spec.files ?? {}).forEach(([file, content]) => this.refuseSecret(`${key}.files.${file}`, content));
     Object.keys(spec.files ?? {}).forEach((file) => checkAbsolutePath(this.context, `services.${service}.files.${file}`, file));
     if (spec.metrics) checkMetricsEndpoint(this.node.path, `services.${service}.metrics`, spec, spec.metrics);
     for (const key of Object.keys(spec.secrets ?? {})) {

@@ -13,7 +13,10 @@ import { SEED } from "../lib/seed";
 import { checkSshPublicKeys, SSH_PUBLIC_KEY_PATTERN } from "../lib/ssh-key";
 import { declareVariable } from "../lib/terraform-variable";
 import {
+  BRIDGE_NAME,
   ipHostRange,
+  PROXMOX_NODE_NAME,
+  PROXMOX_STORAGE_ID,
   PROXMOX_TAG_PATTERN,
   templateCollides,
   VM_LIMITS,
@@ -212,7 +215,7 @@ export class DockhostVm extends Construct {
     const other = TerraformStack.of(this).node.findAll().find((c) => c !== this && c instanceof DockhostVm);
     if (other) invalid({ path, key: "scope", value: TerraformStack.of(this).node.id, allowed: `one DockhostVm per stack (${other.node.path} is already in it): put more VMs in count, or another DockhostVm in its own stack` });
     this.nodeName = props.nodeName ?? "pve";
-    if (this.nodeName.trim() === "") invalid({ path, key: "nodeName", value: this.nodeName, allowed: "expected a Proxmox node name" });
+    if (!PROXMOX_NODE_NAME.test(this.nodeName)) invalid({ path, key: "nodeName", value: this.nodeName, allowed: `expected a Proxmox node name matching ${PROXMOX_NODE_NAME.source}` });
     this.count = checkInteger(path, "count", props.count ?? SEED.vmCount, VM_LIMITS.count);
     this.templateId = checkInteger(path, "templateId", props.templateId ?? SEED.templateId, VM_LIMITS.vmId);
     this.baseId = checkInteger(path, "baseId", props.baseId ?? SEED.baseId, VM_LIMITS.vmId);
@@ -241,6 +244,7 @@ export class DockhostVm extends Construct {
     if (this.dnsServers.length === 0) invalid({ path, key: "lan.dnsServers", value: this.dnsServers, allowed: "expected at least one DNS server" });
     this.dnsServers.forEach((server, i) => parseAddress(server) ?? invalid({ path, key: `lan.dnsServers[${i}]`, value: server, allowed: "expected an IPv4 address" }));
     this.bridge = lan.bridge ?? SEED.bridge;
+    if (!BRIDGE_NAME.test(this.bridge)) invalid({ path, key: "lan.bridge", value: this.bridge, allowed: `expected a Linux bridge name matching ${BRIDGE_NAME.source}` });
     if (lan.vlanId !== undefined) checkInteger(path, "lan.vlanId", lan.vlanId, { min: 1, max: 4094 });
     this.ipStart = checkInteger(path, "ipStart", props.ipStart ?? SEED.ipStart, hosts);
     const ips = ipHostRange(this.ipStart, this.count);
@@ -254,6 +258,11 @@ export class DockhostVm extends Construct {
     tags.forEach((tag, i) => {
       if (!PROXMOX_TAG_PATTERN.test(tag)) invalid({ path, key: `tags[${i}]`, value: tag, allowed: `expected a Proxmox tag matching ${PROXMOX_TAG_PATTERN.source}` });
     });
+    const datastoreId = props.datastoreId ?? "local-lvm";
+    const snippetsDatastoreId = props.snippetsDatastoreId ?? "local";
+    for (const [key, value] of [["datastoreId", datastoreId], ["snippetsDatastoreId", snippetsDatastoreId]]) {
+      if (!PROXMOX_STORAGE_ID.test(value)) invalid({ path, key, value, allowed: `expected a Proxmox storage id matching ${PROXMOX_STORAGE_ID.source}` });
+    }
     if (props.sshPublicKeys !== undefined) checkSshPublicKeys(path, "sshPublicKeys", props.sshPublicKeys);
     this.adminUser = checkLinuxUser(path, "adminUser", props.adminUser ?? "dockhost");
 
@@ -294,7 +303,7 @@ export class DockhostVm extends Construct {
     this.userData = new VirtualEnvironmentFile(this, "user_data", {
       count,
       nodeName: this.nodeName,
-      datastoreId: props.snippetsDatastoreId ?? "local",
+      datastoreId: snippetsDatastoreId,
       contentType: "snippets",
       sourceRaw: {
         fileName: `\${local.vm_names[count.index]}-user-data.yaml`,
@@ -304,7 +313,7 @@ export class DockhostVm extends Construct {
     });
     this.userData.overrideLogicalId(`${resourceName}_user_data`);
 
-    const datastoreId = props.datastoreId ?? "local-lvm";
+
     this.vm = new VirtualEnvironmentVm(this, "vm", {
       count,
       nodeName: this.nodeName,

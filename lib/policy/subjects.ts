@@ -3,6 +3,7 @@ import { ComposeService, ComposeStack } from "../../constructs/compose-stack";
 import { DockerEngine } from "../../constructs/docker-engine";
 import { DockerHost } from "../../constructs/docker-host";
 import { DockhostVm } from "../../constructs/dockhost-vm";
+import { HostFirewall } from "../../constructs/host-firewall";
 import { ProxmoxConnection } from "../../constructs/proxmox-connection";
 import { ReverseProxy } from "../../constructs/reverse-proxy";
 import { VolumeBackup } from "../../constructs/volume-backup";
@@ -36,6 +37,7 @@ export function collectModel(root: IConstruct): HomelabModel {
     ...of(ProxmoxConnection).map((construct) => ({ kind: "proxmox" as const, construct })),
     ...vms.map((construct) => ({ kind: "vm" as const, construct })),
     ...of(DockerHost).map((construct) => ({ kind: "docker-host" as const, construct })),
+    ...of(HostFirewall).map((construct) => ({ kind: "firewall" as const, construct })),
     ...engines.map((construct) => ({ kind: "docker-engine" as const, construct })),
     ...stacks.flatMap((stack) => {
       const waits = stack.serviceList.flatMap((s) => Object.entries(dependencyConditions(s.spec.dependsOn)));

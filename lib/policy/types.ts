@@ -3,6 +3,7 @@ import type { ComposeService, ComposeStack, StackVolume } from "../../constructs
 import type { DockerEngine } from "../../constructs/docker-engine";
 import type { DockerHost } from "../../constructs/docker-host";
 import type { DockhostVm } from "../../constructs/dockhost-vm";
+import type { HostFirewall } from "../../constructs/host-firewall";
 import type { ProxmoxConnection } from "../../constructs/proxmox-connection";
 import type { VolumeBackup } from "../../constructs/volume-backup";
 
@@ -61,6 +62,11 @@ export interface VmSubject {
   readonly construct: DockhostVm;
 }
 
+export interface FirewallSubject {
+  readonly kind: "firewall";
+  readonly construct: HostFirewall;
+}
+
 export interface ProxmoxSubject {
   readonly kind: "proxmox";
   readonly construct: ProxmoxConnection;
@@ -74,7 +80,7 @@ export interface VolumeSubject {
   readonly backup?: VolumeBackup;
 }
 
-export type Subject = ServiceSubject | DockerHostSubject | DockerEngineSubject | VmSubject | ProxmoxSubject | VolumeSubject;
+export type Subject = ServiceSubject | DockerHostSubject | DockerEngineSubject | VmSubject | ProxmoxSubject | VolumeSubject | FirewallSubject;
 export type SubjectKind = Subject["kind"];
 
 /** A rule: a pure function of one subject. */
