@@ -62,7 +62,8 @@ describe("the reference homelab's monitoring", () => {
 
   test("the alert rules pass `promtool check rules`: the defaults, certificate alert included", () => {
     const result = promtoolCheckRules(rules);
-    expect(result.stdout + result.stderr).toContain("SUCCESS: 7 rules found");
+    // The seven defaults and the two volume backup alerts.
+    expect(result.stdout + result.stderr).toContain("SUCCESS: 9 rules found");
     expect(result.code).toBe(0);
     expect(parse(rules).groups[0].rules.map((r: any) => r.alert)).toEqual([
       "HostDown", "DockerDiskFilling", "MemoryPressure", "ContainerRestarting", "ContainerOomKilled", "TlsCertificateExpiring", "TargetMissing",
@@ -160,7 +161,7 @@ describe("the reference homelab's monitoring", () => {
   test("exporters get read-only host access: node-exporter on the host network, on docker0 only; cAdvisor unprivileged", () => {
     const node = container("node-exporter");
     expect(node).toMatchObject({ network_mode: "host", read_only: true, capabilities: { drop: ["ALL"] } });
-    expect(node.command).toEqual(["--path.rootfs=/host", "--web.listen-address=172.30.0.1:9100"]);
+    expect(node.command).toEqual(["--path.rootfs=/host", "--web.listen-address=172.30.0.1:9100", "--collector.textfile.directory=/host/var/lib/node_exporter/textfile"]);
     expect(node.volumes).toEqual([{ host_path: "/", container_path: "/host", read_only: true }]);
     const cadvisor = container("cadvisor");
     expect(cadvisor.privileged).toBeUndefined();
