@@ -66,7 +66,7 @@ describe("the reference homelab's monitoring", () => {
     expect(result.stdout + result.stderr).toContain("SUCCESS: 9 rules found");
     expect(result.code).toBe(0);
     expect(parse(rules).groups[0].rules.map((r: any) => r.alert)).toEqual([
-      "HostDown", "DockerDiskFilling", "MemoryPressure", "ContainerRestarting", "ContainerOomKilled", "TlsCertificateExpiring", "TargetMissing",
+      "HostDown", "DockerDiskFilling", "MemoryPressure", "ContainerRestarting", "ContainerOomKilled", "TlsCertificateExpiring", "TargetMissing", "VolumeBackupFailed", "VolumeBackupNeverSucceeded",
     ]);
   });
 
