@@ -1,3 +1,4 @@
+import { DataResource } from "cdktf";
 import { Construct, IConstruct } from "constructs";
 import { invalid } from "../lib/errors";
 import { declareVariable } from "../lib/terraform-variable";
@@ -57,8 +58,12 @@ export class Secret extends Construct {
       type: "string",
       description: props.description ?? `Secret ${id}`,
       sensitive: true,
-      validation: [{ condition: `length(var.${id}) >= ${minLength}`, errorMessage: `${id} must be at least ${minLength} characters long.` }],
     }).stringValue;
+    // Not a variable validation: Terraform 1.11 prints a failing validation's variable values, a
+    // sensitive `-var` included; a precondition's diagnostic shows it as sensitive.
+    new DataResource(this, "checks", {
+      lifecycle: { precondition: [{ condition: `\${length(var.${id}) >= ${minLength}}`, errorMessage: `${id} must be at least ${minLength} characters long.` }] },
+    }).overrideLogicalId(`${id}_checks`);
     valueTokens.add(this.value);
   }
 }
