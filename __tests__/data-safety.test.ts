@@ -13,7 +13,7 @@ import { DockhostApp } from "../constructs/dockhost-app";
 import { DockhostStack } from "../constructs/dockhost-stack";
 import { DockhostVm } from "../constructs/dockhost-vm";
 import { ProxmoxConnection } from "../constructs/proxmox-connection";
-import { buildReferenceHomelab, ReferenceHomelab } from "../lib/reference-homelab";
+import { buildReferenceHomelab, ReferenceHomelab } from "../main";
 import { readLedger } from "../lib/ledger";
 import { tempDir, TEST_SSH_KEY } from "./support/synth";
 import { describeWithTerraform, prepareWorkspace, TerraformVars, TerraformWorkspace } from "./support/terraform/harness";

@@ -12,7 +12,7 @@ import { ProxmoxConnection } from "../constructs/proxmox-connection";
 import { Secret } from "../constructs/secret";
 import { VolumeBackup } from "../constructs/volume-backup";
 import { looksSecret, secretInText } from "../lib/secret-names";
-import { buildReferenceHomelab } from "../lib/reference-homelab";
+import { buildReferenceHomelab } from "../main";
 import { GOOD, labWith, rowsOf } from "./policy/lab";
 import { testApp } from "./support/synth";
 

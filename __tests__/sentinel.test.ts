@@ -13,7 +13,7 @@ import { DockhostVm } from "../constructs/dockhost-vm";
 import { ProxmoxConnection } from "../constructs/proxmox-connection";
 import { Secret } from "../constructs/secret";
 import { VolumeBackup } from "../constructs/volume-backup";
-import { buildReferenceHomelab } from "../lib/reference-homelab";
+import { buildReferenceHomelab } from "../main";
 import { GOOD } from "./policy/lab";
 import { testApp, TEST_SSH_KEY } from "./support/synth";
 import { describeWithTerraform, prepareWorkspace, TerraformWorkspace } from "./support/terraform/harness";

@@ -1,9 +1,10 @@
 import * as path from "path";
 import { App, AppConfig } from "cdktf";
-import { PolicyReport, evaluatePolicy } from "../lib/policy/evaluate";
+import { PolicyReport } from "../lib/policy/evaluate";
 import { setTokenStackTraces } from "../lib/token-stack-traces";
 import { describeErrors, REPORT_FILES, writePolicyReport } from "../lib/policy/report";
 import { ledgerFile, readLedger, writeLedger } from "../lib/ledger";
+import { evaluateHomelab } from "./policy-model";
 
 /** Options of a {@link DockhostApp}: cdktf's, and where the ledger lives. */
 export interface DockhostAppConfig extends AppConfig {
@@ -53,7 +54,7 @@ export class DockhostApp extends App {
   }
 
   public synth(): void {
-    const report = evaluatePolicy(this, { ledger: this.ledgerFile === undefined ? undefined : readLedger(this.ledgerFile) });
+    const report = evaluateHomelab(this, { ledger: this.ledgerFile === undefined ? undefined : readLedger(this.ledgerFile) });
     this.policyReport = report;
     writePolicyReport(this.outdir, report);
     if (report.errors.length > 0) throw new PolicyError(report, path.join(this.outdir, REPORT_FILES.markdown));

@@ -1,7 +1,7 @@
 import { TerraformBackend, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { formatHcl, makeHclRenderable } from "../lib/hcl-output";
-import { retireVm, retireVolume } from "../lib/ledger";
+import { recordVmRetirement, recordVolumeRetirement } from "../lib/ledger";
 import { addStateBackend, StateBackend } from "../lib/state-backend";
 
 /** Variable validations that refer to other variables need Terraform 1.9 or later. */
@@ -38,7 +38,7 @@ export class DockhostStack extends TerraformStack {
    * `docker volume rm <name>`. Keep the call while the ledger change is reviewed; it is harmless later.
    */
   public retireVolume(name: string, reason: string): void {
-    retireVolume(this, name, reason);
+    recordVolumeRetirement(this, name, reason);
   }
 
   /**
@@ -47,7 +47,7 @@ export class DockhostStack extends TerraformStack {
    * its Proxmox protection first (`qm set <id> --protection 0`), or the destroy fails.
    */
   public retireVm(vmId: number, reason: string): void {
-    retireVm(this, vmId, reason);
+    recordVmRetirement(this, vmId, reason);
   }
 
   /**

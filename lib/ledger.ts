@@ -65,7 +65,7 @@ export interface VolumeRetirement {
 const retiredVolumes = new WeakMap<IConstruct, VolumeRetirement[]>();
 
 /** Records that `stack` (a Terraform stack) retires the volume `name`, for `reason`. */
-export function retireVolume(stack: IConstruct, name: string, reason: string): void {
+export function recordVolumeRetirement(stack: IConstruct, name: string, reason: string): void {
   if (reason.trim().length < 10) invalid({ path: stack.node.path, key: `retireVolume(${name})`, value: reason, allowed: "a reason of at least 10 characters (it is read in review)" });
   const list = retiredVolumes.get(stack) ?? [];
   retiredVolumes.set(stack, [...list, { name, reason }]);
@@ -85,7 +85,7 @@ export interface VmRetirement {
 const retiredVms = new WeakMap<IConstruct, VmRetirement[]>();
 
 /** Records that `stack` (a Terraform stack) retires the VM with Proxmox id `vmId`, for `reason`. */
-export function retireVm(stack: IConstruct, vmId: number, reason: string): void {
+export function recordVmRetirement(stack: IConstruct, vmId: number, reason: string): void {
   if (reason.trim().length < 10) invalid({ path: stack.node.path, key: `retireVm(${vmId})`, value: reason, allowed: "a reason of at least 10 characters (it is read in review)" });
   retiredVms.set(stack, [...(retiredVms.get(stack) ?? []), { vmId, reason }]);
 }

@@ -9,7 +9,7 @@ import * as path from "path";
 import { parse, stringify } from "yaml";
 import { renderAlertRules } from "../../lib/monitoring/alert-rules";
 import { BACKUP_SUCCESS_METRIC, backupAlertRules, backupSuccessCommand, TEXTFILE_DIR } from "../../lib/monitoring/backup-metric";
-import { buildReferenceHomelab } from "../../lib/reference-homelab";
+import { buildReferenceHomelab } from "../../main";
 import { synthStack, tempDir, testApp } from "../support/synth";
 import { promtoolTestRules } from "../support/validators";
 

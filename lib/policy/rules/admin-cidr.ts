@@ -9,9 +9,9 @@ export const adminCidr: PolicyRule<"firewall"> = {
   level: "error",
   description: `SSH to the VM is open to admin networks of /${MIN_PREFIX} or narrower, never to the world (0.0.0.0/0).`,
   appliesTo: "firewall",
-  check: ({ construct }) =>
+  check: ({ adminCidrs }) =>
     resultOf(
-      construct.adminCidrs.flatMap((cidr, i) =>
+      adminCidrs.flatMap((cidr, i) =>
         (parseCidr(cidr)?.prefixLength ?? 32) < MIN_PREFIX ? [{ key: `adminCidrs[${i}]`, message: `${cidr} opens SSH to the world; list the machines that administer the VM (your LAN, or a /32)` }] : [],
       ),
     ),

@@ -8,6 +8,6 @@ export const knownHosts: PolicyRule<"docker-host"> = {
   level: "error",
   description: "The known_hosts file that pins the VM's SSH host key is a real file, never /dev/null (which accepts any key on every connection).",
   appliesTo: "docker-host",
-  check: ({ construct }) =>
-    resultOf(FORGETFUL.test(construct.knownHostsFile) ? [{ key: "knownHostsFile", message: `${construct.knownHostsFile} records no host key: every connection would trust whatever answers; use a file such as ~/.ssh/dockhost_known_hosts` }] : []),
+  check: ({ knownHostsFile }) =>
+    resultOf(FORGETFUL.test(knownHostsFile) ? [{ key: "knownHostsFile", message: `${knownHostsFile} records no host key: every connection would trust whatever answers; use a file such as ~/.ssh/dockhost_known_hosts` }] : []),
 };

@@ -33,7 +33,7 @@ export const secretLiteral: PolicyRule<"service"> = {
       ...inList("command", spec.command),
       ...inList("entrypoint", spec.entrypoint),
       ...inList("healthcheck.test", spec.healthcheck?.test),
-      ...Object.entries(spec.files ?? {}).flatMap(([file, content]) => inText(`files.${file}`, content)),
+      ...Object.entries(service.files ?? {}).flatMap(([file, content]) => inText(`files.${file}`, content)),
       ...Object.entries(spec.labels ?? {})
         .filter(([label, value]) => isLiteral(value) && looksSecret(label, value))
         .map(([label]) => found(`labels.${label}`, label)),
