@@ -62,35 +62,47 @@ export interface VolumeRetirement {
   readonly reason: string;
 }
 
-const retiredVolumes = new WeakMap<IConstruct, VolumeRetirement[]>();
-
-/** Records that `stack` (a Terraform stack) retires the volume `name`, for `reason`. */
-export function recordVolumeRetirement(stack: IConstruct, name: string, reason: string): void {
-  if (reason.trim().length < 10) invalid({ path: stack.node.path, key: `retireVolume(${name})`, value: reason, allowed: "a reason of at least 10 characters (it is read in review)" });
-  const list = retiredVolumes.get(stack) ?? [];
-  retiredVolumes.set(stack, [...list, { name, reason }]);
-}
-
-/** The volumes `stack` retires. */
-export function volumeRetirements(stack: IConstruct): readonly VolumeRetirement[] {
-  return retiredVolumes.get(stack) ?? [];
-}
-
 /** A VM the code lets go: Terraform may destroy it (once its Proxmox protection is lifted). */
 export interface VmRetirement {
   readonly vmId: number;
   readonly reason: string;
 }
 
-const retiredVms = new WeakMap<IConstruct, VmRetirement[]>();
+/** Retirements per Terraform stack, each with a reason that review reads. */
+class Retirements<T extends { readonly reason: string }> {
+  private readonly byStack = new WeakMap<IConstruct, T[]>();
+
+  constructor(private readonly method: string) {}
+
+  public record(stack: IConstruct, what: string | number, retirement: T): void {
+    if (retirement.reason.trim().length < 10) invalid({ path: stack.node.path, key: `${this.method}(${what})`, value: retirement.reason, allowed: "a reason of at least 10 characters (it is read in review)" });
+    this.byStack.set(stack, [...this.of(stack), retirement]);
+  }
+
+  public of(stack: IConstruct): readonly T[] {
+    return this.byStack.get(stack) ?? [];
+  }
+}
+
+const retiredVolumes = new Retirements<VolumeRetirement>("retireVolume");
+const retiredVms = new Retirements<VmRetirement>("retireVm");
+
+/** Records that `stack` (a Terraform stack) retires the volume `name`, for `reason`. */
+export function recordVolumeRetirement(stack: IConstruct, name: string, reason: string): void {
+  retiredVolumes.record(stack, name, { name, reason });
+}
+
+/** The volumes `stack` retires. */
+export function volumeRetirements(stack: IConstruct): readonly VolumeRetirement[] {
+  return retiredVolumes.of(stack);
+}
 
 /** Records that `stack` (a Terraform stack) retires the VM with Proxmox id `vmId`, for `reason`. */
 export function recordVmRetirement(stack: IConstruct, vmId: number, reason: string): void {
-  if (reason.trim().length < 10) invalid({ path: stack.node.path, key: `retireVm(${vmId})`, value: reason, allowed: "a reason of at least 10 characters (it is read in review)" });
-  retiredVms.set(stack, [...(retiredVms.get(stack) ?? []), { vmId, reason }]);
+  retiredVms.record(stack, vmId, { vmId, reason });
 }
 
 /** The VMs `stack` retires. */
 export function vmRetirements(stack: IConstruct): readonly VmRetirement[] {
-  return retiredVms.get(stack) ?? [];
+  return retiredVms.of(stack);
 }
