@@ -46,11 +46,14 @@ describe("the reference app stack (web, API, PostgreSQL, Redis)", () => {
     images.forEach((image) => expect(image.keep_locally).toBe(true));
   });
 
-  test("named volumes <stack>_<volume>, protected from destroy, mounted by the services", () => {
-    const volumes = json.resource.docker_volume;
-    expect(volumes["app_volume_db-data"]).toMatchObject({ name: "app_db-data", lifecycle: { prevent_destroy: true } });
-    expect(volumes["app_volume_cache-data"]).toMatchObject({ name: "app_cache-data", lifecycle: { prevent_destroy: true } });
-    expect(containers.app_db.volumes).toEqual([{ volume_name: "${docker_volume.app_volume_db-data.name}", container_path: "/var/lib/postgresql/data" }]);
+  test("named volumes <stack>_<volume> that Terraform never owns: mounted by name, the old docker_volume forgotten, not destroyed", () => {
+    expect(json.resource.docker_volume).toBeUndefined();
+    expect(containers.app_db.volumes).toEqual([{ volume_name: "app_db-data", container_path: "/var/lib/postgresql/data" }]);
+    expect(json.removed).toEqual(expect.arrayContaining([
+      { from: "docker_volume.app_volume_db-data", lifecycle: { destroy: false } },
+      { from: "docker_volume.app_volume_cache-data", lifecycle: { destroy: false } },
+      { from: "docker_volume.proxy_volume_letsencrypt", lifecycle: { destroy: false } },
+    ]));
   });
 
   test("healthchecks, and dependsOn service_healthy makes Terraform wait for the dependency", () => {
@@ -127,7 +130,7 @@ describe("volumeList: each volume's backup status, for VolumeBackup and the poli
 });
 
 describe("compose labels", () => {
-  test("off by default; on request containers, networks and volumes carry docker compose's labels", () => {
+  test("off by default; on request containers and networks carry docker compose's labels", () => {
     const { apps, engine } = appsStack();
     new ComposeStack(apps, "labelled", { engine, composeLabels: true, volumes: { data: {} }, services: { app: { image: "nginx:1.27.3-alpine", volumes: [{ volume: "data", target: "/data" }] } } });
     const json = synthStack(apps);
@@ -136,7 +139,6 @@ describe("compose labels", () => {
       { label: "com.docker.compose.service", value: "app" },
     ]));
     expect(json.resource.docker_network.labelled_network.labels).toContainEqual({ label: "com.docker.compose.project", value: "labelled" });
-    expect(json.resource.docker_volume.labelled_volume_data.labels).toContainEqual({ label: "com.docker.compose.volume", value: "data" });
     expect(json.resource.docker_container.app_db.labels.map((l: { label: string }) => l.label)).not.toContainEqual(expect.stringMatching(/^com\.docker\.compose\./));
   });
 });

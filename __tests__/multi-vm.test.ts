@@ -24,12 +24,16 @@ import RELEASE from "./fixtures/release-addresses.json";
 
 const TWO_VMS: HomelabSettings = { ...SETTINGS, vm: { ...SETTINGS.vm, count: 2 } };
 
+/** Resource addresses, and those a `removed` block forgets without destroying (the old docker_volumes). */
 function addresses(stack: StackJson): string[] {
-  return Object.entries<Record<string, unknown>>(stack.resource ?? {}).flatMap(([type, resources]) => Object.keys(resources).map((name) => `${type}.${name}`));
+  const forgotten = (stack.removed ?? []).filter((r: any) => r.lifecycle?.destroy === false).map((r: any) => r.from);
+  return [...Object.entries<Record<string, unknown>>(stack.resource ?? {}).flatMap(([type, resources]) => Object.keys(resources).map((name) => `${type}.${name}`)), ...forgotten];
 }
 
+/** Named volumes the containers mount (Docker creates them; Terraform never owns them). */
 function dockerVolumes(stack: StackJson): string[] {
-  return Object.values<{ name: string }>(stack.resource?.docker_volume ?? {}).map((v) => v.name).sort();
+  const mounted = Object.values<{ volumes?: Array<{ volume_name?: string }> }>(stack.resource?.docker_container ?? {}).flatMap((c) => (c.volumes ?? []).flatMap((v) => (v.volume_name ? [v.volume_name] : [])));
+  return [...new Set(mounted)].sort();
 }
 
 function containers(stack: StackJson): string[] {

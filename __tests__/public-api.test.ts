@@ -27,6 +27,7 @@ const RUNTIME_EXPORTS = [
   "MONITORING_JOBS",
   "MONITORING_POLICY_SUPPRESSIONS",
   "MonitoringStack",
+  "NamedVolume",
   "PolicyError",
   "ProxmoxConnection",
   "ReverseProxy",

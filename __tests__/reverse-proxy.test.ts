@@ -59,8 +59,7 @@ describe("the reference homelab's proxy", () => {
       storage: "/letsencrypt/acme.json",
       httpChallenge: { entryPoint: "web" },
     });
-    expect(traefik.volumes).toEqual([{ volume_name: "${docker_volume.proxy_volume_letsencrypt.name}", container_path: "/letsencrypt" }]);
-    expect(json.resource.docker_volume.proxy_volume_letsencrypt.lifecycle.prevent_destroy).toBe(true);
+    expect(traefik.volumes).toEqual([{ volume_name: "proxy_letsencrypt", container_path: "/letsencrypt" }]);
     expect(parse(staticYaml).api.dashboard).toBe(false);
   });
 

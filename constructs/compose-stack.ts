@@ -3,7 +3,6 @@ import { Lazy, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
 import { Container, ContainerConfig } from "@cdktf/provider-docker/lib/container";
 import { Network } from "@cdktf/provider-docker/lib/network";
-import { Volume } from "@cdktf/provider-docker/lib/volume";
 import { BindMount, dependencyConditions, isBindMount, ServiceSpec, StackSpec } from "../lib/compose/service";
 import { engineCapabilities, engineCpuQuota, engineDevice, engineLogOptions, engineMemorySwap, goDurationString } from "../lib/engine-forms";
 import { checkAbsolutePath, checkDependencies, checkHostPortConflicts, checkService, checkServiceName, CheckContext, validateStackSpec } from "../lib/compose/validate";
@@ -16,7 +15,8 @@ import { checkMetricsEndpoint, MetricsEndpoint } from "../lib/monitoring/metrics
 import { terraformName } from "../lib/naming";
 import { SEED } from "../lib/seed";
 import { DockerEngine } from "./docker-engine";
-import { Secret } from "./secret";
+import { NamedVolume } from "./named-volume";
+import { containsSecret, Secret } from "./secret";
 
 /** A service of a ComposeStack: the compose-shaped spec plus the secrets it receives. */
 export interface ComposeServiceProps extends ServiceSpec {
@@ -51,10 +51,17 @@ export interface ComposeStackProps {
    */
   readonly services?: Readonly<Record<string, ComposeServiceProps>>;
   /**
-   * Named volumes the services mount. Created as `<stack>_<volume>` and protected from destroy.
+   * Named volumes the services mount, `<volumePrefix>_<volume>` on the host. Docker creates them
+   * when a container first mounts them; Terraform never owns them, so no code change deletes one.
    * @default none
    */
   readonly volumes?: StackSpec["volumes"];
+  /**
+   * Prefix of the stack's volume names on the host. Set it to the old name when you rename a
+   * stack (`stackName` or the construct id): the renamed stack keeps reading its data.
+   * @default the stack name
+   */
+  readonly volumePrefix?: string;
   /**
    * Networks besides the stack's own (external ones, such as the reverse proxy's, are joined).
    * @default none
@@ -72,7 +79,7 @@ export interface ComposeStackProps {
    */
   readonly internalNetwork?: boolean;
   /**
-   * Label containers, networks and volumes the way docker compose does, so that `docker compose ls`
+   * Label containers and networks the way docker compose does, so that `docker compose ls`
    * and Portainer show the stack. Then `docker compose down` in the stack's folder on the host would
    * also remove these Terraform-managed containers: leave them to Terraform.
    * @default false
@@ -115,7 +122,7 @@ export interface StackVolume {
   readonly stack: ComposeStack;
   /** The volume's key in the stack's `volumes`. */
   readonly volume: string;
-  /** The Docker volume's name on the host: `<stack>_<volume>`, or the key itself when external. */
+  /** The Docker volume's name on the host: `<volumePrefix>_<volume>`, or the key itself when external. */
   readonly name: string;
   /** Created elsewhere: this stack neither creates nor backs it up. */
   readonly external: boolean;
@@ -217,8 +224,10 @@ export class ComposeStack extends Construct {
   public readonly engine: DockerEngine;
   public readonly stackName: string;
   public readonly network: Network;
-  /** Volumes this stack created, by their name in the stack. */
-  public readonly volumes: Readonly<Record<string, Volume>>;
+  /** Prefix of the stack's volume names on the host. */
+  public readonly volumePrefix: string;
+  /** The named volumes this stack's containers create, by their name in the stack. */
+  public readonly volumes: Readonly<Record<string, NamedVolume>>;
   private readonly declared: Required<Pick<StackSpec, "volumes" | "networks">>;
   private readonly composeLabels: boolean;
   private readonly services = new Map<string, ComposeService>();
@@ -260,17 +269,14 @@ export class ComposeStack extends Construct {
       this.extraNetworks[name] = created.name;
     }
 
-    const volumes: Record<string, Volume> = {};
+    this.volumePrefix = props.volumePrefix ?? this.stackName;
+    if (!STACK_NAME.test(this.volumePrefix)) invalid({ path: this.node.path, key: "volumePrefix", value: this.volumePrefix, allowed: `expected a compose project name matching ${STACK_NAME.source}` });
+    const volumes: Record<string, NamedVolume> = {};
     for (const [name, volume] of Object.entries(this.declared.volumes)) {
       if (volume.external) continue;
-      volumes[name] = new Volume(this, `volume-${name}`, {
-        provider,
-        name: this.hostVolumeName(name),
-        labels: this.labels({ "com.docker.compose.volume": name }),
-        // Volumes hold the apps' data: Terraform refuses a plan that would delete one.
-        lifecycle: { preventDestroy: true },
-      });
-      volumes[name].overrideLogicalId(this.terraformId(`volume_${name}`));
+      // Releases up to 7f2547e managed the volume as docker_volume.<stack>_volume_<name>: an upgrade forgets it, Docker keeps it.
+      const formerAddresses = [...new Set([this.stackName, this.volumePrefix].map((prefix) => `docker_volume.${terraformName(`${prefix}_volume_${name}`)}`))];
+      volumes[name] = new NamedVolume(this, `volume-${name}`, { name: this.hostVolumeName(name), formerAddresses });
       // An explicit opt-out shows in the policy report as a suppression with its reason.
       if (volume.backup === false && volume.noBackupReason !== undefined) suppress(volumes[name], "DH-VOLUME-BACKUP", volume.noBackupReason);
     }
@@ -298,6 +304,7 @@ export class ComposeStack extends Construct {
   /** Adds container labels to a service (for example a reverse proxy's routing labels). */
   public addLabels(service: string, labels: Readonly<Record<string, string>>): void {
     this.service(service);
+    Object.entries(labels).forEach(([label, value]) => this.refuseSecret(`services.${service}.labels.${label}`, value));
     Object.assign(this.extraLabels.get(service)!, labels);
   }
 
@@ -482,8 +489,24 @@ export class ComposeStack extends Construct {
     return nonEmpty([...files, ...secretFiles]);
   }
 
+  /**
+   * A Secret in a label or a command line would be in plain sight: `docker inspect` and `ps` show
+   * them to anyone on the host. Secrets reach a container through `secrets` only.
+   */
+  private refuseSecret(key: string, text: string | undefined): void {
+    if (text !== undefined && containsSecret(text)) {
+      invalid({ path: this.node.path, key, value: text, secret: true, allowed: "no Secret here: labels, command lines and these settings are visible to anyone who can run docker inspect; give it in the service's secrets, as a *_FILE variable (a file in /run/secrets) or an environment variable" });
+    }
+  }
+
   /** Checks what ComposeStack adds to the compose model: secrets, files and the metrics endpoint. */
   private checkExtras(service: string, spec: ComposeServiceProps): void {
+    const key = `services.${service}`;
+    Object.entries(spec.labels ?? {}).forEach(([label, value]) => this.refuseSecret(`${key}.labels.${label}`, value));
+    (["command", "entrypoint"] as const).forEach((name) => spec[name]?.forEach((arg, i) => this.refuseSecret(`${key}.${name}[${i}]`, arg)));
+    spec.healthcheck?.test.forEach((arg, i) => this.refuseSecret(`${key}.healthcheck.test[${i}]`, arg));
+    (["user", "hostname", "workingDir"] as const).forEach((name) => this.refuseSecret(`${key}.${name}`, spec[name]));
+    Object.entries(spec.files ?? {}).forEach(([file, content]) => this.refuseSecret(`${key}.files.${file}`, content));
     Object.keys(spec.files ?? {}).forEach((file) => checkAbsolutePath(this.context, `services.${service}.files.${file}`, file));
     if (spec.metrics) checkMetricsEndpoint(this.node.path, `services.${service}.metrics`, spec, spec.metrics);
     for (const key of Object.keys(spec.secrets ?? {})) {
@@ -499,7 +522,7 @@ export class ComposeStack extends Construct {
 
   /** The name on the host of a volume this stack creates. */
   private hostVolumeName(volume: string): string {
-    return `${this.stackName}_${volume}`;
+    return `${this.volumePrefix}_${volume}`;
   }
 
   private labels(extra: Record<string, string>) {

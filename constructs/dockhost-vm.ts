@@ -6,6 +6,7 @@ import { checkInteger, integerCondition, describeBounds } from "../lib/bounds";
 import { CloudConfig, jsonListExpression, TerraformExpression } from "../lib/cloud-config";
 import { invalid } from "../lib/errors";
 import { FRESH_CLONE_KEY_RESET, GUEST_AGENT_INSTALL } from "../lib/first-boot";
+import { vmRetirements } from "../lib/ledger";
 import { terraformName } from "../lib/naming";
 import { checkLinuxUser } from "../lib/linux-user";
 import { hostRange, hostAddress, hostNumber, Ipv4Cidr, parseAddress, parseCidr } from "../lib/ipv4";
@@ -13,7 +14,10 @@ import { SEED } from "../lib/seed";
 import { checkSshPublicKeys, SSH_PUBLIC_KEY_PATTERN } from "../lib/ssh-key";
 import { declareVariable } from "../lib/terraform-variable";
 import {
+  BRIDGE_NAME,
   ipHostRange,
+  PROXMOX_NODE_NAME,
+  PROXMOX_STORAGE_ID,
   PROXMOX_TAG_PATTERN,
   templateCollides,
   VM_LIMITS,
@@ -196,6 +200,8 @@ export class DockhostVm extends Construct {
   public readonly adminUser: string;
   /** The user-data every VM boots with; add packages, files and commands before synthesis. */
   public readonly cloudConfig: CloudConfig;
+  /** Proxmox ids of the VMs the code declares: `baseId` .. `baseId + count - 1`. */
+  public readonly vmIds: readonly number[];
   /** The VMs known at synth time (`count` of them); `-var vm_count` may add more at plan time. */
   public readonly instances: readonly DockhostVmInstance[];
   public readonly vm: VirtualEnvironmentVm;
@@ -206,8 +212,11 @@ export class DockhostVm extends Construct {
   constructor(scope: Construct, id: string, props: DockhostVmProps = {}) {
     super(scope, id);
     const path = this.node.path;
+    // The variables (vm_count, vm_baseid, ...) have fixed names: a second DockhostVm would share them.
+    const other = TerraformStack.of(this).node.findAll().find((c) => c !== this && c instanceof DockhostVm);
+    if (other) invalid({ path, key: "scope", value: TerraformStack.of(this).node.id, allowed: `one DockhostVm per stack (${other.node.path} is already in it): put more VMs in count, or another DockhostVm in its own stack` });
     this.nodeName = props.nodeName ?? "pve";
-    if (this.nodeName.trim() === "") invalid({ path, key: "nodeName", value: this.nodeName, allowed: "expected a Proxmox node name" });
+    if (!PROXMOX_NODE_NAME.test(this.nodeName)) invalid({ path, key: "nodeName", value: this.nodeName, allowed: `expected a Proxmox node name matching ${PROXMOX_NODE_NAME.source}` });
     this.count = checkInteger(path, "count", props.count ?? SEED.vmCount, VM_LIMITS.count);
     this.templateId = checkInteger(path, "templateId", props.templateId ?? SEED.templateId, VM_LIMITS.vmId);
     this.baseId = checkInteger(path, "baseId", props.baseId ?? SEED.baseId, VM_LIMITS.vmId);
@@ -219,6 +228,7 @@ export class DockhostVm extends Construct {
       invalid({ path, key: "namePrefix", value: this.namePrefix, allowed: `expected a lowercase DNS label matching ${VM_NAME_PATTERN}` });
     }
     const lastId = vmIdRange(this.baseId, this.count).last;
+    this.vmIds = Array.from({ length: this.count }, (_, i) => this.baseId + i);
     if (lastId > VM_LIMITS.vmId.max) {
       invalid({ path, key: "baseId", value: this.baseId, allowed: `VM ids run to ${lastId}; expected the last one <= ${VM_LIMITS.vmId.max}` });
     }
@@ -235,6 +245,7 @@ export class DockhostVm extends Construct {
     if (this.dnsServers.length === 0) invalid({ path, key: "lan.dnsServers", value: this.dnsServers, allowed: "expected at least one DNS server" });
     this.dnsServers.forEach((server, i) => parseAddress(server) ?? invalid({ path, key: `lan.dnsServers[${i}]`, value: server, allowed: "expected an IPv4 address" }));
     this.bridge = lan.bridge ?? SEED.bridge;
+    if (!BRIDGE_NAME.test(this.bridge)) invalid({ path, key: "lan.bridge", value: this.bridge, allowed: `expected a Linux bridge name matching ${BRIDGE_NAME.source}` });
     if (lan.vlanId !== undefined) checkInteger(path, "lan.vlanId", lan.vlanId, { min: 1, max: 4094 });
     this.ipStart = checkInteger(path, "ipStart", props.ipStart ?? SEED.ipStart, hosts);
     const ips = ipHostRange(this.ipStart, this.count);
@@ -248,6 +259,11 @@ export class DockhostVm extends Construct {
     tags.forEach((tag, i) => {
       if (!PROXMOX_TAG_PATTERN.test(tag)) invalid({ path, key: `tags[${i}]`, value: tag, allowed: `expected a Proxmox tag matching ${PROXMOX_TAG_PATTERN.source}` });
     });
+    const datastoreId = props.datastoreId ?? "local-lvm";
+    const snippetsDatastoreId = props.snippetsDatastoreId ?? "local";
+    for (const [key, value] of [["datastoreId", datastoreId], ["snippetsDatastoreId", snippetsDatastoreId]]) {
+      if (!PROXMOX_STORAGE_ID.test(value)) invalid({ path, key, value, allowed: `expected a Proxmox storage id matching ${PROXMOX_STORAGE_ID.source}` });
+    }
     if (props.sshPublicKeys !== undefined) checkSshPublicKeys(path, "sshPublicKeys", props.sshPublicKeys);
     this.adminUser = checkLinuxUser(path, "adminUser", props.adminUser ?? "dockhost");
 
@@ -293,7 +309,7 @@ export class DockhostVm extends Construct {
     this.userData = new VirtualEnvironmentFile(this, "user_data", {
       count,
       nodeName: this.nodeName,
-      datastoreId: props.snippetsDatastoreId ?? "local",
+      datastoreId: snippetsDatastoreId,
       contentType: "snippets",
       sourceRaw: {
         fileName: `\${local.vm_names[count.index]}-user-data.yaml`,
@@ -303,7 +319,7 @@ export class DockhostVm extends Construct {
     });
     this.userData.overrideLogicalId(`${resourceName}_user_data`);
 
-    const datastoreId = props.datastoreId ?? "local-lvm";
+
     this.vm = new VirtualEnvironmentVm(this, "vm", {
       count,
       nodeName: this.nodeName,
@@ -345,13 +361,15 @@ export class DockhostVm extends Construct {
         userDataFileId: `\${${this.userData.terraformResourceType}.${this.userData.friendlyUniqueId}[count.index].id}`,
       },
       lifecycle: {
+        // A VM holds every volume: Terraform refuses to destroy or replace one unless the code
+        // retires a VM id (DockhostStack.retireVm), which also the ledger requires. bpg's vmDelete
+        // shuts the VM down before Proxmox's protection refuses the delete
+        // (bpg/terraform-provider-proxmox v0.111.1 proxmoxtf/resource/vm/vm.go): a plan that
+        // destroys or replaces a protected VM must stop in Terraform, before the provider.
+        preventDestroy: Lazy.anyValue({ produce: () => (props.protection ?? true) && vmRetirements(TerraformStack.of(this)).length === 0 }) as unknown as boolean,
         // The template and the user-data only matter when a VM is created: a new template or a
         // changed snippet must not replace a running VM (DockerHost re-applies host settings).
         ignoreChanges: ["clone", "initialization[0].user_data_file_id"],
-        // bpg's vmDelete shuts the VM down before Proxmox's protection refuses the delete
-        // (bpg/terraform-provider-proxmox v0.111.1 proxmoxtf/resource/vm/vm.go): a plan that
-        // destroys or replaces a protected VM must stop in Terraform, before the provider.
-        preventDestroy: props.protection ?? true,
       },
     });
     this.vm.overrideLogicalId(resourceName);
@@ -422,7 +440,13 @@ export class DockhostVm extends Construct {
       `${name} must be ${describeBounds(bounds)}.`,
     ];
     return {
-      vm_count: number("vm_count", "Number of dockhost VMs", this.count, [whole("vm_count", VM_LIMITS.count)]),
+      vm_count: number("vm_count", "Number of dockhost VMs", this.count, [
+        whole("vm_count", VM_LIMITS.count),
+        [
+          `var.vm_count >= ${this.count}`,
+          `vm_count may add VMs at plan time, not remove the ${this.count} the code declares: lower count in the code and retire the VM ids there (retireVm).`,
+        ],
+      ]),
       vm_template_id: number("vm_template_id", "Proxmox VM id of the cloud-init template that is cloned", this.templateId, [
         whole("vm_template_id", VM_LIMITS.vmId),
         [

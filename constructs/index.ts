@@ -9,6 +9,7 @@
 
 // The app and its stacks.
 export { DockhostApp, PolicyError } from "./dockhost-app";
+export type { DockhostAppConfig } from "./dockhost-app";
 // The policy pack runs in DockhostApp; a finding is suppressed on a construct with a reason.
 export { MIN_REASON_LENGTH, suppress } from "../lib/policy/suppressions";
 export type { PolicyReport, ReportRow, RowStatus } from "../lib/policy/evaluate";
@@ -37,6 +38,8 @@ export type { DockerHostProps } from "./docker-host";
 export { DockerEngine } from "./docker-engine";
 export type { DockerEngineProps, EngineHost } from "./docker-engine";
 export { ComposeStack } from "./compose-stack";
+export { NamedVolume } from "./named-volume";
+export type { NamedVolumeProps } from "./named-volume";
 export type { ComposeStackProps, ComposeServiceProps, ComposeService, ComposeImportProps, StackVolume, VolumeMountRef } from "./compose-stack";
 export { Secret } from "./secret";
 // The socket proxy that ReverseProxy and VolumeBackup put in front of docker.sock, for your own clients.

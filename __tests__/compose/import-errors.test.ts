@@ -305,3 +305,45 @@ describe("parseComposeYaml reads the document itself", () => {
     expect(web.environment).toEqual({ DEBUG: "false", WORKERS: "4" });
   });
 });
+
+describe("parseComposeYaml fails fast on hostile YAML, naming the file", () => {
+  const failsFast = (yaml: string, key: string, allowed: string) => {
+    const started = Date.now();
+    const error = errorOf(yaml);
+    expect(error.message.startsWith(`${PATH}: invalid ${key} = `)).toBe(true);
+    expect(error.allowed).toContain(allowed);
+    // Never the file's content: the message stays short whatever the input.
+    expect(error.message.length).toBeLessThan(300);
+    expect(Date.now() - started).toBeLessThan(5000);
+  };
+
+  it("refuses alias bombs (billion laughs) before expanding them", () => {
+    const levels = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"];
+    for (let i = 1; i < 10; i++) levels.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(", ")}]`);
+    failsFast(`x-bomb:\n${levels.map((l) => `  ${l}`).join("\n")}\nservices:\n  web:\n    image: nginx:1.27\n`, "(YAML)", "alias expansions");
+  });
+
+  it("refuses deep nesting, block or flow", () => {
+    // yaml's parser itself gives up on very deep flow collections: a YAML error, without the line.
+    failsFast(`x-deep: ${"[".repeat(5000)}${"]".repeat(5000)}\nservices: {}\n`, "(YAML)", "valid YAML");
+    failsFast(`x-deep: ${"[".repeat(100)}${"]".repeat(100)}\nservices: {}\n`, "(YAML)", "nesting at most 64 levels");
+    const block = Array.from({ length: 100 }, (_, i) => `${"  ".repeat(i)}k${i}:`).join("\n");
+    failsFast(`${block} 1\n`, "(YAML)", "nesting at most 64 levels");
+  });
+
+  it("refuses a file over the size cap without parsing it", () => {
+    failsFast(`services: {}\n#${"x".repeat(17 * 1024 * 1024)}\n`, "(file)", "at most 16777216 bytes");
+  });
+
+  it("refuses a repeated key and names its line, not its value", () => {
+    const error = errorOf("services:\n  web:\n    image: nginx:1.27\n    environment:\n      DB_PASSWORD: hunter2-first\n      DB_PASSWORD: hunter2-second\n");
+    expect(error.message).toBe(`${PATH}: invalid (YAML) = "line 6, column 7"; each key once per mapping (this one is repeated)`);
+    expect(error.message).not.toContain("hunter2");
+  });
+
+  it("reads a mapping of 20,000 keys in linear time (yaml's own duplicate check was quadratic)", () => {
+    const environment = Array.from({ length: 20000 }, (_, i) => `      V${i}: "${i}"`);
+    const spec = importYaml(["services:", "  web:", "    image: nginx:1.27", "    environment:", ...environment].join("\n")).spec;
+    expect(Object.keys(spec.services.web.environment ?? {})).toHaveLength(20000);
+  });
+});

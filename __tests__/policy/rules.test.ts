@@ -1,3 +1,5 @@
+import * as fs from "fs";
+import * as path from "path";
 import { ComposeServiceProps, ComposeStack } from "../../constructs/compose-stack";
 import { DockerHost } from "../../constructs/docker-host";
 import { DockhostApp } from "../../constructs/dockhost-app";
@@ -170,20 +172,25 @@ describe("volume rules", () => {
     expect(row(app, "apps/shop/volume-scratch")).toMatchObject({ status: "non-compliant", message: expect.stringContaining("say why in noBackupReason") });
   });
 
-  test("DH-VOLUME-RENAME: a volume of the last synth that is gone fails the next synth; suppressible on the stack", () => {
-    const outdir = tempDir("rename");
-    const first = volumeLab({ data: { backup: false, noBackupReason: "test data, nothing to keep" } }, outdir);
-    first.app.synth();
-    const renamed = new DockhostApp({ outdir, stackTraces: false });
-    const infra = new DockhostStack(renamed, "infra");
-    new ProxmoxConnection(infra, "proxmox");
-    const host = new DockerHost(infra, "docker", { vm: new DockhostVm(infra, "dockhost") });
-    const apps = new DockhostStack(renamed, "apps");
-    new ComposeStack(apps, "store", { engine: host.connect(apps), volumes: { data: { backup: false, noBackupReason: "test data, nothing to keep" } }, services: { svc: { ...GOOD, volumes: [{ volume: "data", target: "/data" }] } } });
-    expect(() => renamed.synth()).toThrow(/\[DH-VOLUME-RENAME\] apps: docker_volume shop_data: volume shop_data was in the last synth and is gone now/);
-    suppress(apps, "DH-VOLUME-RENAME", "the shop stack is retired, its data archived elsewhere");
-    expect(() => renamed.synth()).not.toThrow();
-    expect(renamed.policyReport!.rows.find((r) => r.ruleId === "DH-VOLUME-RENAME")).toMatchObject({ status: "suppressed" });
+  test("DH-VOLUME-RENAME: a volume the ledger holds that no stack mounts fails a synth from a fresh folder, until it is retired", () => {
+    const ledgerFile = path.join(tempDir("ledger"), "dockhost.ledger.json");
+    const lab = (id: string, retire = false) => {
+      const app = new DockhostApp({ outdir: tempDir("rename"), stackTraces: false, ledgerFile });
+      const infra = new DockhostStack(app, "infra");
+      new ProxmoxConnection(infra, "proxmox");
+      const host = new DockerHost(infra, "docker", { vm: new DockhostVm(infra, "dockhost") });
+      const apps = new DockhostStack(app, "apps");
+      new ComposeStack(apps, id, { engine: host.connect(apps), volumes: { data: { backup: false, noBackupReason: "test data, nothing to keep" } }, services: { svc: { ...GOOD, volumes: [{ volume: "data", target: "/data" }] } } });
+      if (retire) apps.retireVolume("shop_data", "the shop is closed, its data archived elsewhere");
+      return app;
+    };
+    lab("shop").synth();
+    expect(JSON.parse(fs.readFileSync(ledgerFile, "utf8")).volumes).toEqual({ apps: ["shop_data"] });
+    const renamed = lab("store");
+    expect(() => renamed.synth()).toThrow(/\[DH-VOLUME-RENAME\] apps: volume shop_data: volume shop_data is in the ledger, but no ComposeStack of apps mounts it now/);
+    expect(fs.existsSync(path.join(renamed.outdir, "stacks", "apps", "cdk.tf.json"))).toBe(false);
+    expect(() => lab("store", true).synth()).not.toThrow();
+    expect(JSON.parse(fs.readFileSync(ledgerFile, "utf8")).volumes).toEqual({ apps: ["store_data"] });
   });
 });
 

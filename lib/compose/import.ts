@@ -2,7 +2,7 @@
  * Imports a compose file into a {@link StackSpec}: interpolation from an explicit variable map,
  * both syntaxes of each key, and an error for every key the model cannot represent.
  */
-import { parseDocument } from "yaml";
+import { isCollection, isMap, isScalar, LineCounter, Node, parseDocument, YAMLMap, YAMLSeq } from "yaml";
 import { invalid } from "../errors";
 import { ComposeReader, Field } from "./compose-reader";
 import { readService } from "./import-service";
@@ -62,16 +62,75 @@ export function parseComposeYaml(text: string, options: ComposeImportOptions): I
   return { name: top.name && readProjectName(reader, top.name), spec };
 }
 
-/** One YAML document, with merge keys (`<<: *anchor`) as compose allows them. */
+/** Larger files are refused before parsing: a compose file of many megabytes is a mistake or an attack. */
+export const MAX_COMPOSE_BYTES = 16 * 1024 * 1024;
+/** Deeper nesting is refused: compose files nest a handful of levels, and deep input costs stack. */
+export const MAX_COMPOSE_DEPTH = 64;
+/** Alias expansions allowed per document (yaml's own default, stated): stops "billion laughs". */
+const MAX_ALIAS_COUNT = 100;
+
+/**
+ * One YAML document, with merge keys (`<<: *anchor`) as compose allows them. Hostile input (a huge
+ * file, deep nesting, alias bombs) fails fast, naming the file and never echoing its content.
+ */
 function parseYaml(text: string, path: string): unknown {
-  const document = parseDocument(text, { merge: true });
+  const bytes = Buffer.byteLength(text, "utf8");
+  if (bytes > MAX_COMPOSE_BYTES) invalid({ path, key: "(file)", value: `${bytes} bytes`, allowed: `a compose file of at most ${MAX_COMPOSE_BYTES} bytes` });
+  const lines = new LineCounter();
+  // yaml's own duplicate-key check compares each key with every earlier one (quadratic in a
+  // mapping's size: 50k environment keys took over a minute); checkDocument does it in one pass.
+  // prettyErrors off: yaml would quote the offending source line, which may hold a secret.
+  const document = parseDocument(text, { merge: true, uniqueKeys: false, lineCounter: lines, prettyErrors: false });
   const [error] = document.errors;
-  if (error !== undefined) invalid({ path, key: "(YAML)", value: error.code, allowed: `valid YAML: ${error.message}` });
-  const value: unknown = document.toJS();
+  if (error !== undefined) {
+    const { line, col } = lines.linePos(error.pos[0]);
+    invalid({ path, key: "(YAML)", value: `line ${line}, column ${col}`, allowed: `valid YAML (${error.code}: ${error.message.split("\n")[0].slice(0, 120)})` });
+  }
+  checkDocument(document.contents, path, lines);
+  let value: unknown;
+  try {
+    value = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    // yaml throws a ReferenceError when aliases expand past maxAliasCount.
+    if (!(e instanceof ReferenceError)) throw e;
+    invalid({ path, key: "(YAML)", value: "aliases", allowed: `at most ${MAX_ALIAS_COUNT} alias expansions (${e.message})` });
+  }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    invalid({ path, key: "(document)", value, allowed: "a mapping with services" });
+    invalid({ path, key: "(document)", value: typeof value, allowed: "a mapping with services" });
   }
   return value;
+}
+
+/** Nesting depth and duplicate mapping keys, in one iterative walk (no recursion on deep input). */
+function checkDocument(root: Node | null, path: string, lines: LineCounter): void {
+  const where = (node: Node) => {
+    const { line, col } = lines.linePos(node.range?.[0] ?? 0);
+    return `line ${line}, column ${col}`;
+  };
+  const pending: Array<{ node: YAMLMap | YAMLSeq; depth: number }> = [];
+  const visit = (node: unknown, depth: number) => {
+    if (!isCollection(node)) return;
+    if (depth > MAX_COMPOSE_DEPTH) invalid({ path, key: "(YAML)", value: where(node), allowed: `nesting at most ${MAX_COMPOSE_DEPTH} levels deep` });
+    pending.push({ node, depth });
+  };
+  visit(root, 1);
+  while (pending.length > 0) {
+    const { node, depth } = pending.pop()!;
+    if (!isMap(node)) {
+      for (const item of node.items) visit(item, depth + 1);
+      continue;
+    }
+    const seen = new Set<unknown>();
+    for (const { key, value } of node.items) {
+      // `<<` merge keys may repeat; compose itself refuses any other repeated key.
+      if (isScalar(key) && key.value !== "<<") {
+        if (seen.has(key.value)) invalid({ path, key: "(YAML)", value: where(key), allowed: "each key once per mapping (this one is repeated)" });
+        seen.add(key.value);
+      }
+      visit(key, depth + 1);
+      visit(value, depth + 1);
+    }
+  }
 }
 
 function mapEntries<T>(reader: ComposeReader, field: Field, read: (entry: Field) => T): Record<string, T> {

@@ -47,6 +47,9 @@ export type StackDeclarations = Pick<StackSpec, "volumes" | "networks">;
  * the label), `_` kept because compose files use it widely and Docker's DNS resolves it.
  */
 const SERVICE_NAME = /^[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?$/;
+/** A container's host name (the kernel's limit is 64 bytes; one DNS label is at most 63). */
+const CONTAINER_HOSTNAME = /^(?=.{1,63}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i;
+
 /** Docker's grammar for volume and network names. */
 const OBJECT_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const MAX_PORT = 65535;
@@ -137,6 +140,9 @@ export function checkService(
     }
   }
   if (service.workingDir !== undefined) checkAbsolutePath(context, `${key}.workingDir`, service.workingDir);
+  if (service.hostname !== undefined && isKnown(context, service.hostname) && !CONTAINER_HOSTNAME.test(service.hostname)) {
+    fail(context, `${key}.hostname`, service.hostname, "a host name of DNS labels (letters, digits, -), 63 characters at most");
+  }
   if (service.networkMode === "host") {
     // Docker ignores published ports and cannot attach networks to a container on the host network.
     if (service.ports?.length) fail(context, `${key}.ports`, service.ports.map(formatPort), "no published ports with networkMode host (the service listens on the VM directly)");
