@@ -1,11 +1,15 @@
 import * as fs from "fs";
-import { Lazy, TerraformStack, Token } from "cdktf";
+import * as path from "path";
+import { Annotations, App, Lazy, TerraformStack, Token } from "cdktf";
+import { parse as parseDotenv } from "dotenv";
 import { Construct } from "constructs";
 import { Container, ContainerConfig } from "@cdktf/provider-docker/lib/container";
+import { Image } from "@cdktf/provider-docker/lib/image";
 import { Network } from "@cdktf/provider-docker/lib/network";
 import { Volume } from "@cdktf/provider-docker/lib/volume";
-import { dependencyConditions, isBindMount, ServiceSpec, StackSpec } from "../lib/compose/service";
-import { checkAbsolutePath, checkDependencies, checkHostPortConflicts, checkService, checkServiceName, CheckContext, validateStackSpec } from "../lib/compose/validate";
+import { BuildSpec, dependencyConditions, isBindMount, ServiceSpec, StackSpec } from "../lib/compose/service";
+import { checkAbsolutePath, checkDependencies, checkHostPortConflicts, checkService, checkServiceName, CheckContext, tmpfsPath, validateStackSpec, volumesFromService } from "../lib/compose/validate";
+import { durationSeconds } from "../lib/compose/duration";
 import { parseComposeYaml } from "../lib/compose/import";
 import { toComposeYaml } from "../lib/compose/export";
 import { escapeTerraformTemplate } from "../lib/cloud-config";
@@ -86,8 +90,18 @@ export interface ComposeImportProps extends Omit<ComposeStackProps, "services" |
    * {@link Secret} stays a sensitive-variable reference wherever it lands (inside a URL, say).
    */
   readonly variables?: Readonly<Record<string, string | Secret>>;
-  /** Secrets per service, which compose files cannot carry: `{ db: { POSTGRES_PASSWORD_FILE: secret } }`. */
+  /**
+   * Secrets per service, which compose files cannot carry: `{ db: { POSTGRES_PASSWORD_FILE: secret } }`.
+   * A secret replaces the file's value of the same variable (`X` for `X` or `X_FILE`), so any
+   * literal that DH-SECRET-LITERAL flags can be swapped for a Secret without editing the file.
+   */
   readonly secrets?: Readonly<Record<string, Readonly<Record<string, Secret>>>>;
+  /**
+   * Active compose profiles (`docker compose --profile`): services with `profiles` are imported
+   * only when one of theirs is active.
+   * @default - none: only services without profiles
+   */
+  readonly profiles?: readonly string[];
 }
 
 /** What a service became in Terraform. */
@@ -146,18 +160,36 @@ const HEALTHY_WAIT_SECONDS = 300;
  */
 export class ComposeStack extends Construct {
   /** Reads a docker-compose.yml text (compose spec) into a new stack. */
-  public static fromYaml(scope: Construct, id: string, yaml: string, props: ComposeImportProps & { readonly source?: string }): ComposeStack {
-    const variables = Object.fromEntries(Object.entries(props.variables ?? {}).map(([name, value]) => [name, value instanceof Secret ? value.value : value]));
-    const imported = parseComposeYaml(yaml, { source: props.source ?? id, variables });
+  /**
+   * Reads a docker-compose.yml text (compose spec) into a new stack. Every problem of the file is
+   * reported in one error; what the import changed on the way (a dropped SELinux mode, a folder
+   * to copy) becomes a warning annotation on the stack.
+   */
+  public static fromYaml(scope: Construct, id: string, yaml: string, props: ComposeImportProps & { readonly source?: string; readonly baseDir?: string }): ComposeStack {
+    const { variables: given, secrets, profiles, source, baseDir, ...stackProps } = props;
+    const variables = Object.fromEntries(Object.entries(given ?? {}).map(([name, value]) => [name, value instanceof Secret ? value.value : value]));
+    const imported = parseComposeYaml(yaml, { source: source ?? id, variables, baseDir, profiles, projectName: props.stackName ?? id });
     const services = Object.fromEntries(
-      Object.entries(imported.spec.services).map(([name, spec]) => [name, { ...spec, secrets: props.secrets?.[name] }]),
+      Object.entries(imported.spec.services).map(([name, spec]) => {
+        const replaced = Object.keys(secrets?.[name] ?? {}).flatMap((key) => [key, key.endsWith(FILE_SUFFIX) ? key.slice(0, -FILE_SUFFIX.length) : key]);
+        const environment = spec.environment && Object.fromEntries(Object.entries(spec.environment).filter(([key]) => !replaced.includes(key)));
+        return [name, { ...spec, environment, secrets: secrets?.[name], files: imported.files[name] }];
+      }),
     );
-    return new ComposeStack(scope, id, { ...props, stackName: props.stackName ?? imported.name, services, volumes: imported.spec.volumes, networks: imported.spec.networks });
+    const stack = new ComposeStack(scope, id, { ...stackProps, stackName: props.stackName ?? imported.name, services, volumes: imported.spec.volumes, networks: imported.spec.networks });
+    imported.warnings.forEach((warning) => Annotations.of(stack).addWarning(warning));
+    return stack;
   }
 
-  /** Reads a docker-compose.yml file into a new stack. */
+  /**
+   * Reads a docker-compose.yml file into a new stack, as `docker compose up` in its folder would:
+   * `.env` beside it supplies variables that `variables` does not, `env_file`s and bind sources are
+   * read beside it.
+   */
   public static fromFile(scope: Construct, id: string, file: string, props: ComposeImportProps): ComposeStack {
-    return ComposeStack.fromYaml(scope, id, fs.readFileSync(file, "utf8"), { ...props, source: file });
+    const dotenv = path.join(path.dirname(file), ".env");
+    const defaults = fs.existsSync(dotenv) ? parseDotenv(fs.readFileSync(dotenv, "utf8")) : {};
+    return ComposeStack.fromYaml(scope, id, fs.readFileSync(file, "utf8"), { ...props, variables: { ...defaults, ...props.variables }, source: file, baseDir: path.dirname(path.resolve(file)) });
   }
 
   public readonly engine: DockerEngine;
@@ -198,10 +230,10 @@ export class ComposeStack extends Construct {
     this.extraNetworks = {};
     for (const [name, network] of Object.entries(this.declared.networks)) {
       if (network.external) {
-        this.extraNetworks[name] = name;
+        this.extraNetworks[name] = network.name ?? name;
         continue;
       }
-      const created = new Network(this, `network-${name}`, { provider, name: `${this.stackName}_${name}`, internal: network.internal, labels: this.labels({ "com.docker.compose.network": name }) });
+      const created = new Network(this, `network-${name}`, { provider, name: network.name ?? `${this.stackName}_${name}`, internal: network.internal, labels: this.labels({ "com.docker.compose.network": name }) });
       created.overrideLogicalId(this.terraformId(`network_${name}`));
       this.extraNetworks[name] = created.name;
     }
@@ -317,15 +349,16 @@ export class ComposeStack extends Construct {
   }
 
   private createContainer(name: string, spec: ComposeServiceProps): ComposeService {
-    const containerName = `${this.stackName}-${name}`;
+    const containerName = spec.containerName ?? `${this.stackName}-${name}`;
     const labels: Record<string, string> = { ...spec.labels, ...this.composeServiceLabels(name) };
     const attached: Array<{ name: string; aliases: string[] }> = [];
     this.extraLabels.set(name, labels);
     this.attachedNetworks.set(name, attached);
+    const aliases = [name, ...(spec.aliases ?? [])];
     const config: ContainerConfig = {
       provider: this.engine.provider,
       name: containerName,
-      image: this.engine.image(spec.image).imageId,
+      image: spec.build ? this.buildImage(name, spec.image, spec.build).imageId : this.engine.image(spec.image).imageId,
       // Literal strings are escaped for Terraform: `${VAR}` in a command is for the container's shell.
       command: spec.command?.map(literal),
       entrypoint: spec.entrypoint?.map(literal),
@@ -337,8 +370,8 @@ export class ComposeStack extends Construct {
           ? undefined
           : Lazy.anyValue({
               produce: () => [
-                { name: this.network.name, aliases: [name] },
-                ...(spec.networks ?? []).map((network) => ({ name: this.extraNetworks[network], aliases: [name] })),
+                ...(spec.defaultNetwork === false ? [] : [{ name: this.network.name, aliases }]),
+                ...(spec.networks ?? []).map((network) => ({ name: this.extraNetworks[network], aliases })),
                 ...attached,
               ],
             }),
@@ -346,12 +379,16 @@ export class ComposeStack extends Construct {
       privileged: spec.privileged,
       pidMode: spec.pid,
       ipcMode: spec.ipc,
-      ports: spec.ports?.map((p) => ({ internal: p.containerPort, external: p.hostPort, ip: p.hostIp, protocol: p.protocol })),
-      volumes: spec.volumes?.map((mount) =>
-        isBindMount(mount)
-          ? { hostPath: mount.hostPath, containerPath: mount.target, readOnly: mount.readOnly }
-          : { volumeName: this.volumeName(mount.volume), containerPath: mount.target, readOnly: mount.readOnly },
-      ),
+      // Without a host address compose (Docker) listens on IPv4 and IPv6; the provider defaults to 0.0.0.0 only.
+      ports: spec.ports?.flatMap((p) => (p.hostIp === undefined ? ["0.0.0.0", "::"] : [p.hostIp]).map((ip) => ({ internal: p.containerPort, external: p.hostPort, ip, protocol: p.protocol }))),
+      volumes: nonEmpty([
+        ...(spec.volumes ?? []).map((mount) =>
+          isBindMount(mount)
+            ? { hostPath: this.hostPath(mount.hostPath), containerPath: mount.target, readOnly: mount.readOnly }
+            : { volumeName: this.volumeName(mount.volume), containerPath: mount.target, readOnly: mount.readOnly },
+        ),
+        ...(spec.volumesFrom ?? []).map((from) => ({ fromContainer: this.volumesFromContainer(from) })),
+      ]),
       labels: Lazy.anyValue({ produce: () => labelList(labels) }),
       healthcheck: spec.healthcheck && {
         test: spec.healthcheck.test.map(literal),
@@ -363,6 +400,7 @@ export class ComposeStack extends Construct {
       restart: typeof spec.restart === "object" ? spec.restart.policy : spec.restart ?? "no",
       maxRetryCount: typeof spec.restart === "object" ? spec.restart.maxRetries : undefined,
       user: spec.user && literal(spec.user),
+      groupAdd: spec.groupAdd && [...spec.groupAdd],
       readOnly: spec.readOnly,
       capabilities: spec.capAdd || spec.capDrop ? { add: spec.capAdd && [...spec.capAdd], drop: spec.capDrop && [...spec.capDrop] } : undefined,
       securityOpts: spec.securityOpt && [...spec.securityOpt],
@@ -372,7 +410,18 @@ export class ComposeStack extends Construct {
       logDriver: spec.logging?.driver ?? "json-file",
       logOpts: spec.logging?.options ? { ...spec.logging.options } : spec.logging?.driver ? undefined : { "max-size": SEED.logMaxSize, "max-file": "3" },
       hostname: spec.hostname && literal(spec.hostname),
-      tmpfs: spec.tmpfs && Object.fromEntries(spec.tmpfs.map((path) => [path, ""])),
+      tmpfs: spec.tmpfs && Object.fromEntries(spec.tmpfs.map((entry) => [tmpfsPath(entry), entry.slice(tmpfsPath(entry).length + 1)])),
+      shmSize: spec.shmSizeMb,
+      ulimit: spec.ulimits && Object.entries(spec.ulimits).map(([ulimit, { soft, hard }]) => ({ name: ulimit, soft, hard })),
+      // The stop timeout is what `docker stop` waits; Terraform waits as long when it replaces the container.
+      stopTimeout: spec.stopGracePeriod === undefined ? undefined : durationSeconds(spec.stopGracePeriod),
+      destroyGraceSeconds: spec.stopGracePeriod === undefined ? undefined : durationSeconds(spec.stopGracePeriod),
+      stopSignal: spec.stopSignal,
+      init: spec.init,
+      tty: spec.tty,
+      stdinOpen: spec.stdinOpen,
+      sysctls: spec.sysctls && { ...spec.sysctls },
+      dns: spec.dns && [...spec.dns],
       devices: spec.devices?.map((d) => ({ hostPath: d.hostPath, containerPath: d.containerPath, permissions: d.permissions })),
       host: spec.extraHosts && Object.entries(spec.extraHosts).map(([host, ip]) => ({ host, ip })),
       workingDir: spec.workingDir && literal(spec.workingDir),
@@ -422,6 +471,48 @@ export class ComposeStack extends Construct {
         invalid({ path: this.node.path, key: `services.${service}.secrets.${key}`, value: key, allowed: "a variable not also set in environment" });
       }
     }
+  }
+
+  /**
+   * A bind's path on the host, resolved as `docker compose up` in the stack's folder there would:
+   * relative paths under `<stacksDir>/<stack>`, `~` in the admin user's home.
+   */
+  private hostPath(hostPath: string): string {
+    if (hostPath === "~" || hostPath.startsWith("~/")) return path.posix.join(`/home/${this.engine.dockerHost.vm.adminUser}`, hostPath.slice(1));
+    if (hostPath.startsWith(".")) return path.posix.join(this.engine.dockerHost.stacksDir, this.stackName, hostPath);
+    return hostPath;
+  }
+
+  /** `volumes_from`: a service's container name, or `container:<name>`, with its mode kept. */
+  private volumesFromContainer(from: string): string {
+    const service = volumesFromService(from);
+    if (service === undefined) return from.slice("container:".length);
+    return `${this.service(service).containerName}${from.slice(service.length)}`;
+  }
+
+  /**
+   * Builds a service's image with the Docker daemon of the engine (compose `build`). The context
+   * is written relative to the synthesized stack's folder (`path.module`), so the JSON is the same
+   * on every machine; the image is rebuilt when a file of the context changes.
+   */
+  private buildImage(service: string, name: string, build: BuildSpec): Image {
+    const stackDir = path.join(path.resolve(App.of(this).outdir), "stacks", TerraformStack.of(this).node.id);
+    const context = `\${path.module}/${path.relative(stackDir, path.resolve(build.context)).split(path.sep).join("/")}`;
+    const image = new Image(this, `build-${service}`, {
+      provider: this.engine.provider,
+      name,
+      keepLocally: true,
+      buildAttribute: {
+        context,
+        dockerfile: build.dockerfile,
+        buildArgs: build.args && { ...build.args },
+        target: build.target,
+        tag: [name],
+      },
+      triggers: { context: `\${sha1(join("", [for f in fileset("${context}", "**") : filesha1("${context}/\${f}")]))}` },
+    });
+    image.overrideLogicalId(this.terraformId(`build_${service}`));
+    return image;
   }
 
   private volumeName(volume: string): string {

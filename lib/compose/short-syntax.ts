@@ -54,11 +54,15 @@ export function formatPort(port: PortSpec): string {
 
 const VOLUME_FORM = "a mount source:target[:ro|rw]";
 
+/** SELinux relabelling modes: Docker ignores them on a host without SELinux, such as the Debian VM. */
+const SELINUX_MODES = ["z", "Z"];
+
 /**
- * Reads `name:/target`, `/host/path:/target:ro`. As in compose, a source that starts with `/`, `.`
- * or `~` is a host path; anything else names a volume.
+ * Reads `name:/target`, `/host/path:/target:ro`, `./conf:/conf:ro,z`. As in compose, a source
+ * that starts with `/`, `.` or `~` is a host path; anything else names a volume. `note` hears of
+ * a mode that is dropped (SELinux labels).
  */
-export function parseVolume(text: string, fail: Fail): VolumeMount {
+export function parseVolume(text: string, fail: Fail, note: (message: string) => void = () => undefined): VolumeMount {
   const [source, target, mode, ...rest] = text.split(":");
   if (target === undefined) {
     fail(
@@ -66,10 +70,14 @@ export function parseVolume(text: string, fail: Fail): VolumeMount {
     );
   }
   if (source === "" || target === "" || rest.length > 0) fail(VOLUME_FORM);
-  if (mode !== undefined && mode !== "ro" && mode !== "rw") {
-    fail(`${VOLUME_FORM}; SELinux labels, propagation and nocopy are not supported`);
+  const modes = mode === undefined ? [] : mode.split(",");
+  const access = modes.filter((m) => m === "ro" || m === "rw");
+  const selinux = modes.filter((m) => SELINUX_MODES.includes(m));
+  if (access.length > 1 || access.length + selinux.length < modes.length) {
+    fail(`${VOLUME_FORM}; propagation and nocopy are not supported (the provider's volumes block has no place for them)`);
   }
-  const readOnly = mode === undefined ? undefined : mode === "ro";
+  if (selinux.length > 0) note(`SELinux mode :${selinux.join(",")} dropped: the Debian VM does not run SELinux, where Docker ignores it too`);
+  const readOnly = access.length === 0 ? undefined : access[0] === "ro";
   return /^[/.~]/.test(source) ? { hostPath: source, target, readOnly } : { volume: source, target, readOnly };
 }
 

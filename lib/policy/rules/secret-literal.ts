@@ -13,6 +13,14 @@ function isLiteral(value: string): boolean {
   return value !== "" && !Token.isUnresolved(value);
 }
 
+/**
+ * Whether an environment variable holds a literal secret: what the rule flags and what the compose
+ * import turns into a Secret. Issue 16's classifier replaces the body; callers stay.
+ */
+export function isSecretLiteral(name: string, value: string): boolean {
+  return isLiteral(value) && ((SECRET_NAME.test(name) && !SWITCH.test(value)) || URL_CREDENTIALS.test(value));
+}
+
 export const secretLiteral: PolicyRule<"service"> = {
   id: "DH-SECRET-LITERAL",
   level: "error",
@@ -22,8 +30,8 @@ export const secretLiteral: PolicyRule<"service"> = {
   check: ({ service }) =>
     resultOf(
       Object.entries(service.spec.environment ?? {})
-        .filter(([name, value]) => isLiteral(value) && ((SECRET_NAME.test(name) && !SWITCH.test(value)) || URL_CREDENTIALS.test(value)))
+        .filter(([name, value]) => isSecretLiteral(name, value))
         // The message names the variable only: the value is the secret.
-        .map(([name]) => ({ key: `environment.${name}`, message: `${name} has a literal secret value; pass it in the service's secrets from a Secret` })),
+        .map(([name]) => ({ key: `environment.${name}`, message: `${name} has a literal secret value; pass it in the service's secrets from a Secret (ComposeStack.fromFile: the secrets option replaces the file's value)` })),
     ),
 };
