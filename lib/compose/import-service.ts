@@ -472,12 +472,14 @@ function readNetworks(reader: ComposeReader, field: Field): { names: string[]; a
   return { names, aliases };
 }
 
-function readHealthcheck(reader: ComposeReader, field: Field): HealthcheckSpec {
+/** The check; undefined for `{ disable: false }` alone, which keeps the image's check as compose does. */
+function readHealthcheck(reader: ComposeReader, field: Field): HealthcheckSpec | undefined {
   const f = reader.fields(field, ["test", "interval", "timeout", "start_period", "retries", "disable"]);
   if (f.disable !== undefined && reader.boolean(f.disable)) {
     if (Object.keys(f).length > 1) reader.fail(f.disable, "disable alone, or a check without disable");
     return { test: ["NONE"] };
   }
+  if (f.disable !== undefined && Object.keys(f).length === 1) return undefined;
   if (f.test === undefined) {
     reader.fail(field, "a healthcheck with a test: the Docker provider requires test, so it cannot retime the image's own check (copy the image's test here)");
   }
