@@ -478,9 +478,11 @@ export class ComposeStack extends Construct {
    * relative paths under `<stacksDir>/<stack>`, `~` in the admin user's home.
    */
   private hostPath(hostPath: string): string {
-    if (hostPath === "~" || hostPath.startsWith("~/")) return path.posix.join(`/home/${this.engine.dockerHost.vm.adminUser}`, hostPath.slice(1));
-    if (hostPath.startsWith(".")) return path.posix.join(this.engine.dockerHost.stacksDir, this.stackName, hostPath);
-    return hostPath;
+    const resolved =
+      hostPath === "~" || hostPath.startsWith("~/")
+        ? path.posix.join(`/home/${this.engine.dockerHost.vm.adminUser}`, hostPath.slice(1))
+        : hostPath.startsWith(".") ? path.posix.join(this.engine.dockerHost.stacksDir, this.stackName, hostPath) : hostPath;
+    return resolved.length > 1 ? resolved.replace(/\/$/, "") : resolved;
   }
 
   /** `volumes_from`: a service's container name, or `container:<name>`, with its mode kept. */
