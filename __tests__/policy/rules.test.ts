@@ -97,7 +97,7 @@ describe("rules with context", () => {
       svc: { ...GOOD, image: "prom/node-exporter:v1.8.2", ports: [{ hostPort: 9100, containerPort: 9100 }] },
       ui: { ...GOOD, image: "portainer/portainer-ce:2.21.4", ports: [{ hostIp: "0.0.0.0", hostPort: 9443, containerPort: 9443 }] },
     });
-    expect(rowsOf(app, "DH-PUBLISHED-SENSITIVE-PORT").filter((r) => r.status === "non-compliant").map((r) => `${r.path.split("/").pop()} ${r.key}`)).toEqual(["svc ports[0]", "ui ports[0]"]);
+    expect(rowsOf(app, "DH-PUBLISHED-SENSITIVE-PORT").filter((r) => r.status === "non-compliant").map((r) => `${r.path.split("/").pop()} ${r.key}`)).toEqual(["service-svc ports[0]", "service-ui ports[0]"]);
   });
 
   test("DH-PUBLISHED-SENSITIVE-PORT judges by image and container port: an app's own UI on 9000 or 9090 passes", () => {
@@ -106,7 +106,7 @@ describe("rules with context", () => {
       db: { ...GOOD, image: "docker.io/library/postgres:16.4", ports: [{ hostPort: 15432, containerPort: 5432 }] },
     });
     const rows = rowsOf(app, "DH-PUBLISHED-SENSITIVE-PORT").filter((r) => r.status === "non-compliant");
-    expect(rows.map((r) => `${r.path.split("/").pop()} ${r.key}`)).toEqual(["db ports[0]"]);
+    expect(rows.map((r) => `${r.path.split("/").pop()} ${r.key}`)).toEqual(["service-db ports[0]"]);
     expect(rows[0].message).toContain("PostgreSQL (docker.io/library/postgres:16.4, 5432/tcp)");
   });
 });
