@@ -354,7 +354,8 @@ function readBuild(reader: ComposeReader, field: Field, context: ServiceContext)
     dockerfile_inline: "write the Dockerfile beside the context and name it in dockerfile",
   });
   const folder = f.context === undefined ? "." : reader.string(f.context);
-  if (/^[a-z]+:\/\//.test(folder) || folder.startsWith("git@")) reader.fail(f.context!, "a local folder (the Docker provider sends a local context; clone the repository beside the compose file)");
+  if (/^[a-z]+:\/\//.test(folder) || folder.startsWith("git@")) reader.fail(f.context ?? field, "a local folder (the Docker provider sends a local context; clone the repository beside the compose file)");
+  if (context.baseDir === undefined && !path.isAbsolute(folder)) reader.fail(f.context ?? field, "an absolute folder, or a compose file read from disk (fromFile), beside which a relative context resolves");
   return dropUndefined({
     context: context.baseDir === undefined ? folder : path.resolve(context.baseDir, folder),
     dockerfile: f.dockerfile && reader.string(f.dockerfile),
