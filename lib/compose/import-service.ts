@@ -145,7 +145,7 @@ export function readService(reader: ComposeReader, field: Field, context: Servic
     ports: read("ports", (x) => reader.list(x).flatMap((item) => reader.attempt(() => readPort(reader, item)) ?? [])),
     volumes: mounts && mounts.length > 0 ? mounts : undefined,
     volumesFrom: read("volumes_from", strings),
-    networks: networks.names?.filter((name) => name !== STACK_NETWORK),
+    networks: nonEmpty(networks.names?.filter((name) => name !== STACK_NETWORK)),
     defaultNetwork: networks.names === undefined || networks.names.includes(STACK_NETWORK) ? undefined : false,
     labels: read("labels", (x) => readKeyValues(reader, x)),
     healthcheck: read("healthcheck", (x) => readHealthcheck(reader, x)),
@@ -190,6 +190,10 @@ export function readService(reader: ComposeReader, field: Field, context: Servic
     dns: read("dns", (x) => reader.stringOrStrings(x)),
   };
   return { spec: dropUndefined(spec), files, links, aliases: networks.aliases };
+}
+
+function nonEmpty<T>(list: T[] | undefined): T[] | undefined {
+  return list !== undefined && list.length > 0 ? list : undefined;
 }
 
 /** Leaves keys whose value is undefined out, so that specs compare and print cleanly. */
