@@ -200,6 +200,8 @@ export class ComposeStack extends Construct {
   private readonly declared: Required<Pick<StackSpec, "volumes" | "networks">>;
   private readonly composeLabels: boolean;
   private readonly services = new Map<string, ComposeService>();
+  /** Images this stack builds, by name. */
+  private readonly builtImages = new Map<string, Image>();
   /** Labels and networks other constructs add to a service (routes, scrapers), read at synth time. */
   private readonly extraLabels = new Map<string, Record<string, string>>();
   private readonly attachedNetworks = new Map<string, Array<{ name: string; aliases: string[] }>>();
@@ -254,6 +256,8 @@ export class ComposeStack extends Construct {
     }
     this.volumes = volumes;
 
+    // Built first: a service that names a built image runs it, as with compose, instead of pulling the tag.
+    for (const [name, spec] of Object.entries(services)) if (spec.build) this.buildImage(name, spec.image, spec.build);
     // Dependencies first, so each container can name the ones it waits for.
     for (const name of startOrder(services)) this.createContainer(name, services[name]);
   }
@@ -358,7 +362,7 @@ export class ComposeStack extends Construct {
     const config: ContainerConfig = {
       provider: this.engine.provider,
       name: containerName,
-      image: spec.build ? this.buildImage(name, spec.image, spec.build).imageId : this.engine.image(spec.image).imageId,
+      image: (this.builtImages.get(spec.image) ?? (spec.build ? this.buildImage(name, spec.image, spec.build) : this.engine.image(spec.image))).imageId,
       // Literal strings are escaped for Terraform: `${VAR}` in a command is for the container's shell.
       command: spec.command?.map(literal),
       entrypoint: spec.entrypoint?.map(literal),
@@ -514,6 +518,7 @@ export class ComposeStack extends Construct {
       triggers: { context: `\${sha1(join("", [for f in fileset("${context}", "**") : filesha1("${context}/\${f}")]))}` },
     });
     image.overrideLogicalId(this.terraformId(`build_${service}`));
+    this.builtImages.set(name, image);
     return image;
   }
 
