@@ -32,8 +32,10 @@ const variableArgs = Object.entries(FIXTURE_VARIABLES).flatMap(([k, v]) => ["--v
 
 /** Terraform's view of the values: `${var.x}` replaced from the tfvars, build contexts made absolute. */
 function resolve(json: any, stackDir: string, tfvars: Record<string, string>, SOURCE = ""): any {
+  // Variable defaults (the values the import was given) and the secrets' tfvars.
+  const values: Record<string, string> = { ...Object.fromEntries(Object.entries<any>(json.variable ?? {}).filter(([, v]) => typeof v.default === "string").map(([id, v]) => [id, v.default])), ...tfvars };
   const text = JSON.stringify(json.resource ?? {}, (_, v) =>
-    typeof v === "string" ? v.replace(/\$\{var\.([a-z0-9_]+)\}/g, (m, id) => tfvars[id] ?? m).replace(/\$\{path\.module\}\/([^"}]*)/g, (_m, rel) => (SOURCE ? path.resolve(stackDir, rel).replace(SOURCE, COMPOSE_FIXTURE_DIR) : path.resolve(stackDir, rel))) : v,
+    typeof v === "string" ? v.replace(/\$\{var\.([a-z0-9_]+)\}/g, (m, id) => values[id] ?? m).replace(/\$\{path\.module\}\/([^"}]*)/g, (_m, rel) => (SOURCE ? path.resolve(stackDir, rel).replace(SOURCE, COMPOSE_FIXTURE_DIR) : path.resolve(stackDir, rel))) : v,
   );
   const resources = JSON.parse(text);
   return Object.fromEntries(["docker_container", "docker_image", "docker_network", "docker_volume"].map((type) => [type, resources[type]]));
@@ -72,12 +74,23 @@ describe("dockhost import on the corpus", () => {
     expect(result.status).toBe(0);
   });
 
+  test("variables the file uses stay Terraform variables where they land in text; secret ones are Secrets", () => {
+    const code = fs.readFileSync(generated["authentik.yml"], "utf8");
+    // ${PG_PASS} is a password: a Secret, referenced in the server's environment and given to postgres as a secret.
+    expect(code).toContain('g_authentik_pg_pass: new Secret(scope, "g_authentik_pg_pass"');
+    expect(code).toContain("AUTHENTIK_POSTGRESQL__PASSWORD: secrets.g_authentik_pg_pass");
+    const plausible = fs.readFileSync(generated["plausible.yml"], "utf8");
+    // ${DOMAIN} lands in text: a TerraformVariable whose default is the value given.
+    expect(plausible).toContain('g_plausible_domain: new TerraformVariable(scope, "g_plausible_domain", { type: "string", default: "home.arpa"');
+    expect(plausible).toContain("BASE_URL: `https://plausible.${variables.g_plausible_domain.stringValue}`");
+  });
+
   test("secrets go to a git-ignored tfvars file, never into the code", () => {
     expect(fs.readFileSync(path.join(OUT, ".gitignore"), "utf8")).toContain("*.secrets.tfvars");
     const all = Object.values(generated).map((f) => fs.readFileSync(f, "utf8")).join("\n");
     expect(Object.keys(tfvars).length).toBeGreaterThan(20);
     // From env files (paperless.env's Django key, immich.env's password, authentik's key) and variables.
-    for (const id of ["g_paperless_webserver_paperless_secret_key", "g_immich_immich_server_db_password", "g_authentik_server_authentik_secret_key", "g_vaultwarden_vaultwarden_admin_token"]) {
+    for (const id of ["g_paperless_webserver_paperless_secret_key", "g_immich_immich_server_db_password", "g_authentik_server_authentik_secret_key", "g_vaultwarden_vaultwarden_admin_token", "g_authentik_pg_pass"]) {
       expect(tfvars[id]).toBeDefined();
       expect(all).not.toContain(tfvars[id]);
       expect(all).toContain(`secrets.${id}`);

@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { parse as parseDotenv } from "dotenv";
 import { DockhostInputError, DockhostInputErrors } from "../../errors";
 import { parseComposeYaml } from "../../compose/import";
-import { ServiceSpec } from "../../compose/service";
+import { ServiceSpec, StackSpec } from "../../compose/service";
 import { isSecretLiteral } from "../../policy/rules/secret-literal";
 import { CliCommand, CliIo } from "../command";
 
@@ -91,68 +91,156 @@ function parseArgs(argv: readonly string[], io: CliIo): ImportArgs | undefined {
   return result.file === undefined ? undefined : result;
 }
 
+/** A Terraform variable the code declares: a `${NAME}` of the file, or a literal secret. */
+interface CodeVariable {
+  /** Terraform variable name (and construct id). */
+  readonly id: string;
+  readonly value: string;
+  readonly secret: boolean;
+  readonly description: string;
+}
+
+/** Marks where a variable's value lands, so the code can reference the variable there. */
+const marker = (name: string) => `\u0001${name}\u0001`;
+const MARKERS = /\u0001([A-Za-z_][A-Za-z0-9_]*)\u0001/g;
+/** Where a variable may stay a reference: free text that no check reads. */
+const TEXT_KEYS = new Set(["environment", "labels", "command", "entrypoint", "healthcheck"]);
+
 /** Reads the file, writes the code (and the secrets' tfvars); throws every problem of the file at once. */
 export function importCompose(args: ImportArgs): { code: string; tfvars?: string; warnings: readonly string[] } {
   const baseDir = path.dirname(args.file);
   const dotenv = path.join(baseDir, ".env");
   const variables = { ...(fs.existsSync(dotenv) ? parseDotenv(fs.readFileSync(dotenv, "utf8")) : {}), ...args.variables };
+  const text = fs.readFileSync(args.file, "utf8");
   const fallbackName = path.basename(args.file).replace(/\.(ya?ml)$/, "").toLowerCase().replace(/[^a-z0-9_-]/g, "-");
-  const imported = parseComposeYaml(fs.readFileSync(args.file, "utf8"), { source: args.file, variables, baseDir, profiles: args.profiles, projectName: args.name ?? fallbackName });
+  const options = { source: args.file, baseDir, profiles: args.profiles, projectName: args.name ?? fallbackName };
+  // Reading with the real values first reports every problem of the file, as fromFile would.
+  const imported = parseComposeYaml(text, { ...options, variables });
   const stackName = args.name ?? imported.name ?? fallbackName;
+  const referenced = referencedVariables(text).filter((name) => Object.hasOwn(variables, name));
+  // Each given variable the file uses stays a variable where it lands only in free text.
+  let kept: string[] = [];
+  let spec = imported.spec;
+  for (const name of referenced) {
+    const trial = [...kept, name];
+    const marked = { ...variables, ...Object.fromEntries(trial.map((n) => [n, marker(n)])) };
+    try {
+      const candidate = parseComposeYaml(text, { ...options, variables: marked });
+      if (markersOnlyInText(candidate.spec)) {
+        kept = trial;
+        spec = candidate.spec;
+      }
+    } catch {
+      // The variable decides structure (a port, a path): its value is written in the code.
+    }
+  }
+  const real = (value: string) => value.replace(MARKERS, (_, name: string) => variables[name]);
+  const codeVariables = new Map<string, CodeVariable>();
+  const idOf = (name: string) => `${stackName}_${name}`.toLowerCase().replace(SECRET_ID, "_").slice(0, 64);
+  const secretNames = new Set(kept.filter((name) => isSecretLiteral(name, variables[name])));
   const secrets: FoundSecret[] = [];
   const services = Object.fromEntries(
-    Object.entries(imported.spec.services).map(([service, spec]) => {
+    Object.entries(spec.services).map(([service, serviceSpec]) => {
       const environment: Record<string, string> = {};
-      for (const [variable, value] of Object.entries(spec.environment ?? {})) {
-        if (isSecretLiteral(variable, value)) secrets.push({ service, variable, id: `${stackName}_${service}_${variable}`.toLowerCase().replace(SECRET_ID, "_").slice(0, 64), value });
-        else environment[variable] = value;
+      for (const [variable, value] of Object.entries(serviceSpec.environment ?? {})) {
+        if (!isSecretLiteral(variable, real(value))) {
+          environment[variable] = value;
+          continue;
+        }
+        const whole = /^\u0001([A-Za-z_][A-Za-z0-9_]*)\u0001$/.exec(value);
+        if (whole !== null) secretNames.add(whole[1]);
+        else secrets.push({ service, variable, id: idOf(`${service}_${variable}`), value: real(value) });
+        if (whole !== null) secrets.push({ service, variable, id: idOf(whole[1]), value: real(value) });
       }
-      const props: Record<string, unknown> = { ...spec, environment: Object.keys(environment).length > 0 ? environment : undefined, files: imported.files[service] };
-      if (spec.build !== undefined) props.build = { ...spec.build, context: path.relative(args.out, spec.build.context) || "." };
+      const props: Record<string, unknown> = { ...serviceSpec, environment: Object.keys(environment).length > 0 ? environment : undefined, files: imported.files[service] };
+      if (serviceSpec.build !== undefined) props.build = { ...serviceSpec.build, context: path.relative(args.out, serviceSpec.build.context) || "." };
       return [service, props];
     }),
   );
+  for (const name of kept) {
+    const id = idOf(name);
+    codeVariables.set(name, { id, value: variables[name], secret: secretNames.has(name), description: `\${${name}} of ${path.basename(args.file)}` });
+  }
+  for (const secret of secrets) if (![...codeVariables.values()].some((v) => v.id === secret.id)) codeVariables.set(`\u0002${secret.id}`, { id: secret.id, value: secret.value, secret: true, description: `${secret.variable} of ${stackName}/${secret.service}` });
   fs.mkdirSync(args.out, { recursive: true });
   const code = path.join(args.out, `${stackName}.ts`);
-  fs.writeFileSync(code, render(stackName, services, imported.spec, secrets, args));
-  if (secrets.length === 0) return { code, warnings: imported.warnings };
+  fs.writeFileSync(code, render(stackName, services, spec, secrets, codeVariables, args));
+  const secretVariables = [...codeVariables.values()].filter((v) => v.secret);
+  if (secretVariables.length === 0) return { code, warnings: imported.warnings };
   const tfvars = path.join(args.out, `${stackName}.secrets.tfvars`);
-  fs.writeFileSync(tfvars, secrets.map((s) => `${s.id} = ${JSON.stringify(s.value).replaceAll("${", "$${").replaceAll("%{", "%%{")}\n`).join(""), { mode: 0o600 });
+  fs.writeFileSync(tfvars, secretVariables.map((s) => `${s.id} = ${JSON.stringify(s.value).replaceAll("${", "$${").replaceAll("%{", "%%{")}\n`).join(""), { mode: 0o600 });
   const gitignore = path.join(args.out, ".gitignore");
   const ignored = fs.existsSync(gitignore) ? fs.readFileSync(gitignore, "utf8") : "";
   if (!ignored.split("\n").includes("*.secrets.tfvars")) fs.writeFileSync(gitignore, `${ignored}${ignored === "" || ignored.endsWith("\n") ? "" : "\n"}*.secrets.tfvars\n`);
   return { code, tfvars, warnings: imported.warnings };
 }
 
+/** Names of `$NAME` and `${NAME...}` references in compose text (`$$` is a literal `$`). */
+function referencedVariables(text: string): string[] {
+  const names = [...text.replaceAll("$$", "").matchAll(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)|([A-Za-z_][A-Za-z0-9_]*))/g)].map((m) => m[1] ?? m[2]);
+  return [...new Set(names)];
+}
+
+/** True when variable markers appear only under the keys whose text no check reads. */
+function markersOnlyInText(spec: StackSpec): boolean {
+  const outside = (value: unknown): boolean =>
+    typeof value === "string" ? value.includes("\u0001") : Array.isArray(value) ? value.some(outside) : typeof value === "object" && value !== null ? Object.values(value).some(outside) : false;
+  const servicesOk = Object.values(spec.services).every((service) => Object.entries(service).every(([key, value]) => TEXT_KEYS.has(key) || !outside(value)));
+  return servicesOk && !outside(spec.volumes) && !outside(spec.networks) && !outside(Object.values(spec.services).map((s) => Object.keys(s.environment ?? {})));
+}
+
 /** Placeholder strings in the JSON that become code. */
-const SECRET_REF = (i: number) => `__dockhost_secret_${i}__`;
+const SECRET_REF = (id: string) => `__dockhost_secret__${id}__`;
 const BUILD_REF = (context: string) => `__dockhost_context__${context}__`;
 
-function render(stackName: string, services: Record<string, Record<string, unknown>>, spec: { volumes?: unknown; networks?: unknown }, secrets: readonly FoundSecret[], args: ImportArgs): string {
+function render(
+  stackName: string,
+  services: Record<string, Record<string, unknown>>,
+  spec: { volumes?: unknown; networks?: unknown },
+  secrets: readonly FoundSecret[],
+  variables: ReadonlyMap<string, CodeVariable>,
+  args: ImportArgs,
+): string {
   const withSecrets = Object.fromEntries(
     Object.entries(services).map(([service, props]) => {
-      const own = secrets.map((s, i) => [s, i] as const).filter(([s]) => s.service === service);
+      const own = secrets.filter((s) => s.service === service);
       const build = props.build as ServiceSpec["build"];
-      return [service, { ...props, build: build && { ...build, context: BUILD_REF(build.context) }, secrets: own.length > 0 ? Object.fromEntries(own.map(([s, i]) => [s.variable, SECRET_REF(i)])) : undefined }];
+      return [service, { ...props, build: build && { ...build, context: BUILD_REF(build.context) }, secrets: own.length > 0 ? Object.fromEntries(own.map((s) => [s.variable, SECRET_REF(s.id)])) : undefined }];
     }),
   );
+  const reference = (name: string) => {
+    const variable = variables.get(name)!;
+    return variable.secret ? `secrets.${variable.id}.value` : `variables.${variable.id}.stringValue`;
+  };
   const body = code({ engine: "__dockhost_engine__", stackName, services: withSecrets, volumes: spec.volumes, networks: spec.networks })
     .replace('"__dockhost_engine__"', "engine")
-    .replace(/"__dockhost_secret_(\d+)__"/g, (_, i) => `secrets.${secrets[Number(i)].id}`)
-    .replace(/"__dockhost_context__(.*?)__"/g, (_, context) => `path.resolve(__dirname, ${JSON.stringify(context)})`);
+    .replace(/"__dockhost_secret__([a-z0-9_]+)__"/g, (_, id) => `secrets.${id}`)
+    .replace(/"__dockhost_context__(.*?)__"/g, (_, context) => `path.resolve(__dirname, ${JSON.stringify(context)})`)
+    // A string where variables land becomes a template literal that references them.
+    .replace(/"((?:[^"\\]|\\.)*\\u0001(?:[^"\\]|\\.)*)"/g, (_, inner: string) => {
+      const value: string = JSON.parse(`"${inner}"`);
+      const parts = value.split(/\u0001([A-Za-z_][A-Za-z0-9_]*)\u0001/);
+      return "`" + parts.map((part, i) => (i % 2 === 1 ? `\${${reference(part)}}` : part.replace(/[`\\]/g, "\\$&").replaceAll("${", "\\${"))).join("") + "`";
+    });
   const camel = stackName.replace(/[-_]+(.)/g, (_, c: string) => c.toUpperCase());
   const usesBuild = body.includes("path.resolve(__dirname");
+  const secretList = [...variables.values()].filter((v) => v.secret);
+  const plainList = [...variables.values()].filter((v) => !v.secret);
   return [
     `// Generated by \`dockhost import ${path.basename(args.file)}\`: this code is now the source of truth for the stack.`,
-    ...(secrets.length > 0 ? [`// Secret values are in ${stackName}.secrets.tfvars (git-ignored): pass it to terraform with -var-file.`] : []),
+    ...(secretList.length > 0 ? [`// Secret values are in ${stackName}.secrets.tfvars (git-ignored): pass it to terraform with -var-file.`] : []),
     ...(usesBuild ? [`import * as path from "path";`] : []),
+    ...(plainList.length > 0 ? [`import { TerraformVariable } from "cdktf";`] : []),
     `import { Construct } from "constructs";`,
-    `import { ComposeStack, DockerEngine${secrets.length > 0 ? ", Secret" : ""} } from ${JSON.stringify(args.from)};`,
+    `import { ComposeStack, DockerEngine${secretList.length > 0 ? ", Secret" : ""} } from ${JSON.stringify(args.from)};`,
     "",
     `/** The ${stackName} stack, imported from ${path.basename(args.file)}. */`,
     `export function ${camel}Stack(scope: Construct, engine: DockerEngine): ComposeStack {`,
-    ...(secrets.length > 0
-      ? [`  const secrets = {`, ...secrets.map((s) => `    ${s.id}: new Secret(scope, ${JSON.stringify(s.id)}, { description: ${JSON.stringify(`${s.variable} of ${stackName}/${s.service}`)} }),`), `  };`]
+    ...(plainList.length > 0
+      ? [`  const variables = {`, ...plainList.map((v) => `    ${v.id}: new TerraformVariable(scope, ${JSON.stringify(v.id)}, { type: "string", default: ${JSON.stringify(v.value)}, description: ${JSON.stringify(v.description)} }),`), `  };`]
+      : []),
+    ...(secretList.length > 0
+      ? [`  const secrets = {`, ...secretList.map((s) => `    ${s.id}: new Secret(scope, ${JSON.stringify(s.id)}, { description: ${JSON.stringify(s.description)} }),`), `  };`]
       : []),
     `  return new ComposeStack(scope, ${JSON.stringify(stackName)}, ${body.split("\n").join("\n  ")});`,
     `}`,
