@@ -43,6 +43,7 @@ function resolve(json: any, stackDir: string, tfvars: Record<string, string>, SO
 
 describe("dockhost import on the corpus", () => {
   const generated: Record<string, string> = {};
+  const reports: Record<string, string[]> = {};
   const tfvars: Record<string, string> = {};
 
   // The import reads a copy of the corpus, deleted before the generated code runs: that code
@@ -54,6 +55,7 @@ describe("dockhost import on the corpus", () => {
       const cli = io();
       const code = await command.run([path.join(SOURCE, file), "--out", OUT, "--name", stackNameOf(file), "--from", path.join(ROOT, "constructs"), ...variableArgs], cli);
       if (code !== 0) throw new Error(`${file}: ${cli.errors.join("\n")}`);
+      reports[file] = cli.errors;
       generated[file] = path.join(OUT, `${stackNameOf(file)}.ts`);
       const vars = path.join(OUT, `${stackNameOf(file)}.secrets.tfvars`);
       if (fs.existsSync(vars)) {
@@ -83,6 +85,17 @@ describe("dockhost import on the corpus", () => {
     // ${DOMAIN} lands in text: a TerraformVariable whose default is the value given.
     expect(plausible).toContain('g_plausible_domain: new TerraformVariable(scope, "g_plausible_domain", { type: "string", default: "home.arpa"');
     expect(plausible).toContain("BASE_URL: `https://plausible.${variables.g_plausible_domain.stringValue}`");
+  });
+
+  test("the report lists the policy findings of the stack the code describes, with file, service and key", () => {
+    const report = reports["authentik.yml"].filter((line) => line.startsWith("policy "));
+    const source = path.join(SOURCE, "authentik.yml");
+    expect(report).toContain(`policy error DH-DOCKER-SOCKET: ${source}: services.worker.volumes[0]: mounts /var/run/docker.sock; reach Docker through a socket proxy`);
+    // authentik's own UI on 9000/9443 is not Portainer; its secrets are Secrets in the code, so no literal is flagged.
+    expect(report.filter((line) => /DH-PUBLISHED-SENSITIVE-PORT|DH-SECRET-LITERAL/.test(line))).toEqual([]);
+    // A database published on every interface is: judged by the image and the container port.
+    expect(reports["pihole.yml"].filter((line) => line.includes("DH-PUBLISHED-SENSITIVE-PORT"))).toEqual([]);
+    expect(Object.values(reports).flat().filter((line) => line.includes("DH-SECRET-LITERAL"))).toEqual([]);
   });
 
   test("secrets go to a git-ignored tfvars file, never into the code", () => {

@@ -13,6 +13,11 @@ import { DockhostInputError, DockhostInputErrors } from "../../errors";
 import { parseComposeYaml } from "../../compose/import";
 import { ServiceSpec, StackSpec } from "../../compose/service";
 import { isSecretLiteral } from "../../policy/rules/secret-literal";
+import { App, TerraformStack } from "cdktf";
+import { ComposeStack } from "../../../constructs/compose-stack";
+import { Secret } from "../../../constructs/secret";
+import { evaluatePolicy } from "../../policy/evaluate";
+import { buildReferenceHomelab } from "../../reference-homelab";
 import { CliCommand, CliIo } from "../command";
 
 const USAGE = `Usage: dockhost import FILE [--out DIR] [--name STACK] [--profile NAME]... [--var NAME=VALUE]... [--from MODULE]
@@ -57,8 +62,10 @@ export const command: CliCommand = {
     try {
       const written = importCompose(args);
       written.warnings.forEach((warning) => io.err(`warning: ${warning}`));
+      written.policy.forEach((finding) => io.err(finding));
       io.out(`wrote ${written.code}`);
       if (written.tfvars !== undefined) io.out(`wrote ${written.tfvars} (secret values; git-ignored, pass it with -var-file)`);
+      if (written.policy.length > 0) io.out(`${written.policy.length} policy finding${written.policy.length === 1 ? "" : "s"} to settle in the code before deploying (listed above)`);
       return 0;
     } catch (error) {
       if (!(error instanceof DockhostInputError)) throw error;
@@ -107,7 +114,7 @@ const MARKERS = /\u0001([A-Za-z_][A-Za-z0-9_]*)\u0001/g;
 const TEXT_KEYS = new Set(["environment", "labels", "command", "entrypoint", "healthcheck"]);
 
 /** Reads the file, writes the code (and the secrets' tfvars); throws every problem of the file at once. */
-export function importCompose(args: ImportArgs): { code: string; tfvars?: string; warnings: readonly string[] } {
+export function importCompose(args: ImportArgs): { code: string; tfvars?: string; warnings: readonly string[]; policy: readonly string[] } {
   const baseDir = path.dirname(args.file);
   const dotenv = path.join(baseDir, ".env");
   const variables = { ...(fs.existsSync(dotenv) ? parseDotenv(fs.readFileSync(dotenv, "utf8")) : {}), ...args.variables };
@@ -162,17 +169,42 @@ export function importCompose(args: ImportArgs): { code: string; tfvars?: string
     codeVariables.set(name, { id, value: variables[name], secret: secretNames.has(name), description: `\${${name}} of ${path.basename(args.file)}` });
   }
   for (const secret of secrets) if (![...codeVariables.values()].some((v) => v.id === secret.id)) codeVariables.set(`\u0002${secret.id}`, { id: secret.id, value: secret.value, secret: true, description: `${secret.variable} of ${stackName}/${secret.service}` });
+  const policy = policyFindings(args.file, stackName, imported.spec, secrets);
   fs.mkdirSync(args.out, { recursive: true });
   const code = path.join(args.out, `${stackName}.ts`);
   fs.writeFileSync(code, render(stackName, services, spec, secrets, codeVariables, args));
   const secretVariables = [...codeVariables.values()].filter((v) => v.secret);
-  if (secretVariables.length === 0) return { code, warnings: imported.warnings };
+  if (secretVariables.length === 0) return { code, warnings: imported.warnings, policy };
   const tfvars = path.join(args.out, `${stackName}.secrets.tfvars`);
   fs.writeFileSync(tfvars, secretVariables.map((s) => `${s.id} = ${JSON.stringify(s.value).replaceAll("${", "$${").replaceAll("%{", "%%{")}\n`).join(""), { mode: 0o600 });
   const gitignore = path.join(args.out, ".gitignore");
   const ignored = fs.existsSync(gitignore) ? fs.readFileSync(gitignore, "utf8") : "";
   if (!ignored.split("\n").includes("*.secrets.tfvars")) fs.writeFileSync(gitignore, `${ignored}${ignored === "" || ignored.endsWith("\n") ? "" : "\n"}*.secrets.tfvars\n`);
-  return { code, tfvars, warnings: imported.warnings };
+  return { code, tfvars, warnings: imported.warnings, policy };
+}
+
+/**
+ * What the policy pack says about the stack the code describes (secrets already Secrets), run on
+ * the reference homelab: each finding with the file, the service, the key and the rule's advice.
+ */
+function policyFindings(file: string, stackName: string, spec: StackSpec, secrets: readonly FoundSecret[]): string[] {
+  const app = new App({ stackTraces: false });
+  const { engine } = buildReferenceHomelab(app);
+  const scope = new TerraformStack(app, "dockhost-import-check");
+  const made = new Map<string, Secret>();
+  const secretFor = (id: string) => made.get(id) ?? made.set(id, new Secret(scope, id)).get(id)!;
+  const services = Object.fromEntries(
+    Object.entries(spec.services).map(([service, serviceSpec]) => {
+      const own = secrets.filter((s) => s.service === service);
+      const environment = Object.fromEntries(Object.entries(serviceSpec.environment ?? {}).filter(([name]) => !own.some((s) => s.variable === name)));
+      return [service, { ...serviceSpec, environment, secrets: Object.fromEntries(own.map((s) => [s.variable, secretFor(s.id)])) }];
+    }),
+  );
+  const stack = new ComposeStack(scope, stackName, { engine, stackName, services, volumes: spec.volumes, networks: spec.networks });
+  const prefix = `${stack.node.path}/service-`;
+  return evaluatePolicy(app)
+    .rows.filter((row) => row.status === "non-compliant" && row.path.startsWith(prefix))
+    .map((row) => `policy ${row.level} ${row.ruleId}: ${file}: services.${row.path.slice(prefix.length)}${row.key ? `.${row.key}` : ""}: ${row.message}`);
 }
 
 /** Names of `$NAME` and `${NAME...}` references in compose text (`$$` is a literal `$`). */
