@@ -10,7 +10,7 @@ import { App } from "cdktf";
 import { ComposeStack } from "../../constructs/compose-stack";
 import { command } from "../../lib/cli/commands/import";
 import { CliIo } from "../../lib/cli/command";
-import { buildReferenceHomelab } from "../../lib/reference-homelab";
+import { buildReferenceHomelab } from "../../main";
 import { COMPOSE_FIXTURE_DIR, COMPOSE_FIXTURES, FIXTURE_VARIABLES } from "../support/compose-fixtures";
 import { synthAll, tempDir } from "../support/synth";
 

@@ -15,7 +15,7 @@ import { ComposeStack } from "../../constructs/compose-stack";
 import { splitShellWords } from "../../lib/compose/shell-words";
 import { durationSeconds } from "../../lib/compose/duration";
 import { parseMemory } from "../../lib/compose/memory";
-import { buildReferenceHomelab } from "../../lib/reference-homelab";
+import { buildReferenceHomelab } from "../../main";
 import { COMPOSE_FIXTURE_DIR, COMPOSE_FIXTURES, FIXTURE_VARIABLES } from "../support/compose-fixtures";
 import { synthAll, tempDir } from "../support/synth";
 

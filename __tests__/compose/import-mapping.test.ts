@@ -5,7 +5,7 @@
 import { ComposeStack } from "../../constructs/compose-stack";
 import { Secret } from "../../constructs/secret";
 import { parseComposeYaml } from "../../lib/compose/import";
-import { buildReferenceHomelab } from "../../lib/reference-homelab";
+import { buildReferenceHomelab } from "../../main";
 import { Testing } from "cdktf";
 import { importComposeFixture } from "../support/compose-fixtures";
 import { synthStack, testApp } from "../support/synth";

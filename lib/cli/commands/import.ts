@@ -11,13 +11,11 @@ import * as path from "node:path";
 import { parse as parseDotenv } from "dotenv";
 import { DockhostInputError, DockhostInputErrors } from "../../errors";
 import { parseComposeYaml } from "../../compose/import";
-import { ServiceSpec, StackSpec } from "../../compose/service";
+import { dependencyConditions, ServiceSpec, StackSpec } from "../../compose/service";
 import { isSecretLiteral } from "../../policy/rules/secret-literal";
-import { App, TerraformStack } from "cdktf";
-import { ComposeStack } from "../../../constructs/compose-stack";
-import { Secret } from "../../../constructs/secret";
-import { evaluatePolicy } from "../../policy/evaluate";
-import { buildReferenceHomelab } from "../../reference-homelab";
+import { Construct } from "constructs";
+import { HOMELAB_RULES } from "../../policy/rules";
+import { PolicyService, ServiceSubject } from "../../policy/types";
 import { CliCommand, CliIo } from "../command";
 
 const USAGE = `Usage: dockhost import FILE [--out DIR] [--name STACK] [--profile NAME]... [--var NAME=VALUE]... [--from MODULE]
@@ -184,27 +182,28 @@ export function importCompose(args: ImportArgs): { code: string; tfvars?: string
 }
 
 /**
- * What the policy pack says about the stack the code describes (secrets already Secrets), run on
- * the reference homelab: each finding with the file, the service, the key and the rule's advice.
+ * What the policy pack's service rules say about the stack the code describes (literal secrets
+ * already Secrets): each finding with the file, the service, the key and the rule's advice.
+ * Rules judge plain data (lib/policy/types.ts); the constructs here only carry the paths.
  */
 function policyFindings(file: string, stackName: string, spec: StackSpec, secrets: readonly FoundSecret[]): string[] {
-  const app = new App({ stackTraces: false });
-  const { engine } = buildReferenceHomelab(app);
-  const scope = new TerraformStack(app, "dockhost-import-check");
-  const made = new Map<string, Secret>();
-  const secretFor = (id: string) => made.get(id) ?? made.set(id, new Secret(scope, id)).get(id)!;
-  const services = Object.fromEntries(
-    Object.entries(spec.services).map(([service, serviceSpec]) => {
-      const own = secrets.filter((s) => s.service === service);
-      const environment = Object.fromEntries(Object.entries(serviceSpec.environment ?? {}).filter(([name]) => !own.some((s) => s.variable === name)));
-      return [service, { ...serviceSpec, environment, secrets: Object.fromEntries(own.map((s) => [s.variable, secretFor(s.id)])) }];
-    }),
-  );
-  const stack = new ComposeStack(scope, stackName, { engine, stackName, services, volumes: spec.volumes, networks: spec.networks });
-  const prefix = `${stack.node.path}/service-`;
-  return evaluatePolicy(app)
-    .rows.filter((row) => row.status === "non-compliant" && row.path.startsWith(prefix))
-    .map((row) => `policy ${row.level} ${row.ruleId}: ${file}: services.${row.path.slice(prefix.length)}${row.key ? `.${row.key}` : ""}: ${row.message}`);
+  const root = new Construct(undefined as unknown as Construct, stackName);
+  const services: PolicyService[] = Object.entries(spec.services).map(([name, service]) => ({
+    name,
+    containerName: service.containerName ?? `${stackName}-${name}`,
+    spec: { ...service, environment: Object.fromEntries(Object.entries(service.environment ?? {}).filter(([variable]) => !secrets.some((s) => s.service === name && s.variable === variable))) },
+    construct: new Construct(root, name),
+  }));
+  const waitedOn = (name: string, condition: string) => services.some((s) => dependencyConditions(s.spec.dependsOn)[name] === condition);
+  return services.flatMap((service) => {
+    const subject: ServiceSubject = { kind: "service", construct: service.construct, service, waitedOnHealthy: waitedOn(service.name, "service_healthy"), isJob: waitedOn(service.name, "service_completed_successfully"), neighbours: services };
+    return HOMELAB_RULES.filter((rule) => rule.appliesTo === "service").flatMap((rule) => {
+      const result = (rule.check as (s: ServiceSubject) => ReturnType<typeof rule.check>)(subject);
+      return result.status === "non-compliant"
+        ? result.findings.map((f) => `policy ${f.level ?? rule.level} ${rule.id}: ${file}: services.${service.name}.${f.key}: ${f.message}`)
+        : [];
+    });
+  });
 }
 
 /** Names of `$NAME` and `${NAME...}` references in compose text (`$$` is a literal `$`). */

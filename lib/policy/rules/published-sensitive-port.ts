@@ -59,7 +59,7 @@ export const publishedSensitivePort: PolicyRule<"service"> = {
       (service.spec.ports ?? []).flatMap((port, i) => {
         const what = sensitive[port.containerPort];
         return what && ALL_INTERFACES.includes(port.hostIp)
-          ? [{ key: `ports[${i}]`, message: `publishes ${what} (${service.spec.image}, ${port.containerPort}/${port.protocol ?? DEFAULT_PORT_PROTOCOL}) on every interface of the VM` }]
+          ? [{ key: `ports[${i}]`, message: `publishes ${what} (${service.spec.image}, ${port.containerPort}/${port.protocol ?? DEFAULT_PORT_PROTOCOL}) on every interface of the VM; drop the port and reach it on the stack network (expose), or bind it to one address (hostIp)` }]
           : [];
       }),
     );
