@@ -1,7 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Annotations, App, Lazy, TerraformStack, Token } from "cdktf";
-import { parse as parseDotenv } from "dotenv";
 import { Construct } from "constructs";
 import { Container, ContainerConfig } from "@cdktf/provider-docker/lib/container";
 import { Image } from "@cdktf/provider-docker/lib/image";
@@ -10,7 +9,7 @@ import { Volume } from "@cdktf/provider-docker/lib/volume";
 import { BuildSpec, dependencyConditions, isBindMount, ServiceSpec, StackSpec } from "../lib/compose/service";
 import { checkAbsolutePath, checkDependencies, checkHostPortConflicts, checkService, checkServiceName, CheckContext, tmpfsPath, validateStackSpec, volumesFromService } from "../lib/compose/validate";
 import { durationSeconds } from "../lib/compose/duration";
-import { parseComposeYaml } from "../lib/compose/import";
+import { parseComposeYaml, projectVariables } from "../lib/compose/import";
 import { toComposeYaml } from "../lib/compose/export";
 import { escapeTerraformTemplate } from "../lib/cloud-config";
 import { invalid } from "../lib/errors";
@@ -240,9 +239,8 @@ export class ComposeStack extends Construct {
    * read beside it.
    */
   public static fromFile(scope: Construct, id: string, file: string, props: ComposeImportProps): ComposeStack {
-    const dotenv = path.join(path.dirname(file), ".env");
-    const defaults = fs.existsSync(dotenv) ? parseDotenv(fs.readFileSync(dotenv, "utf8")) : {};
-    return ComposeStack.fromYaml(scope, id, fs.readFileSync(file, "utf8"), { ...props, variables: { ...defaults, ...props.variables }, source: file, baseDir: path.dirname(path.resolve(file)) });
+    const baseDir = path.dirname(path.resolve(file));
+    return ComposeStack.fromYaml(scope, id, fs.readFileSync(file, "utf8"), { ...props, variables: projectVariables(baseDir, props.variables), source: file, baseDir });
   }
 
   public readonly engine: DockerEngine;

@@ -8,7 +8,9 @@ import { parseComposeYaml } from "../../lib/compose/import";
 import { buildReferenceHomelab } from "../../main";
 import { Testing } from "cdktf";
 import { importComposeFixture } from "../support/compose-fixtures";
-import { synthStack, testApp } from "../support/synth";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { synthStack, tempDir, testApp } from "../support/synth";
 
 const importYaml = (yaml: string, variables: Record<string, string> = {}) => parseComposeYaml(yaml, { source: "x.yml", variables });
 const web = (...lines: string[]) => ["services:", "  web:", "    image: nginx:1.27.3-alpine", ...lines.map((l) => `    ${l}`)].join("\n");
@@ -92,5 +94,14 @@ describe("import mappings", () => {
     // sidekiq names the built image: it runs it, as with compose, rather than pulling the tag over it.
     expect(json.resource.docker_container.social_sidekiq.image).toBe("${docker_image.social_build_web.image_id}");
     expect(Object.values<any>(json.resource.docker_image).filter((i) => i.name === "ghcr.io/mastodon/mastodon:v4.3.2")).toHaveLength(1);
+  });
+
+  test("fromFile reads .env beside the file for variables, as compose does; variables given in code win", () => {
+    const dir = tempDir("dotenv");
+    fs.writeFileSync(path.join(dir, "docker-compose.yml"), web("environment:", "  SITE: https://${DOMAIN}", "  MODE: ${MODE:-dev}"));
+    fs.writeFileSync(path.join(dir, ".env"), "DOMAIN=from-dotenv.home.arpa\nMODE=prod\n");
+    const homelab = buildReferenceHomelab(testApp());
+    ComposeStack.fromFile(homelab.apps, "site", path.join(dir, "docker-compose.yml"), { engine: homelab.engine, variables: { MODE: "staging" } });
+    expect(synthStack(homelab.apps).resource.docker_container.site_web.env).toEqual(["MODE=staging", "SITE=https://from-dotenv.home.arpa"]);
   });
 });

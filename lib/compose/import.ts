@@ -2,6 +2,9 @@
  * Imports a compose file into a {@link StackSpec}: interpolation from an explicit variable map,
  * both syntaxes of each key, and an error for every key the model cannot represent.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse as parseDotenv } from "dotenv";
 import { parseDocument } from "yaml";
 import { invalid, throwProblems } from "../errors";
 import { ComposeReader, Field } from "./compose-reader";
@@ -135,6 +138,15 @@ function withAliases(read: Readonly<Record<string, ReadService>>): Record<string
       return [name, extra.length > 0 ? { ...spec, aliases: extra } : spec];
     }),
   );
+}
+
+/**
+ * The variables `docker compose up` in `baseDir` would interpolate with: `.env` there (compose's
+ * default env file), overridden by `given` (the process environment is never read).
+ */
+export function projectVariables<T>(baseDir: string, given: Readonly<Record<string, T>> = {}): Record<string, string | T> {
+  const dotenv = path.join(baseDir, ".env");
+  return { ...(fs.existsSync(dotenv) ? parseDotenv(fs.readFileSync(dotenv, "utf8")) : {}), ...given };
 }
 
 /** One YAML document, with merge keys (`<<: *anchor`) as compose allows them. */

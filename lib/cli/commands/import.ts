@@ -8,9 +8,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse as parseDotenv } from "dotenv";
 import { DockhostInputError, DockhostInputErrors } from "../../errors";
-import { parseComposeYaml } from "../../compose/import";
+import { parseComposeYaml, projectVariables } from "../../compose/import";
 import { dependencyConditions, ServiceSpec, StackSpec } from "../../compose/service";
 import { isSecretLiteral } from "../../policy/rules/secret-literal";
 import { Construct } from "constructs";
@@ -114,8 +113,7 @@ const TEXT_KEYS = new Set(["environment", "labels", "command", "entrypoint", "he
 /** Reads the file, writes the code (and the secrets' tfvars); throws every problem of the file at once. */
 export function importCompose(args: ImportArgs): { code: string; tfvars?: string; warnings: readonly string[]; policy: readonly string[] } {
   const baseDir = path.dirname(args.file);
-  const dotenv = path.join(baseDir, ".env");
-  const variables = { ...(fs.existsSync(dotenv) ? parseDotenv(fs.readFileSync(dotenv, "utf8")) : {}), ...args.variables };
+  const variables = projectVariables(baseDir, args.variables);
   const text = fs.readFileSync(args.file, "utf8");
   const fallbackName = path.basename(args.file).replace(/\.(ya?ml)$/, "").toLowerCase().replace(/[^a-z0-9_-]/g, "-");
   const options = { source: args.file, baseDir, profiles: args.profiles, projectName: args.name ?? fallbackName };
