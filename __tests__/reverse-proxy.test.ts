@@ -41,7 +41,13 @@ describe("the reference homelab's proxy", () => {
 
   test("Traefik v3, pinned, publishes 80 and 443; HTTP redirects to HTTPS", () => {
     expect(json.resource.docker_image["docker-dockhost_traefik_v3_6_24"].name).toBe("traefik:v3.6.24");
-    expect(traefik.ports).toEqual([{ internal: 80, external: 80 }, { internal: 443, external: 443 }]);
+    // On IPv4 and IPv6, as compose publishes a port without a host address.
+    expect(traefik.ports).toEqual([
+      { internal: 80, external: 80, ip: "0.0.0.0" },
+      { internal: 80, external: 80, ip: "::" },
+      { internal: 443, external: 443, ip: "0.0.0.0" },
+      { internal: 443, external: 443, ip: "::" },
+    ]);
     const config = parse(staticYaml);
     expect(config.entryPoints.web).toEqual({ address: ":80", http: { redirections: { entryPoint: { to: "websecure", scheme: "https", permanent: true } } } });
     expect(config.entryPoints.websecure).toEqual({ address: ":443" });

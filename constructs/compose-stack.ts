@@ -1,12 +1,15 @@
 import * as fs from "fs";
-import { Lazy, TerraformStack, Token } from "cdktf";
+import * as path from "path";
+import { Annotations, App, Lazy, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
 import { Container, ContainerConfig } from "@cdktf/provider-docker/lib/container";
+import { Image } from "@cdktf/provider-docker/lib/image";
 import { Network } from "@cdktf/provider-docker/lib/network";
-import { BindMount, dependencyConditions, isBindMount, ServiceSpec, StackSpec } from "../lib/compose/service";
+import { BindMount, BuildSpec, dependencyConditions, isBindMount, ServiceSpec, StackSpec } from "../lib/compose/service";
 import { engineCapabilities, engineCpuQuota, engineDevice, engineLogOptions, engineMemorySwap, goDurationString } from "../lib/engine-forms";
-import { checkAbsolutePath, checkDependencies, checkHostPortConflicts, checkService, checkServiceName, CheckContext, validateStackSpec } from "../lib/compose/validate";
-import { parseComposeYaml } from "../lib/compose/import";
+import { checkAbsolutePath, checkDependencies, checkHostPortConflicts, checkService, checkServiceName, CheckContext, tmpfsPath, validateStackSpec, volumesFromService } from "../lib/compose/validate";
+import { durationSeconds } from "../lib/compose/duration";
+import { parseComposeYaml, projectVariables } from "../lib/compose/import";
 import { toComposeYaml } from "../lib/compose/export";
 import { escapeTerraformTemplate } from "../lib/cloud-config";
 import { invalid } from "../lib/errors";
@@ -94,8 +97,18 @@ export interface ComposeImportProps extends Omit<ComposeStackProps, "services" |
    * {@link Secret} stays a sensitive-variable reference wherever it lands (inside a URL, say).
    */
   readonly variables?: Readonly<Record<string, string | Secret>>;
-  /** Secrets per service, which compose files cannot carry: `{ db: { POSTGRES_PASSWORD_FILE: secret } }`. */
+  /**
+   * Secrets per service, which compose files cannot carry: `{ db: { POSTGRES_PASSWORD_FILE: secret } }`.
+   * A secret replaces the file's value of the same variable (`X` for `X` or `X_FILE`), so any
+   * literal that DH-SECRET-LITERAL flags can be swapped for a Secret without editing the file.
+   */
   readonly secrets?: Readonly<Record<string, Readonly<Record<string, Secret>>>>;
+  /**
+   * Active compose profiles (`docker compose --profile`): services with `profiles` are imported
+   * only when one of theirs is active.
+   * @default - none: only services without profiles
+   */
+  readonly profiles?: readonly string[];
 }
 
 /** What a service became in Terraform. */
@@ -207,18 +220,35 @@ export class ComposeStack extends Construct {
   }
 
   /** Reads a docker-compose.yml text (compose spec) into a new stack. */
-  public static fromYaml(scope: Construct, id: string, yaml: string, props: ComposeImportProps & { readonly source?: string }): ComposeStack {
-    const variables = Object.fromEntries(Object.entries(props.variables ?? {}).map(([name, value]) => [name, value instanceof Secret ? value.value : value]));
-    const imported = parseComposeYaml(yaml, { source: props.source ?? id, variables });
+  /**
+   * Reads a docker-compose.yml text (compose spec) into a new stack. Every problem of the file is
+   * reported in one error; what the import changed on the way (a dropped SELinux mode, a folder
+   * to copy) becomes a warning annotation on the stack.
+   */
+  public static fromYaml(scope: Construct, id: string, yaml: string, props: ComposeImportProps & { readonly source?: string; readonly baseDir?: string }): ComposeStack {
+    const { variables: given, secrets, profiles, source, baseDir, ...stackProps } = props;
+    const variables = Object.fromEntries(Object.entries(given ?? {}).map(([name, value]) => [name, value instanceof Secret ? value.value : value]));
+    const imported = parseComposeYaml(yaml, { source: source ?? id, variables, baseDir, profiles, projectName: props.stackName ?? id });
     const services = Object.fromEntries(
-      Object.entries(imported.spec.services).map(([name, spec]) => [name, { ...spec, secrets: props.secrets?.[name] }]),
+      Object.entries(imported.spec.services).map(([name, spec]) => {
+        const replaced = Object.keys(secrets?.[name] ?? {}).flatMap((key) => [key, key.endsWith(FILE_SUFFIX) ? key.slice(0, -FILE_SUFFIX.length) : key]);
+        const environment = spec.environment && Object.fromEntries(Object.entries(spec.environment).filter(([key]) => !replaced.includes(key)));
+        return [name, { ...spec, environment, secrets: secrets?.[name], files: imported.files[name] }];
+      }),
     );
-    return new ComposeStack(scope, id, { ...props, stackName: props.stackName ?? imported.name, services, volumes: imported.spec.volumes, networks: imported.spec.networks });
+    const stack = new ComposeStack(scope, id, { ...stackProps, stackName: props.stackName ?? imported.name, services, volumes: imported.spec.volumes, networks: imported.spec.networks });
+    imported.warnings.forEach((warning) => Annotations.of(stack).addWarning(warning));
+    return stack;
   }
 
-  /** Reads a docker-compose.yml file into a new stack. */
+  /**
+   * Reads a docker-compose.yml file into a new stack, as `docker compose up` in its folder would:
+   * `.env` beside it supplies variables that `variables` does not, `env_file`s and bind sources are
+   * read beside it.
+   */
   public static fromFile(scope: Construct, id: string, file: string, props: ComposeImportProps): ComposeStack {
-    return ComposeStack.fromYaml(scope, id, fs.readFileSync(file, "utf8"), { ...props, source: file });
+    const baseDir = path.dirname(path.resolve(file));
+    return ComposeStack.fromYaml(scope, id, fs.readFileSync(file, "utf8"), { ...props, variables: projectVariables(baseDir, props.variables), source: file, baseDir });
   }
 
   public readonly engine: DockerEngine;
@@ -231,6 +261,8 @@ export class ComposeStack extends Construct {
   private readonly declared: Required<Pick<StackSpec, "volumes" | "networks">>;
   private readonly composeLabels: boolean;
   private readonly services = new Map<string, ComposeService>();
+  /** Images this stack builds, by name. */
+  private readonly builtImages = new Map<string, Image>();
   /** Labels and networks other constructs add to a service (routes, scrapers), read at synth time. */
   private readonly extraLabels = new Map<string, Record<string, string>>();
   private readonly attachedNetworks = new Map<string, Array<{ name: string; aliases: string[] }>>();
@@ -261,10 +293,10 @@ export class ComposeStack extends Construct {
     this.extraNetworks = {};
     for (const [name, network] of Object.entries(this.declared.networks)) {
       if (network.external) {
-        this.extraNetworks[name] = name;
+        this.extraNetworks[name] = network.name ?? name;
         continue;
       }
-      const created = new Network(this, `network-${name}`, { provider, name: `${this.stackName}_${name}`, internal: network.internal, labels: this.labels({ "com.docker.compose.network": name }) });
+      const created = new Network(this, `network-${name}`, { provider, name: network.name ?? `${this.stackName}_${name}`, internal: network.internal, labels: this.labels({ "com.docker.compose.network": name }) });
       created.overrideLogicalId(this.terraformId(`network_${name}`));
       this.extraNetworks[name] = created.name;
     }
@@ -282,6 +314,8 @@ export class ComposeStack extends Construct {
     }
     this.volumes = volumes;
 
+    // Built first: a service that names a built image runs it, as with compose, instead of pulling the tag.
+    for (const [name, spec] of Object.entries(services)) if (spec.build) this.buildImage(name, spec.image, spec.build);
     // Dependencies first, so each container can name the ones it waits for.
     for (const name of startOrder(services)) this.createContainer(name, services[name]);
   }
@@ -378,15 +412,16 @@ export class ComposeStack extends Construct {
   }
 
   private createContainer(name: string, spec: ComposeServiceProps): ComposeService {
-    const containerName = `${this.stackName}-${name}`;
+    const containerName = spec.containerName ?? `${this.stackName}-${name}`;
     const labels: Record<string, string> = { ...spec.labels, ...this.composeServiceLabels(name) };
     const attached: Array<{ name: string; aliases: string[] }> = [];
     this.extraLabels.set(name, labels);
     this.attachedNetworks.set(name, attached);
+    const aliases = [name, ...(spec.aliases ?? [])];
     const config: ContainerConfig = {
       provider: this.engine.provider,
       name: containerName,
-      image: this.engine.image(spec.image).imageId,
+      image: (this.builtImages.get(spec.image) ?? (spec.build ? this.buildImage(name, spec.image, spec.build) : this.engine.image(spec.image))).imageId,
       // Literal strings are escaped for Terraform: `${VAR}` in a command is for the container's shell.
       command: spec.command?.map(literal),
       entrypoint: spec.entrypoint?.map(literal),
@@ -398,8 +433,8 @@ export class ComposeStack extends Construct {
           ? undefined
           : Lazy.anyValue({
               produce: () => [
-                { name: this.network.name, aliases: [name] },
-                ...(spec.networks ?? []).map((network) => ({ name: this.extraNetworks[network], aliases: [name] })),
+                ...(spec.defaultNetwork === false ? [] : [{ name: this.network.name, aliases }]),
+                ...(spec.networks ?? []).map((network) => ({ name: this.extraNetworks[network], aliases })),
                 ...attached,
               ],
             }),
@@ -407,21 +442,23 @@ export class ComposeStack extends Construct {
       privileged: spec.privileged,
       pidMode: spec.pid,
       ipcMode: spec.ipc,
-      ports: spec.ports?.map((p) => ({ internal: p.containerPort, external: p.hostPort, ip: p.hostIp, protocol: p.protocol })),
-      volumes: nonEmpty(
-        (spec.volumes ?? [])
+      // Without a host address compose (Docker) listens on IPv4 and IPv6; the provider defaults to 0.0.0.0 only.
+      ports: spec.ports?.flatMap((p) => (p.hostIp === undefined ? ["0.0.0.0", "::"] : [p.hostIp]).map((ip) => ({ internal: p.containerPort, external: p.hostPort, ip, protocol: p.protocol }))),
+      volumes: nonEmpty([
+        ...(spec.volumes ?? [])
           .filter((mount) => !isBindMount(mount) || mount.propagation === undefined)
           .map((mount) =>
             isBindMount(mount)
-              ? { hostPath: mount.hostPath, containerPath: mount.target, readOnly: mount.readOnly }
+              ? { hostPath: this.hostPath(mount.hostPath), containerPath: mount.target, readOnly: mount.readOnly }
               : { volumeName: this.volumeName(mount.volume), containerPath: mount.target, readOnly: mount.readOnly },
           ),
-      ),
+        ...(spec.volumesFrom ?? []).map((from) => ({ fromContainer: this.volumesFromContainer(from) })),
+      ]),
       // docker_container `volumes` has no propagation: such binds go through `mounts`.
       mounts: nonEmpty(
         (spec.volumes ?? [])
           .filter((mount): mount is BindMount => isBindMount(mount) && mount.propagation !== undefined)
-          .map((mount) => ({ type: "bind", source: mount.hostPath, target: mount.target, readOnly: mount.readOnly, bindOptions: { propagation: mount.propagation } })),
+          .map((mount) => ({ type: "bind", source: this.hostPath(mount.hostPath), target: mount.target, readOnly: mount.readOnly, bindOptions: { propagation: mount.propagation } })),
       ),
       labels: Lazy.anyValue({ produce: () => labelList(labels) }),
       // Durations, capabilities, devices, memory_swap, cpus and log options are written as the
@@ -436,6 +473,7 @@ export class ComposeStack extends Construct {
       restart: typeof spec.restart === "object" ? spec.restart.policy : spec.restart ?? "no",
       maxRetryCount: typeof spec.restart === "object" ? spec.restart.maxRetries : undefined,
       user: spec.user && literal(spec.user),
+      groupAdd: spec.groupAdd && [...spec.groupAdd],
       readOnly: spec.readOnly,
       capabilities: spec.capAdd || spec.capDrop ? { add: engineCapabilities(spec.capAdd), drop: engineCapabilities(spec.capDrop) } : undefined,
       securityOpts: spec.securityOpt && [...spec.securityOpt],
@@ -446,7 +484,18 @@ export class ComposeStack extends Construct {
       logDriver: spec.logging?.driver ?? "json-file",
       logOpts: nonEmptyMap(engineLogOptions(spec.logging?.driver ?? "json-file", spec.logging?.options ?? {}, "json-file", { "max-size": SEED.logMaxSize, "max-file": "3" })),
       hostname: spec.hostname && literal(spec.hostname),
-      tmpfs: spec.tmpfs && Object.fromEntries(spec.tmpfs.map((path) => [path, ""])),
+      tmpfs: spec.tmpfs && Object.fromEntries(spec.tmpfs.map((entry) => [tmpfsPath(entry), entry.slice(tmpfsPath(entry).length + 1)])),
+      shmSize: spec.shmSizeMb,
+      ulimit: spec.ulimits && Object.entries(spec.ulimits).map(([ulimit, { soft, hard }]) => ({ name: ulimit, soft, hard })),
+      // The stop timeout is what `docker stop` waits; Terraform waits as long when it replaces the container.
+      stopTimeout: spec.stopGracePeriod === undefined ? undefined : durationSeconds(spec.stopGracePeriod),
+      destroyGraceSeconds: spec.stopGracePeriod === undefined ? undefined : durationSeconds(spec.stopGracePeriod),
+      stopSignal: spec.stopSignal,
+      init: spec.init,
+      tty: spec.tty,
+      stdinOpen: spec.stdinOpen,
+      sysctls: spec.sysctls && { ...spec.sysctls },
+      dns: spec.dns && [...spec.dns],
       devices: spec.devices?.map(engineDevice),
       host: spec.extraHosts && Object.entries(spec.extraHosts).map(([host, ip]) => ({ host, ip })),
       workingDir: spec.workingDir && literal(spec.workingDir),
@@ -514,6 +563,51 @@ export class ComposeStack extends Construct {
         invalid({ path: this.node.path, key: `services.${service}.secrets.${key}`, value: key, allowed: "a variable not also set in environment" });
       }
     }
+  }
+
+  /**
+   * A bind's path on the host, resolved as `docker compose up` in the stack's folder there would:
+   * relative paths under `<stacksDir>/<stack>`, `~` in the admin user's home.
+   */
+  private hostPath(hostPath: string): string {
+    const resolved =
+      hostPath === "~" || hostPath.startsWith("~/")
+        ? path.posix.join(`/home/${this.engine.dockerHost.vm.adminUser}`, hostPath.slice(1))
+        : hostPath.startsWith(".") ? path.posix.join(this.engine.dockerHost.stacksDir, this.stackName, hostPath) : hostPath;
+    return resolved.length > 1 ? resolved.replace(/\/$/, "") : resolved;
+  }
+
+  /** `volumes_from`: a service's container name, or `container:<name>`, with its mode kept. */
+  private volumesFromContainer(from: string): string {
+    const service = volumesFromService(from);
+    if (service === undefined) return from.slice("container:".length);
+    return `${this.service(service).containerName}${from.slice(service.length)}`;
+  }
+
+  /**
+   * Builds a service's image with the Docker daemon of the engine (compose `build`). The context
+   * is written relative to the synthesized stack's folder (`path.module`), so the JSON is the same
+   * on every machine; the image is rebuilt when a file of the context changes.
+   */
+  private buildImage(service: string, name: string, build: BuildSpec): Image {
+    const stackDir = path.join(path.resolve(App.of(this).outdir), "stacks", TerraformStack.of(this).node.id);
+    const context = `\${path.module}/${path.relative(stackDir, path.resolve(build.context)).split(path.sep).join("/")}`;
+    const image = new Image(this, `build-${service}`, {
+      provider: this.engine.provider,
+      name,
+      keepLocally: true,
+      buildAttribute: {
+        context,
+        dockerfile: build.dockerfile,
+        buildArgs: build.args && { ...build.args },
+        target: build.target,
+        tag: [name],
+      },
+      triggers: { context: `\${sha1(join("", [for f in fileset("${context}", "**") : filesha1("${context}/\${f}")]))}` },
+    });
+    image.overrideLogicalId(this.terraformId(`build_${service}`));
+    this.builtImages.set(name, image);
+    return image;
   }
 
   private volumeName(volume: string): string {

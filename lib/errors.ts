@@ -39,6 +39,27 @@ export class DockhostInputError extends Error {
   }
 }
 
+/**
+ * Several problems found in one pass (a compose import reports all of a file's at once); the
+ * message lists each, and `problems` holds them for tools.
+ */
+export class DockhostInputErrors extends DockhostInputError {
+  public readonly problems: readonly DockhostInputError[];
+
+  constructor(problems: readonly DockhostInputError[]) {
+    super({ path: problems[0].path, key: problems[0].key, value: undefined, allowed: problems[0].allowed });
+    this.name = "DockhostInputErrors";
+    this.message = [`${problems.length} problems:`, ...problems.map((p) => `- ${p.message}`)].join("\n");
+    this.problems = problems;
+  }
+}
+
+/** Throws the one problem as it is, or all of them together; returns when there are none. */
+export function throwProblems(problems: readonly DockhostInputError[]): void {
+  if (problems.length === 1) throw problems[0];
+  if (problems.length > 1) throw new DockhostInputErrors(problems);
+}
+
 /** Throws a {@link DockhostInputError}. Typed `never` so callers can use it in expressions. */
 export function invalid(input: InvalidInput): never {
   throw new DockhostInputError(input);

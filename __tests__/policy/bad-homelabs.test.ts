@@ -39,7 +39,7 @@ svc("untagged database", { ...GOOD, image: "mariadb" }, "DH-IMAGE-TAG", "image")
 svc("a registry-hosted database on :latest", { ...GOOD, image: "lscr.io/linuxserver/mariadb:latest" }, "DH-IMAGE-TAG", "image");
 svc("PostgreSQL published on all interfaces", { ...GOOD, image: "postgres:16.4", ports: [{ hostPort: 5432, containerPort: 5432 }] }, "DH-PUBLISHED-SENSITIVE-PORT", "ports[0]");
 svc("Redis published on 0.0.0.0", { ...GOOD, image: "redis:7.4.1", ports: [{ hostIp: "0.0.0.0", hostPort: 6380, containerPort: 6379 }] }, "DH-PUBLISHED-SENSITIVE-PORT", "ports[0]");
-svc("Docker API published", { ...GOOD, ports: [{ hostPort: 2375, containerPort: 2375 }] }, "DH-PUBLISHED-SENSITIVE-PORT", "ports[0]");
+svc("Docker API published", { ...GOOD, image: "tecnativa/docker-socket-proxy:0.3.0", ports: [{ hostPort: 2375, containerPort: 2375 }] }, "DH-PUBLISHED-SENSITIVE-PORT", "ports[0]");
 svc("SYS_ADMIN capability", { ...GOOD, capAdd: ["SYS_ADMIN"] }, "DH-CAPABILITIES", "capAdd[0]");
 svc("ALL capabilities", { ...GOOD, capAdd: ["ALL"] }, "DH-CAPABILITIES", "capAdd[0]");
 svc("NET_ADMIN capability", { ...GOOD, capAdd: ["cap_net_admin"] }, "DH-CAPABILITIES", "capAdd[0]");

@@ -95,8 +95,21 @@ describe("rules with context", () => {
   });
 
   test("DH-PUBLISHED-SENSITIVE-PORT flags metrics and admin ports on every interface too", () => {
-    const { app } = labWith({ svc: { ...GOOD, ports: [{ hostPort: 9100, containerPort: 9100 }, { hostIp: "0.0.0.0", hostPort: 9443, containerPort: 9443 }] } });
-    expect(rowsOf(app, "DH-PUBLISHED-SENSITIVE-PORT").filter((r) => r.path === PATH).map((r) => r.key)).toEqual(["ports[0]", "ports[1]"]);
+    const { app } = labWith({
+      svc: { ...GOOD, image: "prom/node-exporter:v1.8.2", ports: [{ hostPort: 9100, containerPort: 9100 }] },
+      ui: { ...GOOD, image: "portainer/portainer-ce:2.21.4", ports: [{ hostIp: "0.0.0.0", hostPort: 9443, containerPort: 9443 }] },
+    });
+    expect(rowsOf(app, "DH-PUBLISHED-SENSITIVE-PORT").filter((r) => r.status === "non-compliant").map((r) => `${r.path.split("/").pop()} ${r.key}`)).toEqual(["service-svc ports[0]", "service-ui ports[0]"]);
+  });
+
+  test("DH-PUBLISHED-SENSITIVE-PORT judges by image and container port: an app's own UI on 9000 or 9090 passes", () => {
+    const { app } = labWith({
+      app: { ...GOOD, image: "ghcr.io/example/notes:1.2.3", ports: [{ hostPort: 9000, containerPort: 9000 }, { hostPort: 9090, containerPort: 9090 }] },
+      db: { ...GOOD, image: "docker.io/library/postgres:16.4", ports: [{ hostPort: 15432, containerPort: 5432 }] },
+    });
+    const rows = rowsOf(app, "DH-PUBLISHED-SENSITIVE-PORT").filter((r) => r.status === "non-compliant");
+    expect(rows.map((r) => `${r.path.split("/").pop()} ${r.key}`)).toEqual(["service-db ports[0]"]);
+    expect(rows[0].message).toContain("PostgreSQL (docker.io/library/postgres:16.4, 5432/tcp)");
   });
 });
 
