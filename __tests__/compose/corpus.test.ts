@@ -136,9 +136,12 @@ function compareService(stack: string, service: string, want: any, json: any, ho
   // `if 'disable' in hc: ... hc['test'] = ['NONE']`); compose v2 keeps the image's check for
   // `disable: false`, which is why Immich writes it. The importer follows v2.
   const hc = json.__source.services[service]?.healthcheck?.disable === false && Object.keys(json.__source.services[service].healthcheck).length === 1 ? undefined : want.healthcheck;
-  check("healthcheck", container.healthcheck, hc && JSON.parse(JSON.stringify({
+  // Durations compare by what they mean: the container holds Go's form (1m0s), as the engine reads it back.
+  const seconds = (text: string | undefined) => text === undefined ? undefined : durationSeconds(text);
+  const actualHc = container.healthcheck && { ...container.healthcheck, interval: seconds(container.healthcheck.interval), timeout: seconds(container.healthcheck.timeout), start_period: seconds(container.healthcheck.start_period) };
+  check("healthcheck", actualHc && JSON.parse(JSON.stringify(actualHc)), hc && JSON.parse(JSON.stringify({
     test: hc.disable ? ["NONE"] : typeof hc.test === "string" ? ["CMD-SHELL", unescape(hc.test)] : hc.test.map(unescape),
-    interval: hc.interval, timeout: hc.timeout, start_period: hc.start_period, retries: hc.retries,
+    interval: seconds(hc.interval), timeout: seconds(hc.timeout), start_period: seconds(hc.start_period), retries: hc.retries,
   })));
   check("depends_on", sorted(container.depends_on ?? []), sorted(Object.keys(want.depends_on ?? {}).map((d) => {
     const other = Object.entries<any>(containers).find(([, c]) => c.name === `${stack}-${d}` || c.name === (json.__configs[d]?.container_name));
@@ -147,12 +150,15 @@ function compareService(stack: string, service: string, want: any, json: any, ho
   check("user", container.user, want.user);
   check("group_add", container.group_add, want.group_add);
   check("read_only", container.read_only, want.read_only);
-  check("cap_add", container.capabilities?.add, want.cap_add);
-  check("cap_drop", container.capabilities?.drop, want.cap_drop);
+  // The engine reads capabilities back with the CAP_ prefix (Docker client v28 container_create.go).
+  const capabilities = (caps: string[] | undefined) => caps && sorted(caps.map((c) => (c === "ALL" || c.startsWith("CAP_") ? c : `CAP_${c}`)));
+  check("cap_add", container.capabilities?.add && sorted(container.capabilities.add), capabilities(want.cap_add));
+  check("cap_drop", container.capabilities?.drop && sorted(container.capabilities.drop), capabilities(want.cap_drop));
   check("security_opt", container.security_opts, want.security_opt);
   check("mem_limit", container.memory, want.mem_limit === undefined ? (want.deploy?.resources?.limits?.memory && megabytes(want.deploy.resources.limits.memory)) : megabytes(want.mem_limit));
   const cpus = want.cpus ?? want.deploy?.resources?.limits?.cpus;
-  check("cpus", container.cpus, cpus === undefined ? undefined : String(cpus));
+  // `cpus` goes out as a CFS quota over a period (kreuzwerker 3.6.2 fails at create on `cpus`).
+  check("cpus", container.cpu_quota === undefined ? undefined : container.cpu_quota / container.cpu_period, cpus === undefined ? undefined : Number(cpus));
   checked.push("deploy");
   check("logging", [container.log_driver, container.log_opts], want.logging ? [want.logging.driver, want.logging.options] : ["json-file", { "max-size": "10m", "max-file": "3" }]);
   check("hostname", container.hostname, want.hostname);
@@ -160,7 +166,7 @@ function compareService(stack: string, service: string, want: any, json: any, ho
   check("ulimits", sorted(container.ulimit ?? []), sorted(Object.entries(want.ulimits ?? {}).map(([name, v]: [string, any]) => ({ name, soft: v.soft ?? v, hard: v.hard ?? v }))));
   check("stop_grace_period", container.stop_timeout, want.stop_grace_period && durationSeconds(want.stop_grace_period));
   check("stop_signal", container.stop_signal, want.stop_signal);
-  check("devices", sorted(container.devices ?? []), sorted((want.devices ?? []).map((d: string) => { const [host_path, container_path, permissions] = d.split(":"); return { host_path, container_path, permissions }; })));
+  check("devices", sorted(container.devices ?? []), sorted((want.devices ?? []).map((d: string) => { const [host_path, container_path, permissions] = d.split(":"); return { host_path, container_path: container_path ?? host_path, permissions: permissions ?? "rwm" }; })));
   check("extra_hosts", sorted(container.host ?? []), sorted((want.extra_hosts ?? []).map((h: string) => ({ host: h.split(":")[0], ip: h.slice(h.indexOf(":") + 1) }))));
   check("working_dir", container.working_dir, want.working_dir);
   check("privileged", container.privileged, want.privileged);

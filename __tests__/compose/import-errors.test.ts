@@ -73,7 +73,7 @@ describe("parseComposeYaml refuses what the model cannot represent", () => {
       webService("volumes:", "  - type: volume", "    target: /data"),
       "anonymous volumes are not supported",
     ],
-    ["services.web.volumes[0]", webService("volumes:", "  - /srv/web:/web:nocopy"), "propagation and nocopy are not supported"],
+    ["services.web.volumes[0]", webService("volumes:", "  - /srv/web:/web:nocopy"), "nocopy is not supported"],
     [
       "services.web.healthcheck.start_interval",
       webService("healthcheck:", "  test: [CMD-SHELL, 'exit 0']", "  start_interval: 1s"),
