@@ -28,6 +28,9 @@ function addresses(stack: StackJson): string[] {
   return Object.entries<Record<string, unknown>>(stack.resource ?? {}).flatMap(([type, resources]) => Object.keys(resources).map((name) => `${type}.${name}`));
 }
 
+/** Volumes the catalog's Nextcloud added after that release. */
+const NEXTCLOUD_VOLUMES = ["nextcloud_cache-data", "nextcloud_db-data", "nextcloud_html"];
+
 function dockerVolumes(stack: StackJson): string[] {
   return Object.values<{ name: string }>(stack.resource?.docker_volume ?? {}).map((v) => v.name).sort();
 }
@@ -50,7 +53,7 @@ describe("upgrading from the single-VM release", () => {
   });
 
   test("the docker volumes keep their names exactly (proxy_letsencrypt holds acme.json)", () => {
-    expect(dockerVolumes(stacks["dockhost-apps"])).toEqual(RELEASE["dockhost-apps"].dockerVolumes);
+    expect(dockerVolumes(stacks["dockhost-apps"])).toEqual([...RELEASE["dockhost-apps"].dockerVolumes, ...NEXTCLOUD_VOLUMES].sort());
     expect(RELEASE["dockhost-apps"].dockerVolumes).toContain("proxy_letsencrypt");
   });
 });
@@ -65,7 +68,7 @@ describe("two VMs, each with a proxy, a volume backup and monitoring", () => {
       ["dockhost", "proxy", "backup", "monitoring"],
       ["dockhost-2", "proxy-dockhost-2", "backup-dockhost-2", "monitoring-dockhost-2"],
     ]);
-    expect(dockerVolumes(apps)).toEqual([...RELEASE["dockhost-apps"].dockerVolumes, "monitoring-dockhost-2_grafana-data", "monitoring-dockhost-2_prometheus-data", "proxy-dockhost-2_letsencrypt"].sort());
+    expect(dockerVolumes(apps)).toEqual([...RELEASE["dockhost-apps"].dockerVolumes, "monitoring-dockhost-2_grafana-data", "monitoring-dockhost-2_prometheus-data", "proxy-dockhost-2_letsencrypt", ...NEXTCLOUD_VOLUMES].sort());
     expect(addresses(apps)).toEqual(expect.arrayContaining(RELEASE["dockhost-apps"].resources));
   });
 

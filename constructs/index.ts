@@ -21,7 +21,7 @@ export type { StateBackend, LocalStateBackend, S3StateBackend, PgStateBackend } 
 export { ProxmoxConnection } from "./proxmox-connection";
 export type { ProxmoxConnectionProps } from "./proxmox-connection";
 export { DockhostVm } from "./dockhost-vm";
-export type { DockhostVmProps, DockhostVmInstance, LanProps, VmVariableName } from "./dockhost-vm";
+export type { DockhostVmProps, DockhostVmInstance, LanProps, VmVariableName, HostPciDevice } from "./dockhost-vm";
 export { VmBackup } from "./vm-backup";
 export type { VmBackupProps, VmBackupRetention, VmBackupMode, VmBackupCompression } from "./vm-backup";
 export { HostFirewall } from "./host-firewall";
@@ -42,6 +42,19 @@ export { ReverseProxy } from "./reverse-proxy";
 export type { ReverseProxyProps, ProxyTlsProps, ExposeOptions, ProxyRoute, ProxyMiddleware } from "./reverse-proxy";
 export { VolumeBackup } from "./volume-backup";
 export type { VolumeBackupProps, VolumeBackupTarget, LocalBackupTarget, NfsBackupTarget, S3BackupTarget, CoveredVolume } from "./volume-backup";
+export { Postgres } from "./postgres";
+export type { PostgresProps } from "./postgres";
+export { Redis } from "./redis";
+export type { RedisProps } from "./redis";
+export { WebApp } from "./web-app";
+export type { WebAppProps, WebAppPartProps, WebAppDatabaseProps, WebAppCacheProps } from "./web-app";
+export { Nextcloud } from "./nextcloud";
+export type { NextcloudProps } from "./nextcloud";
+export { Jellyfin } from "./jellyfin";
+export type { JellyfinProps } from "./jellyfin";
+export { GitLabRunner } from "./gitlab-runner";
+export type { GitLabRunnerProps } from "./gitlab-runner";
+export type { Connection, Sensitive } from "../lib/catalog/connection";
 export { MonitoringStack } from "./monitoring-stack";
 export type { MonitoringStackProps, AlertmanagerProps, AlertEmailProps, AlertThresholds, ScrapeOptions } from "./monitoring-stack";
 
