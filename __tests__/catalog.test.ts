@@ -10,6 +10,7 @@ import { GitLabRunner } from "../constructs/gitlab-runner";
 import { Jellyfin, JELLYFIN_MEMORY_MB } from "../constructs/jellyfin";
 import { NEXTCLOUD_MEMORY_MB } from "../constructs/nextcloud";
 import { evaluateHomelab } from "../constructs/policy-model";
+import { Portainer } from "../constructs/portainer";
 import { Postgres } from "../constructs/postgres";
 import { ProxmoxConnection } from "../constructs/proxmox-connection";
 import { Redis } from "../constructs/redis";
@@ -21,13 +22,14 @@ import { synthAll, synthStack, testApp } from "./support/synth";
 import { describeWithTerraform, prepareWorkspace, TerraformWorkspace } from "./support/terraform/harness";
 
 /** The reference homelab (on a VM with an 80 GB disk) plus a Postgres, a Redis (with password) and a GitLab Runner. */
-function withCatalog(): ReferenceHomelab & { pg: Postgres; redis: Redis; runner: GitLabRunner } {
+function withCatalog(): ReferenceHomelab & { pg: Postgres; redis: Redis; runner: GitLabRunner; portainer: Portainer } {
   const homelab = buildReferenceHomelab(testApp(), { ...SETTINGS, vm: { ...SETTINGS.vm, disk0SizeGb: 80 } });
   const { apps, engine } = homelab;
   const pg = new Postgres(apps, "shared-db", { engine, password: new Secret(apps, "shared_db_password"), database: "reports", user: "reporter" });
   const redis = new Redis(apps, "shared-cache", { engine, password: new Secret(apps, "shared_cache_password") });
   const runner = new GitLabRunner(apps, "runner", { engine, url: "https://gitlab.example.com", token: new Secret(apps, "runner_token"), jobMemoryMb: 1024 });
-  return { ...homelab, pg, redis, runner };
+  const portainer = new Portainer(apps, "portainer", { engine, proxy: homelab.proxy, host: "portainer.home.example.com" });
+  return { ...homelab, pg, redis, runner, portainer };
 }
 
 /** The image name a container's `image` (a docker_image reference) points at. */
@@ -109,6 +111,31 @@ describe("catalog constructs on the reference homelab", () => {
     expect(socket.map((r) => r.status)).toEqual(["suppressed"]);
   });
 
+  test("Portainer: no docker.sock of its own, a read-only socket proxy, LAN-only TLS route", () => {
+    const portainer = c["portainer_portainer"];
+    expect(imageOf(json, portainer)).toBe("portainer/portainer-ce:2.21.5");
+    expect(portainer.volumes).toEqual([{ volume_name: "${docker_volume.portainer_volume_data.name}", container_path: "/data" }]);
+    expect(portainer.command).toEqual(["-H", "tcp://socket-proxy:2375", "--http-enabled"]);
+    const proxyEnv = c["portainer-socket_socket-proxy"].env;
+    expect(proxyEnv).toEqual(expect.arrayContaining(["POST=0", "CONTAINERS=1", "IMAGES=1", "VOLUMES=1", "NETWORKS=1"]));
+    expect(proxyEnv).not.toContain("EXEC=1");
+    const labels = Object.fromEntries(portainer.labels.map((l: any) => [l.label, l.value]));
+    const middlewares = Object.entries(labels).find(([k]) => k.endsWith(".middlewares"))?.[1];
+    expect(middlewares).toContain("lan-only@file");
+    expect(Object.entries(labels).find(([k]) => k.endsWith(".tls.certresolver") || k.endsWith(".tls"))).toBeDefined();
+    const rows = evaluateHomelab(homelab.app).rows.filter((r) => r.ruleId === "DH-DOCKER-SOCKET" && r.path.includes("/portainer/"));
+    expect(rows.map((r) => [r.path.split("/").pop(), r.status, r.reason]).sort()).toEqual([
+      ["service-portainer", "compliant", undefined],
+      ["service-socket-proxy", "suppressed", expect.stringContaining("Portainer (read-only: no POST)")],
+    ]);
+  });
+
+  test("Portainer in manage mode opens POST and EXEC, and says so in the suppression", () => {
+    const h = buildReferenceHomelab(testApp());
+    new Portainer(h.apps, "portainer", { engine: h.engine, proxy: h.proxy, host: "portainer.home.example.com", access: "manage" });
+    expect(containers(synthStack(h.apps))["portainer-socket_socket-proxy"].env).toEqual(expect.arrayContaining(["POST=1", "EXEC=1"]));
+  });
+
   test("the policy pack passes the whole homelab with the catalog (a memory warning above 80 %, no error)", () => {
     const report = evaluateHomelab(homelab.app);
     expect(report.errors).toEqual([]);
@@ -181,6 +208,7 @@ describe("bad input for each catalog construct", () => {
     ["Postgres with a database name that needs quoting", (h: ReferenceHomelab) => new Postgres(h.apps, "pg", { engine: h.engine, password: new Secret(h.apps, "pg_pw"), database: "my-db" }), /pg: invalid database = "my-db"; a PostgreSQL identifier/],
     ["Redis with a no-backup reason but backups on", (h: ReferenceHomelab) => new Redis(h.apps, "rd", { engine: h.engine, noBackupReason: "cache" }), /invalid volumes.data.noBackupReason = "cache"; a reason only with backup: false/],
     ["WebApp on a stack name Nextcloud took", (h: ReferenceHomelab) => new WebApp(h.apps, "files", { stackName: "nextcloud", engine: h.engine, proxy: h.proxy, web: { host: "w.example.com", service: { image: "nginx:1.27.3-alpine", expose: [80] } }, api: { host: "a.example.com", service: { image: "nginx:1.27.3-alpine", expose: [80] } } }), /invalid stackName = "nextcloud"/],
+    ["Portainer on a host name that is not one", (h: ReferenceHomelab) => new Portainer(h.apps, "portainer", { engine: h.engine, proxy: h.proxy, host: "https://portainer" }), /^dockhost-apps\/portainer: invalid host = "https:\/\/portainer"; a lowercase host name/],
     ["GitLabRunner with an http URL", (h: ReferenceHomelab) => new GitLabRunner(h.apps, "gr", { engine: h.engine, url: "http://gitlab.lan", token: new Secret(h.apps, "gr_token"), jobMemoryMb: 512 }), /gr: invalid url = "http:\/\/gitlab.lan"; the GitLab instance's https:\/\/ URL/],
     ["GitLabRunner with a 0 MB job limit", (h: ReferenceHomelab) => new GitLabRunner(h.apps, "gr", { engine: h.engine, url: "https://gitlab.com", token: new Secret(h.apps, "gr_token"), jobMemoryMb: 0 }), /invalid jobMemoryMb = 0/],
     ["WebApp whose database URL variable the API already sets", (h: ReferenceHomelab) => new WebApp(h.apps, "shop", { engine: h.engine, proxy: h.proxy, database: { password: new Secret(h.apps, "shop_pw") }, web: { host: "w.example.com", service: { image: "nginx:1.27.3-alpine", expose: [80] } }, api: { host: "a.example.com", service: { image: "nginx:1.27.3-alpine", expose: [80], environment: { DATABASE_URL: "x" } } } }), /shop: invalid database.urlVariable = "DATABASE_URL"/],

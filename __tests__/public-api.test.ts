@@ -24,6 +24,7 @@ const RUNTIME_EXPORTS = [
   "MonitoringStack",
   "Nextcloud",
   "PolicyError",
+  "Portainer",
   "Postgres",
   "ProxmoxConnection",
   "Redis",

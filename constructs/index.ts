@@ -54,6 +54,8 @@ export { Jellyfin } from "./jellyfin";
 export type { JellyfinProps } from "./jellyfin";
 export { GitLabRunner } from "./gitlab-runner";
 export type { GitLabRunnerProps } from "./gitlab-runner";
+export { Portainer } from "./portainer";
+export type { PortainerProps } from "./portainer";
 export type { Connection, Sensitive } from "../lib/catalog/connection";
 export { MonitoringStack } from "./monitoring-stack";
 export type { MonitoringStackProps, AlertmanagerProps, AlertEmailProps, AlertThresholds, ScrapeOptions } from "./monitoring-stack";
