@@ -15,7 +15,9 @@ import { Postgres } from "../constructs/postgres";
 import { ProxmoxConnection } from "../constructs/proxmox-connection";
 import { Redis } from "../constructs/redis";
 import { Secret } from "../constructs/secret";
+import { Watchtower, WATCHTOWER_OPT_IN } from "../constructs/watchtower";
 import { WebApp } from "../constructs/web-app";
+import { ComposeStack } from "../constructs/compose-stack";
 import { DockhostInputError } from "../lib/errors";
 import { buildReferenceHomelab, ReferenceHomelab, SETTINGS } from "../main";
 import { synthAll, synthStack, testApp } from "./support/synth";
@@ -222,12 +224,13 @@ describeWithTerraform("terraform validates the catalog", () => {
   beforeAll(() => {
     const homelab = withCatalog();
     new Jellyfin(homelab.apps, "jellyfin", { engine: homelab.engine, proxy: homelab.proxy, host: "media.example.com", mediaPath: "/srv/media", memoryLimitMb: 1024 });
+    new Watchtower(homelab.apps, "watchtower", { engine: homelab.engine, notificationUrl: new Secret(homelab.apps, "watchtower_notify_url") });
     synthAll(homelab.app as App);
     ws = prepareWorkspace(path.join(homelab.app.outdir, "stacks"));
   });
   afterAll(() => ws.cleanup());
 
-  test("the apps stack with every catalog construct validates with zero diagnostics", async () => {
+  test("the apps stack with every catalog construct (and Watchtower, Portainer) validates with zero diagnostics", async () => {
     const result = await ws.validate("dockhost-apps");
     expect(result.diagnostics).toEqual([]);
     expect(result.valid).toBe(true);
@@ -248,5 +251,35 @@ describeWithTerraform("terraform validates a VM with a passed-through GPU", () =
     } finally {
       ws.cleanup();
     }
+  });
+});
+
+describe("Watchtower", () => {
+  test("monitor-only by default, label opt-in, schedule, notification URL from a Secret, Docker through a socket proxy", () => {
+    const h = buildReferenceHomelab(testApp());
+    new Watchtower(h.apps, "watchtower", { engine: h.engine, notificationUrl: new Secret(h.apps, "watchtower_notify_url") });
+    new ComposeStack(h.apps, "watched", { engine: h.engine, services: { web: { image: "nginx:1.27.3-alpine", memoryLimitMb: 64, restart: "unless-stopped", securityOpt: ["no-new-privileges:true"], labels: WATCHTOWER_OPT_IN } } });
+    const json = synthStack(h.apps);
+    const wt = containers(json)["watchtower_watchtower"];
+    expect(imageOf(json, wt)).toBe("nickfedor/watchtower:1.20.3");
+    expect(wt.env).toEqual(["DOCKER_HOST=tcp://socket-proxy:2375", "WATCHTOWER_LABEL_ENABLE=true", "WATCHTOWER_MONITOR_ONLY=true", "WATCHTOWER_NOTIFICATION_URL=${var.watchtower_notify_url}", "WATCHTOWER_SCHEDULE=0 0 4 * * *"]);
+    expect(wt.volumes).toBeUndefined();
+    expect(containers(json)["watched_web"].labels).toContainEqual({ label: "com.centurylinklabs.watchtower.enable", value: "true" });
+    expect(evaluateHomelab(h.app).errors).toEqual([]);
+  });
+
+  test("a database opted in is a policy error (DH-AUTO-UPDATE-DATABASE)", () => {
+    const h = buildReferenceHomelab(testApp());
+    new Watchtower(h.apps, "watchtower", { engine: h.engine });
+    new Postgres(h.apps, "pg", { engine: h.engine, password: new Secret(h.apps, "pg_pw") }).stack.addService("db2", { image: "postgres:16.4-alpine", memoryLimitMb: 256, restart: "unless-stopped", securityOpt: ["no-new-privileges:true"], labels: WATCHTOWER_OPT_IN });
+    expect(evaluateHomelab(h.app).errors.map((e) => [e.ruleId, e.path])).toEqual([["DH-AUTO-UPDATE-DATABASE", "dockhost-apps/pg/stack/service-db2"]]);
+  });
+
+  test.each([
+    [{ mode: "update" as const }, /watchtower: invalid mode = "update"; "monitor": a container Watchtower recreates gets a new id under the same name/],
+    [{ schedule: "0 4 * * *" }, /invalid schedule = "0 4 \* \* \*"; a six-field cron/],
+  ])("refuses %j", (props, message) => {
+    const h = buildReferenceHomelab(testApp());
+    expect(inputError(() => new Watchtower(h.apps, "watchtower", { engine: h.engine, ...props }))).toMatch(message);
   });
 });

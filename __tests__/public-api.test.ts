@@ -33,6 +33,7 @@ const RUNTIME_EXPORTS = [
   "VmAdoption",
   "VmBackup",
   "VolumeBackup",
+  "Watchtower",
   "WebApp",
   "stateBackendFromEnv",
   "suppress",

@@ -56,6 +56,8 @@ export { GitLabRunner } from "./gitlab-runner";
 export type { GitLabRunnerProps } from "./gitlab-runner";
 export { Portainer } from "./portainer";
 export type { PortainerProps } from "./portainer";
+export { Watchtower } from "./watchtower";
+export type { WatchtowerProps } from "./watchtower";
 export type { Connection, Sensitive } from "../lib/catalog/connection";
 export { MonitoringStack } from "./monitoring-stack";
 export type { MonitoringStackProps, AlertmanagerProps, AlertEmailProps, AlertThresholds, ScrapeOptions } from "./monitoring-stack";
