@@ -7,6 +7,7 @@ import { conformanceProblems } from "./support/schema-conformance";
 import { synthStack, testApp } from "./support/synth";
 import { evaluateTemplate } from "./support/terraform-template";
 import { describeSchemaErrors, traefikValidators, yamllint } from "./support/validators";
+import { needs } from "./support/requirements";
 
 const SAMPLE = { "var.acme_email": "admin@example.com", "var.domain": "home.example.com" };
 
@@ -111,7 +112,7 @@ describe("the reference homelab's proxy", () => {
     expect(dynamicConfig({ http: { routers: { x: { rule: "Host(`a`)", entryPoints: "websecure" } } } })).toBe(false);
   });
 
-  test("the YAML files pass yamllint", () => {
+  needs("yamllint").test("the YAML files pass yamllint", () => {
     expect(yamllint(staticYaml)).toBe("");
     expect(yamllint(middlewaresYaml)).toBe("");
     expect(yamllint("a: 1\na: 2\n")).not.toBe("");

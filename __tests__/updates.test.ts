@@ -11,6 +11,7 @@ import { command } from "../lib/cli/commands/updates";
 import { CliIo } from "../lib/cli/command";
 import { RegistryClient } from "../lib/updates/registry";
 import { tempDir } from "./support/synth";
+import { needs } from "./support/requirements";
 
 const REGISTRY_BIN = "/usr/bin/docker-registry";
 const MANIFEST_V2 = "application/vnd.docker.distribution.manifest.v2+json";
@@ -67,7 +68,8 @@ describe("dockhost updates against a loopback registry", () => {
   let dir: string;
 
   beforeAll(async () => {
-    if (!fs.existsSync(REGISTRY_BIN)) throw new Error(`${REGISTRY_BIN} is missing: apt-get install docker-registry (.ci/run does)`);
+    // Without the package, the tests below skip (or fail under the strict CI setting) by needs().
+    if (!fs.existsSync(REGISTRY_BIN)) return;
     dir = tempDir("registry");
     const port = await freePort();
     host = `127.0.0.1:${port}`;
@@ -100,14 +102,14 @@ describe("dockhost updates against a loopback registry", () => {
     return work;
   }
 
-  test("the client lists the tags and reads the digest the registry stored", async () => {
+  needs("docker-registry").test("the client lists the tags and reads the digest the registry stored", async () => {
     const client = new RegistryClient();
     const repo = { baseUrl: base, name: "library/postgres" };
     expect((await client.tags(repo)).sort()).toEqual(["16.4-alpine", "16.6", "16.6-alpine", "17.2-alpine", "latest"]);
     expect(await client.digest(repo, "16.6-alpine")).toBe(digests["postgres:16.6-alpine"]);
   });
 
-  test("lists newer tags of the same shape; a database's new major is held", async () => {
+  needs("docker-registry").test("lists newer tags of the same shape; a database's new major is held", async () => {
     const work = homelab();
     const out = io(work);
     expect(await command.run([], out)).toBe(0);
@@ -119,7 +121,7 @@ describe("dockhost updates against a loopback registry", () => {
     ]);
   });
 
-  test("--pin writes name:tag@digest of the tag in use; --pin --bump moves within the database's major", async () => {
+  needs("docker-registry").test("--pin writes name:tag@digest of the tag in use; --pin --bump moves within the database's major", async () => {
     const work = homelab();
     const file = path.join(work, "main.ts");
     expect(await command.run(["--pin"], io(work))).toBe(0);
@@ -133,13 +135,13 @@ describe("dockhost updates against a loopback registry", () => {
     expect(text).toContain(`"${host}/library/nginx:1.28.0-alpine@${digests["nginx:1.28.0-alpine"]}"`);
   });
 
-  test("--allow-major lets the database cross to the new major", async () => {
+  needs("docker-registry").test("--allow-major lets the database cross to the new major", async () => {
     const work = homelab();
     expect(await command.run(["--pin", "--bump", "--allow-major"], io(work))).toBe(0);
     expect(fs.readFileSync(path.join(work, "main.ts"), "utf8")).toContain(`"${host}/library/postgres:17.2-alpine@${digests["postgres:17.2-alpine"]}"`);
   });
 
-  test("bad input: an unknown option, --bump without --pin, an image the registry lacks", async () => {
+  needs("docker-registry").test("bad input: an unknown option, --bump without --pin, an image the registry lacks", async () => {
     const work = homelab();
     const bad = io(work);
     expect(await command.run(["--bumpp"], bad)).toBe(2);

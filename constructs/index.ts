@@ -10,8 +10,10 @@
 // The app and its stacks.
 export { DockhostApp, PolicyError } from "./dockhost-app";
 // The policy pack runs in DockhostApp; a finding is suppressed on a construct with a reason.
-export { suppress } from "../lib/policy/suppressions";
+export { MIN_REASON_LENGTH, suppress } from "../lib/policy/suppressions";
 export type { PolicyReport, ReportRow, RowStatus } from "../lib/policy/evaluate";
+// What the capacity plan counts for a container without a memory limit.
+export { UNLIMITED_MEMORY_ESTIMATE_MB } from "../lib/policy/capacity-planner";
 export { DockhostStack } from "./dockhost-stack";
 export type { DockhostStackProps } from "./dockhost-stack";
 export { stateBackendFromEnv } from "../lib/state-backend";
@@ -22,11 +24,11 @@ export { ProxmoxConnection } from "./proxmox-connection";
 export type { ProxmoxConnectionProps } from "./proxmox-connection";
 export { DockhostVm } from "./dockhost-vm";
 export type { DockhostVmProps, DockhostVmInstance, LanProps, VmVariableName, HostPciDevice } from "./dockhost-vm";
-export { VmBackup } from "./vm-backup";
+export { VM_BACKUP_MODES, VmBackup } from "./vm-backup";
 export type { VmBackupProps, VmBackupRetention, VmBackupMode, VmBackupCompression } from "./vm-backup";
 export { HostFirewall } from "./host-firewall";
 export type { HostFirewallProps, FirewallSource, FirewallRule } from "./host-firewall";
-export { VmAdoption } from "./vm-adoption";
+export { IMPORT_VARIABLE, VmAdoption } from "./vm-adoption";
 export type { VmAdoptionProps } from "./vm-adoption";
 
 // Docker on the VM, and what runs there.
@@ -37,32 +39,37 @@ export type { DockerEngineProps, EngineHost } from "./docker-engine";
 export { ComposeStack } from "./compose-stack";
 export type { ComposeStackProps, ComposeServiceProps, ComposeService, ComposeImportProps, StackVolume, VolumeMountRef } from "./compose-stack";
 export { Secret } from "./secret";
+// The socket proxy that ReverseProxy and VolumeBackup put in front of docker.sock, for your own clients.
+export { dockerSocketProxy, SOCKET_PROXY_IMAGE } from "./docker-socket-proxy";
+export type { DockerApiSection, DockerSocketProxy, DockerSocketProxyProps } from "./docker-socket-proxy";
 export type { SecretProps } from "./secret";
-export { ReverseProxy } from "./reverse-proxy";
+export { ReverseProxy, TRAEFIK_IMAGE } from "./reverse-proxy";
 export type { ReverseProxyProps, ProxyTlsProps, ExposeOptions, ProxyRoute, ProxyMiddleware } from "./reverse-proxy";
-export { VolumeBackup } from "./volume-backup";
+export { VOLUME_BACKUP_IMAGE, VolumeBackup } from "./volume-backup";
 export type { VolumeBackupProps, VolumeBackupTarget, LocalBackupTarget, NfsBackupTarget, S3BackupTarget, CoveredVolume } from "./volume-backup";
-export { Postgres } from "./postgres";
-export type { PostgresProps } from "./postgres";
-export { Redis } from "./redis";
-export type { RedisProps } from "./redis";
+export { Postgres, POSTGRES_DATA_DIR, POSTGRES_IMAGE, POSTGRES_MEMORY_MB, POSTGRES_PORT } from "./postgres";
+export type { PostgresProps, PostgresServiceOptions } from "./postgres";
+export { Redis, REDIS_IMAGE, REDIS_MEMORY_MB, REDIS_PORT } from "./redis";
+export type { RedisProps, RedisServiceOptions } from "./redis";
 export { WebApp } from "./web-app";
 export type { WebAppProps, WebAppPartProps, WebAppDatabaseProps, WebAppCacheProps } from "./web-app";
-export { Nextcloud } from "./nextcloud";
+export { Nextcloud, NEXTCLOUD_IMAGE, NEXTCLOUD_MEMORY_MB } from "./nextcloud";
 export type { NextcloudProps } from "./nextcloud";
-export { Jellyfin } from "./jellyfin";
+export { Jellyfin, JELLYFIN_IMAGE, JELLYFIN_MEMORY_MB } from "./jellyfin";
 export type { JellyfinProps } from "./jellyfin";
-export { GitLabRunner } from "./gitlab-runner";
+export { GitLabRunner, GITLAB_RUNNER_IMAGE, GITLAB_RUNNER_MEMORY_MB } from "./gitlab-runner";
 export type { GitLabRunnerProps } from "./gitlab-runner";
-export { Portainer } from "./portainer";
+export { Portainer, PORTAINER_IMAGE, PORTAINER_MEMORY_MB } from "./portainer";
 export type { PortainerProps } from "./portainer";
-export { Watchtower } from "./watchtower";
+export { Watchtower, WATCHTOWER_IMAGE, WATCHTOWER_OPT_IN } from "./watchtower";
 export type { WatchtowerProps } from "./watchtower";
 export type { Connection, Sensitive } from "../lib/catalog/connection";
-export { MonitoringStack } from "./monitoring-stack";
+export { MONITORING_IMAGES, MONITORING_JOBS, MONITORING_POLICY_SUPPRESSIONS, MonitoringStack } from "./monitoring-stack";
 export type { MonitoringStackProps, AlertmanagerProps, AlertEmailProps, AlertThresholds, ScrapeOptions } from "./monitoring-stack";
 
-// Types that the props and public fields above use.
+// Types that the props and public fields above use, and the guard that tells their mounts apart.
+export { isBindMount } from "../lib/compose/service";
+export { TerraformExpression } from "../lib/cloud-config";
 export type {
   ServiceSpec,
   StackSpec,

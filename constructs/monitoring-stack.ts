@@ -78,7 +78,7 @@ export interface AlertmanagerProps {
   readonly email?: AlertEmailProps;
 }
 
-/** The thresholds of the default alerts (see `DefaultAlertRulesProps`). */
+/** The thresholds of the default alerts, each with its default (README, "Monitoring"). */
 export type AlertThresholds = Omit<DefaultAlertRulesProps, keyof MetricSources | "proxyJob">;
 
 /** The engine and proxy the monitoring stack runs with, its hosts, retention and alerting. */

@@ -10,6 +10,7 @@ import { Secret } from "./secret";
 export const POSTGRES_IMAGE = "postgres:16.4-alpine";
 /** Where the official image keeps its data: VolumeBackup dumps a service mounting it before archiving. */
 export const POSTGRES_DATA_DIR = "/var/lib/postgresql/data";
+/** PostgreSQL's port. */
 export const POSTGRES_PORT = 5432;
 /**
  * The PostgreSQL manual states no minimum memory; its defaults (shared_buffers 128 MB, work_mem

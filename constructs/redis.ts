@@ -7,6 +7,7 @@ import { Secret } from "./secret";
 
 /** Pinned image (Docker Hub official image, Alpine variant). */
 export const REDIS_IMAGE = "redis:7.4.1-alpine";
+/** Redis' port. */
 export const REDIS_PORT = 6379;
 /**
  * Redis documents no minimum: memory is the data set (https://redis.io/docs/latest/operate/oss_and_stack/management/optimization/memory-optimization/).
