@@ -45,7 +45,7 @@ describe("the reference app stack (web, API, PostgreSQL, Redis)", () => {
   test("pinned images, one docker_image each, kept on the host", () => {
     const images = Object.values<any>(json.resource.docker_image);
     expect(images.map((i) => i.name).sort()).toEqual([
-      "ghcr.io/google/cadvisor:v0.60.5", "grafana/grafana:11.3.1", "nginx:1.27.3-alpine", "offen/docker-volume-backup:v2.48.2", "postgres:16.4-alpine", "postgrest/postgrest:v12.2.3",
+      "ghcr.io/google/cadvisor:v0.60.5", "grafana/grafana:11.3.1", "nextcloud:30.0.13-apache", "nginx:1.27.3-alpine", "offen/docker-volume-backup:v2.48.2", "postgres:16.4-alpine", "postgrest/postgrest:v12.2.3",
       "prom/node-exporter:v1.8.2", "prom/prometheus:v2.55.1", "redis:7.4.1-alpine", "tecnativa/docker-socket-proxy:0.4.1", "traefik:v3.6.24",
     ]);
     images.forEach((image) => expect(image.keep_locally).toBe(true));
@@ -78,7 +78,7 @@ describe("the reference app stack (web, API, PostgreSQL, Redis)", () => {
     // The API's anonymous role is created read-only with the database, never the owner.
     expect(containers.app_db.upload).toContainEqual(expect.objectContaining({ file: "/docker-entrypoint-initdb.d/10-web-anon.sql", content: expect.stringContaining("CREATE ROLE web_anon NOLOGIN;") }));
     expect(containers.app_api.env).toContain("PGRST_DB_ANON_ROLE=web_anon");
-    expect(containers.app_api.env).toContain("PGPASSWORD=${var.app_db_password}");
+    expect(containers.app_api.env).toContain("PGRST_DB_URI=postgres://app:${urlencode(var.app_db_password)}@db:5432/app");
   });
 
   test("every docker_* block conforms to the kreuzwerker/docker 3.6.2 schema", () => {
@@ -243,7 +243,7 @@ describe("addService", () => {
     expect(worker.containerName).toBe("app-worker");
     expect(synthStack(apps).resource.docker_container.app_worker).toMatchObject({ name: "app-worker", depends_on: ["docker_container.app_db"] });
     expect(() => appStack.addService("late", { image: "nginx:1.27.3-alpine", dependsOn: ["later"] })).toThrow(
-      /^dockhost-apps\/app: invalid services\.late\.dependsOn = "later"/,
+      /^dockhost-apps\/app\/stack: invalid services\.late\.dependsOn = "later"/,
     );
     expect(() => appStack.addService("db", { image: "nginx:1.27.3-alpine" })).toThrow(/services\.db = "db"; a service name not already in the stack/);
   });

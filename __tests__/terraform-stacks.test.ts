@@ -23,6 +23,8 @@ const APPS_VARS: TerraformVars = {
   acme_email: "admin@example.com",
   app_db_password: "correct-horse-battery-staple",
   grafana_admin_password: "grafana-horse-battery-staple",
+  nextcloud_admin_password: "nextcloud-horse-battery",
+  nextcloud_db_password: "nextcloud-db-horse-battery",
 };
 
 /** Synthesizes an app (after `customize`) and prepares a terraform workspace with its stacks. */

@@ -14,7 +14,9 @@ const PORT = 2375;
  * non-GET request of the other open sections; ALLOW_START and ALLOW_STOP open only
  * `/containers/{id}/start` and `/stop`.
  */
-export type DockerApiSection = "CONTAINERS" | "EVENTS" | "EXEC" | "INFO" | "PING" | "POST" | "VERSION" | "ALLOW_START" | "ALLOW_STOP";
+export type DockerApiSection =
+  | "CONTAINERS" | "EVENTS" | "EXEC" | "INFO" | "PING" | "POST" | "VERSION" | "ALLOW_START" | "ALLOW_STOP"
+  | "IMAGES" | "NETWORKS" | "VOLUMES" | "SYSTEM";
 /** Sections the image opens unless told not to, and POST, which is spelled out either way. */
 const CLOSED_EXPLICITLY: readonly DockerApiSection[] = ["EVENTS", "PING", "POST", "VERSION"];
 

@@ -151,6 +151,30 @@ export interface DockhostVmProps {
    * @default "host"
    */
   readonly cpuType?: string;
+  /**
+   * PCI devices passed through to the VM (a GPU for Jellyfin's `/dev/dri`). One VM only: a device
+   * cannot be passed to two running VMs. PCIe needs the q35 machine type, which is then set.
+   * @default none
+   */
+  readonly hostPci?: readonly HostPciDevice[];
+}
+
+/**
+ * A host PCI device for the VM (bpg `hostpci` block). Name it by Proxmox resource mapping (works
+ * with an API token) or by PCI id (bpg: needs root@pam), not both.
+ */
+export interface HostPciDevice {
+  /** Proxmox device slot, `hostpci0` to `hostpci3`. */
+  readonly device: string;
+  /** Resource mapping name (Datacenter > Resource Mappings), e.g. `gpu`. */
+  readonly mapping?: string;
+  /** PCI id, e.g. `0000:01:00.0`. */
+  readonly id?: string;
+  /**
+   * Attach as PCIe (q35 machine).
+   * @default true
+   */
+  readonly pcie?: boolean;
 }
 
 /** One VM as other constructs see it. Values are Terraform references, resolved at plan time. */
@@ -191,6 +215,8 @@ export class DockhostVm extends Construct {
   public readonly ipStart: number;
   public readonly cpuCores: number;
   public readonly memoryMb: number;
+  /** PCI devices passed through (empty: none). */
+  public readonly hostPci: readonly HostPciDevice[];
   public readonly disk0SizeGb: number;
   public readonly namePrefix: string;
   public readonly lan: Ipv4Cidr;
@@ -222,6 +248,7 @@ export class DockhostVm extends Construct {
     this.baseId = checkInteger(path, "baseId", props.baseId ?? SEED.baseId, VM_LIMITS.vmId);
     this.cpuCores = checkInteger(path, "cpuCores", props.cpuCores ?? SEED.cpuCores, VM_LIMITS.cpuCores);
     this.memoryMb = checkInteger(path, "memoryMb", props.memoryMb ?? SEED.memoryMb, VM_LIMITS.memoryMb);
+    this.hostPci = checkHostPci(path, props.hostPci ?? [], this.count);
     this.disk0SizeGb = checkInteger(path, "disk0SizeGb", props.disk0SizeGb ?? SEED.disk0SizeGb, VM_LIMITS.disk0SizeGb);
     this.namePrefix = props.namePrefix ?? SEED.namePrefix;
     if (!new RegExp(VM_NAME_PATTERN).test(this.namePrefix)) {
@@ -345,6 +372,10 @@ export class DockhostVm extends Construct {
         },
       ],
       scsiHardware: "virtio-scsi-single",
+      ...(this.hostPci.length > 0 && {
+        hostpci: this.hostPci.map((d) => ({ device: d.device, mapping: d.mapping, id: d.id, pcie: d.pcie ?? true })),
+        ...(this.hostPci.some((d) => d.pcie !== false) && { machine: "q35" }),
+      }),
       agent: { enabled: true },
       operatingSystem: { type: "l26" },
       initialization: {
@@ -498,3 +529,16 @@ const NETWORK_DEVICE_NULLS = {
   trunks: null,
   vlan_id: null,
 };
+
+/** Checks passed-through devices: known slots, each named once, by mapping or id; one VM only. */
+function checkHostPci(path: string, devices: readonly HostPciDevice[], count: number): readonly HostPciDevice[] {
+  if (devices.length > 0 && count > 1) invalid({ path, key: "hostPci", value: devices.map((d) => d.device), allowed: `no passed-through devices with count ${count}: a PCI device can belong to one running VM only` });
+  const seen = new Set<string>();
+  devices.forEach((d, i) => {
+    if (!/^hostpci[0-3]$/.test(d.device) || seen.has(d.device)) invalid({ path, key: `hostPci[${i}].device`, value: d.device, allowed: "one of hostpci0..hostpci3 (bpg 0.111.1), each used once" });
+    seen.add(d.device);
+    if ((d.mapping === undefined) === (d.id === undefined)) invalid({ path, key: `hostPci[${i}]`, value: { mapping: d.mapping, id: d.id }, allowed: "exactly one of mapping (a Proxmox resource mapping) or id (a PCI id such as 0000:01:00.0)" });
+    if (d.id !== undefined && !/^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}(\.[0-7])?$/i.test(d.id)) invalid({ path, key: `hostPci[${i}].id`, value: d.id, allowed: "a PCI id such as 0000:01:00.0 (or 0000:01:00 for every function)" });
+  });
+  return devices;
+}

@@ -84,7 +84,7 @@ BAD_HOMELABS.push(
   }, "DH-INPUT", "dockhost-infra/firewall", "validation"],
   ["a suppression naming no rule", (lab) => {
     suppress(lab.appStack, "DH-CAPACITY-MEMROY", "a typo must not silently suppress nothing");
-  }, "DH-SUPPRESSION", "dockhost-apps/app", "suppress(DH-CAPACITY-MEMROY)"],
+  }, "DH-SUPPRESSION", "dockhost-apps/app/stack", "suppress(DH-CAPACITY-MEMROY)"],
   ["memory limits beyond the VM", (lab) => {
     lab.test.addService("svc", { ...GOOD, memoryLimitMb: 12_000 });
   }, "DH-CAPACITY-MEMORY", "dockhost-apps/docker-dockhost", "memory"],
@@ -160,10 +160,10 @@ describe("the reference homelab", () => {
   });
 
   test("capacity: 80 % is a warning, and the minimums reach the VM variables' validation", () => {
-    const lab = labWith({ svc: { ...GOOD, memoryLimitMb: 4000 } });
+    const lab = labWith({ svc: { ...GOOD, memoryLimitMb: 2208 } });
     lab.app.synth();
     const memory = lab.app.policyReport!.capacity.find((c) => c.resource === "memory")!;
-    // Host reserve 1024 + app stack 1664 + Traefik 256 + socket proxy 64 + monitoring 1856 + volume backup 256 and its socket proxy 64 + this service 4000.
+    // Host reserve 1024 + app stack 1664 + Nextcloud 1792 + Traefik 256 + socket proxy 64 + monitoring 1856 + volume backup 256 and its socket proxy 64 + this service 2208.
     expect(memory).toMatchObject({ need: 9184, capacity: 10240, status: "warning" });
     expect(lab.app.policyReport!.warnings.map((w) => w.ruleId)).toContain("DH-CAPACITY-MEMORY");
     const infra = JSON.parse(fs.readFileSync(path.join(lab.app.outdir, "stacks", "dockhost-infra", "cdk.tf.json"), "utf8"));

@@ -175,7 +175,7 @@ describe("volume rules", () => {
 
   test("DH-VOLUME-BACKUP: covered by a VolumeBackup is compliant (the reference homelab's database)", () => {
     const { app } = labWith({});
-    expect(row(app, "dockhost-apps/app/volume-db-data")).toMatchObject({ status: "compliant" });
+    expect(row(app, "dockhost-apps/app/stack/volume-db-data")).toMatchObject({ status: "compliant" });
   });
 
   test("DH-VOLUME-BACKUP: marked for backup with no VolumeBackup on the VM is an error; a reasoned opt-out shows as suppressed", () => {

@@ -9,7 +9,7 @@ export interface Requirement {
   readonly hint?: string;
 }
 
-export type RequirementName = "cloud-init" | "docker-compose" | "promtool" | "shellcheck" | "yamllint" | "ssh" | "ssh-keygen" | "gpg" | "apt-get" | "unshare" | "root" | "terraform";
+export type RequirementName = "cloud-init" | "docker-compose" | "promtool" | "shellcheck" | "yamllint" | "ssh" | "ssh-keygen" | "gpg" | "apt-get" | "unshare" | "root" | "docker-registry" | "terraform";
 
 export const REQUIREMENTS: Readonly<Record<RequirementName, Requirement>>;
 /** `DOCKHOST_REQUIRE_TOOLS`: set (and not 0), a missing requirement fails instead of skipping. */

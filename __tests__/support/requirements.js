@@ -49,6 +49,7 @@ const REQUIREMENTS = {
   unshare: debianTool("unshare", "util-linux"),
   // A private mount namespace (unshare --mount) needs root, or sudo without a password (CI runners).
   root: { available: () => isRoot() || require("child_process").spawnSync("sudo", ["-n", "true"]).status === 0, hint: "root or passwordless sudo (the host tests mount tmpfs over /etc/ssh, /etc/docker, ... in a private mount namespace only)" },
+  "docker-registry": debianTool("docker-registry", "docker-registry"),
   terraform: { available: () => onPath("terraform"), hint: "terraform >= 1.10 (https://developer.hashicorp.com/terraform/install)" },
 };
 
