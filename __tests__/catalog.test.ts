@@ -66,7 +66,9 @@ describe("catalog constructs on the reference homelab", () => {
     expect(db.memory).toBe(1024);
     expect(db.healthcheck.test).toEqual(["CMD-SHELL", "pg_isready -U reporter -d reports"]);
     expect(db.env).toContain("POSTGRES_PASSWORD_FILE=/run/secrets/shared_db_password");
-    expect(json.resource.docker_volume["shared-db_volume_data"].lifecycle.prevent_destroy).toBe(true);
+    // A named volume Docker creates and Terraform never owns (no code change can delete it).
+    expect(json.resource.docker_volume).toBeUndefined();
+    expect(db.volumes).toContainEqual(expect.objectContaining({ volume_name: "shared-db_data" }));
     expect(json.resource.docker_network["shared-db_network"].internal).toBe(true);
     const covered = homelab.volumeBackup.coveredVolumes().find((v) => v.name === "shared-db_data");
     expect(covered?.dump?.dump.engine).toBe("PostgreSQL");
@@ -116,7 +118,7 @@ describe("catalog constructs on the reference homelab", () => {
   test("Portainer: no docker.sock of its own, a read-only socket proxy, LAN-only TLS route", () => {
     const portainer = c["portainer_portainer"];
     expect(imageOf(json, portainer)).toBe("portainer/portainer-ce:2.21.5");
-    expect(portainer.volumes).toEqual([{ volume_name: "${docker_volume.portainer_volume_data.name}", container_path: "/data" }]);
+    expect(portainer.volumes).toEqual([{ volume_name: "portainer_data", container_path: "/data" }]);
     expect(portainer.command).toEqual(["-H", "tcp://socket-proxy:2375", "--http-enabled"]);
     const proxyEnv = c["portainer-socket_socket-proxy"].env;
     expect(proxyEnv).toEqual(expect.arrayContaining(["POST=0", "CONTAINERS=1", "IMAGES=1", "VOLUMES=1", "NETWORKS=1"]));
@@ -188,7 +190,7 @@ describe("Jellyfin and GPU passthrough", () => {
     (homelab.vm as { hostPci: unknown }).hostPci = [{ device: "hostpci0", mapping: "igpu" }];
     const jellyfin = new Jellyfin(homelab.apps, "jellyfin", { engine: homelab.engine, proxy: homelab.proxy, host: "media.example.com", mediaPath: "/srv/media", hardwareAcceleration: true, memoryLimitMb: 2048 });
     const jf = containers(synthStack(homelab.apps))["jellyfin_jellyfin"];
-    expect(jf.devices).toEqual([{ host_path: "/dev/dri" }]);
+    expect(jf.devices).toEqual([{ host_path: "/dev/dri", container_path: "/dev/dri", permissions: "rwm" }]);
     expect(jf.volumes).toContainEqual({ host_path: "/srv/media", container_path: "/media", read_only: true });
     expect(jellyfin.stack.volumeList().find((v) => v.volume === "cache")?.backup).toBe(false);
   });

@@ -15,7 +15,7 @@ import { Secret } from "../constructs/secret";
 import { VolumeBackup } from "../constructs/volume-backup";
 import { buildReferenceHomelab } from "../main";
 import { GOOD } from "./policy/lab";
-import { testApp, TEST_SSH_KEY } from "./support/synth";
+import { REFERENCE_APPS_VARS, testApp, TEST_SSH_KEY } from "./support/synth";
 import { describeWithTerraform, prepareWorkspace, TerraformWorkspace } from "./support/terraform/harness";
 
 let counter = 0;
@@ -83,6 +83,8 @@ describeWithTerraform("accepted secrets reach no synthesized file and no terrafo
   const values = {
     app_db_password: sentinel("db"),
     grafana_admin_password: sentinel("grafana"),
+    nextcloud_admin_password: sentinel("ncadmin"),
+    nextcloud_db_password: sentinel("ncdb"),
     proxmox_api_token: `root@pam!dockhost=${sentinel("token")}`,
     proxmox_ssh_private_key: sentinel("sshkey"),
   };
@@ -95,7 +97,7 @@ describeWithTerraform("accepted secrets reach no synthesized file and no terrafo
     synthesized = allText(h.app.outdir);
     ws = prepareWorkspace(path.join(h.app.outdir, "stacks"));
     const infraVars = { ssh_public_keys: JSON.stringify([TEST_SSH_KEY]), proxmox_endpoint: "https://192.0.2.2:8006/", proxmox_api_token: values.proxmox_api_token, proxmox_ssh_private_key: values.proxmox_ssh_private_key };
-    const appsVars = { domain: "home.example.com", acme_email: "admin@example.com", app_db_password: values.app_db_password, grafana_admin_password: values.grafana_admin_password };
+    const appsVars = { ...REFERENCE_APPS_VARS, app_db_password: values.app_db_password, grafana_admin_password: values.grafana_admin_password, nextcloud_admin_password: values.nextcloud_admin_password, nextcloud_db_password: values.nextcloud_db_password };
     for (const [stack, vars] of [["dockhost-infra", infraVars], ["dockhost-apps", appsVars]] as const) {
       const plan = await ws.plan(stack, { vars });
       if (!plan.ok) throw new Error(plan.error);
@@ -107,7 +109,7 @@ describeWithTerraform("accepted secrets reach no synthesized file and no terrafo
 
   test("a Secret too short fails the plan without showing it (a variable validation would: Terraform 1.11 prints its values)", async () => {
     const short = "Sh0rtSentinel";
-    const plan = await ws.plan("dockhost-apps", { vars: { domain: "home.example.com", acme_email: "admin@example.com", app_db_password: short, grafana_admin_password: values.grafana_admin_password } });
+    const plan = await ws.plan("dockhost-apps", { vars: { ...REFERENCE_APPS_VARS, app_db_password: short } });
     expect(plan.ok).toBe(false);
     if (!plan.ok) {
       expect(plan.error).toContain("app_db_password must be at least 16 characters long.");

@@ -9,23 +9,11 @@ import { App } from "cdktf";
 import { ComposeStack } from "../constructs/compose-stack";
 import { buildReferenceHomelab } from "../main";
 import { COMPOSE_FIXTURE_DIR, COMPOSE_FIXTURES, FIXTURE_VARIABLES } from "./support/compose-fixtures";
-import { synthAll, tempDir, testApp, TEST_SSH_KEY } from "./support/synth";
+import { REFERENCE_APPS_VARS, REFERENCE_INFRA_VARS, synthAll, tempDir, testApp } from "./support/synth";
 import { describeWithTerraform, prepareWorkspace, TerraformVars, TerraformWorkspace } from "./support/terraform/harness";
 
-/** What a homelab owner passes at plan time; placeholders from TEST-NET that nothing dials. */
-const INFRA_VARS: TerraformVars = {
-  ssh_public_keys: JSON.stringify([TEST_SSH_KEY]),
-  proxmox_endpoint: "https://192.0.2.2:8006/",
-  ssh_provisioners_enabled: false,
-};
-const APPS_VARS: TerraformVars = {
-  domain: "home.example.com",
-  acme_email: "admin@example.com",
-  app_db_password: "correct-horse-battery-staple",
-  grafana_admin_password: "grafana-horse-battery-staple",
-  nextcloud_admin_password: "nextcloud-horse-battery",
-  nextcloud_db_password: "nextcloud-db-horse-battery",
-};
+const INFRA_VARS: TerraformVars = REFERENCE_INFRA_VARS;
+const APPS_VARS: TerraformVars = REFERENCE_APPS_VARS;
 
 /** Synthesizes an app (after `customize`) and prepares a terraform workspace with its stacks. */
 function workspaceFor(customize: (homelab: ReturnType<typeof buildReferenceHomelab>) => void = () => undefined): TerraformWorkspace {
