@@ -76,6 +76,13 @@ export interface DockerHostProps {
    */
   readonly packageSource?: "docker" | "distribution";
   /**
+   * The VM template's distribution: picks the package names and the path of Docker's apt
+   * repository. Ubuntu's `docker.io` comes with `docker-compose-v2`; Debian 12 has no Compose v2
+   * package, so `distribution` packages on Debian are `docker.io` alone.
+   * @default "ubuntu"
+   */
+  readonly distribution?: "ubuntu" | "debian";
+  /**
    * known_hosts file on the deploying machine that pins the VMs' SSH host keys (see lib/ssh.ts).
    * @default "~/.ssh/dockhost_known_hosts"
    */
@@ -98,9 +105,10 @@ export interface DockerHostProps {
 
 /** Docker's apt repository key fingerprint, as published in Docker's install docs. */
 const DOCKER_APT_KEY = "9DC858229FC7DD38854AE2D88D81803C0EBFCD88";
+const DOCKER_REPO_PACKAGES = ["docker-ce", "docker-ce-cli", "containerd.io", "docker-buildx-plugin", "docker-compose-plugin"];
 const PACKAGES = {
-  docker: ["docker-ce", "docker-ce-cli", "containerd.io", "docker-buildx-plugin", "docker-compose-plugin"],
-  distribution: ["docker.io", "docker-compose-v2"],
+  ubuntu: { docker: DOCKER_REPO_PACKAGES, distribution: ["docker.io", "docker-compose-v2"] },
+  debian: { docker: DOCKER_REPO_PACKAGES, distribution: ["docker.io"] },
 } as const;
 const SETUP_SCRIPT_PATH = "/usr/local/sbin/dockhost-host-setup";
 const SYSTEMD_CALENDAR = /^[A-Za-z0-9*:,./~ -]+$/;
@@ -167,7 +175,9 @@ export class DockerHost extends Construct {
     ];
     this.configHash = createHash("sha256").update(JSON.stringify(this.hostFiles)).digest("hex");
 
-    this.addCloudConfig(props.packageSource ?? "docker", props.unattendedUpgrades !== false);
+    const distribution = props.distribution ?? "ubuntu";
+    if (!Object.keys(PACKAGES).includes(distribution)) invalid({ path, key: "distribution", value: distribution, allowed: `expected one of ${Object.keys(PACKAGES).join(", ")}` });
+    this.addCloudConfig(distribution, props.packageSource ?? "docker", props.unattendedUpgrades !== false);
 
     const stack = TerraformStack.of(this);
     if (!stack.node.tryFindChild("null")) new NullProvider(stack, "null");
@@ -232,13 +242,13 @@ export class DockerHost extends Construct {
     });
   }
 
-  private addCloudConfig(source: "docker" | "distribution", unattendedUpgrades: boolean): void {
+  private addCloudConfig(distribution: "ubuntu" | "debian", source: "docker" | "distribution", unattendedUpgrades: boolean): void {
     const config = this.vm.cloudConfig;
     if (source === "docker") {
       config.set("apt", {
         sources: {
           docker: {
-            source: "deb [arch=amd64 signed-by=$KEY_FILE] https://download.docker.com/linux/ubuntu $RELEASE stable",
+            source: `deb [arch=amd64 signed-by=$KEY_FILE] https://download.docker.com/linux/${distribution} $RELEASE stable`,
             keyid: DOCKER_APT_KEY,
           },
         },
@@ -247,7 +257,7 @@ export class DockerHost extends Construct {
     config
       .set("package_update", true)
       .set("package_upgrade", true)
-      .addPackages(...PACKAGES[source], "ca-certificates")
+      .addPackages(...PACKAGES[distribution][source], "ca-certificates")
       .addPackages(...(unattendedUpgrades ? ["unattended-upgrades"] : []));
     this.hostFiles.forEach((file) => config.addFile(file));
     config.addCommands(SETUP_SCRIPT_PATH);
