@@ -2,9 +2,9 @@ import { App } from "cdktf";
 import { ComposeStack } from "../constructs/compose-stack";
 import { DockhostApp } from "../constructs/dockhost-app";
 import { DockerEngine } from "../constructs/docker-engine";
-import { DockerHost } from "../constructs/docker-host";
+import { DockerHost, DockerHostProps } from "../constructs/docker-host";
 import { DockhostStack } from "../constructs/dockhost-stack";
-import { DockhostVm } from "../constructs/dockhost-vm";
+import { DockhostVm, DockhostVmProps } from "../constructs/dockhost-vm";
 import { HostFirewall } from "../constructs/host-firewall";
 import { MonitoringStack } from "../constructs/monitoring-stack";
 import { ProxmoxConnection } from "../constructs/proxmox-connection";
@@ -49,13 +49,19 @@ const HARDENED = { restart: "unless-stopped", securityOpt: ["no-new-privileges:t
  * it, and the seed's application stack (web app, API, PostgreSQL, Redis). Personal values (SSH keys,
  * Proxmox endpoint and token, passwords) are Terraform variables: nothing personal is synthesized.
  */
-export function buildReferenceHomelab(app: App = new DockhostApp()): ReferenceHomelab {
+/** Props that replace the reference homelab's own (its test hosts live on another LAN, run Debian). */
+export interface ReferenceHomelabOverrides {
+  readonly vm?: DockhostVmProps;
+  readonly dockerHost?: Omit<DockerHostProps, "vm">;
+}
+
+export function buildReferenceHomelab(app: App = new DockhostApp(), overrides: ReferenceHomelabOverrides = {}): ReferenceHomelab {
   // Where the state lives comes from the environment (DOCKHOST_BACKEND=s3|pg, ...): local by default.
   const backend = stateBackendFromEnv();
   const infra = new DockhostStack(app, "dockhost-infra", { backend });
   new ProxmoxConnection(infra, "proxmox");
-  const vm = new DockhostVm(infra, "dockhost");
-  const dockerHost = new DockerHost(infra, "docker", { vm });
+  const vm = new DockhostVm(infra, "dockhost", overrides.vm);
+  const dockerHost = new DockerHost(infra, "docker", { ...overrides.dockerHost, vm });
   // The seed's weekly Proxmox snapshots, kept on the node's "local" storage.
   const vmBackup = new VmBackup(infra, "dockhost_backup", { vm });
   // Inbound: SSH from the LAN and what the stacks publish. Let's Encrypt's HTTP-01 challenge

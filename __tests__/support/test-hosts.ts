@@ -36,7 +36,7 @@ const ROOT_PACKAGES = [
 const ROOT_LAYOUT_VERSION = 1;
 const CACHE_DIR = process.env.DOCKHOST_TEST_HOST_CACHE ?? "/var/cache/dockhost-test-hosts";
 /** Tools the tier needs on this machine (Debian: debootstrap, systemd-container, iproute2, iptables, openssh-client). */
-const REQUIRED_TOOLS = ["debootstrap", "systemd-nspawn", "nsenter", "ip", "iptables", "ssh", "ssh-keygen", "cp"];
+const REQUIRED_TOOLS = ["debootstrap", "systemd-nspawn", "nsenter", "ip", "iptables", "ssh", "ssh-keygen", "ssh-agent", "ssh-add", "terraform"];
 
 // ---------------------------------------------------------------- skip or fail
 
@@ -106,6 +106,19 @@ export async function waitFor<T>(what: string, timeoutMs: number, probe: () => T
 
 // ---------------------------------------------------------------- teardown registry
 
+/** Runs every step, newest first, even when some fail; then throws the failures. */
+function undoAll(steps: Array<() => void>): void {
+  const failures: string[] = [];
+  while (steps.length > 0) {
+    try {
+      steps.pop()!();
+    } catch (error) {
+      failures.push(String(error));
+    }
+  }
+  if (failures.length > 0) throw new Error(`teardown failed:\n${failures.join("\n")}`);
+}
+
 /** Undo steps, newest first; also run at process exit if a test file did not get to its afterAll. */
 const undoSteps: Array<{ label: string; undo: () => void }> = [];
 function onUndo(label: string, undo: () => void): () => void {
@@ -118,15 +131,19 @@ function onUndo(label: string, undo: () => void): () => void {
     undo();
   };
 }
+/**
+ * Undoes everything this module made that is still there (hosts, networks, agents), newest first.
+ * Test files call it in afterAll; it also runs at process exit.
+ */
+export function teardownTestHosts(): void {
+  undoAll(undoSteps.splice(0).map((step) => step.undo));
+}
 process.on("exit", () => {
-  while (undoSteps.length > 0) {
-    const step = undoSteps.pop()!;
-    try {
-      step.undo();
-    } catch (error) {
-      // eslint-disable-next-line no-console
-      console.error(`test host teardown: ${step.label}: ${error}`);
-    }
+  try {
+    teardownTestHosts();
+  } catch (error) {
+    // eslint-disable-next-line no-console
+    console.error(`test host teardown at exit: ${error}`);
   }
 });
 
@@ -260,9 +277,7 @@ export function createTestNetwork(): TestNetwork {
     ["FORWARD", "-i", bridge, "!", "-o", bridge, "-j", "DROP"],
   ];
   const undo: Array<() => void> = [];
-  const removeAll = onUndo(`network ${bridge}`, () => {
-    while (undo.length > 0) undo.pop()!();
-  });
+  const removeAll = onUndo(`network ${bridge}`, () => undoAll(undo));
   must("ip", ["link", "add", bridge, "type", "bridge"]);
   undo.push(() => void run("ip", ["link", "del", bridge]));
   must("ip", ["addr", "add", `${gateway}/24`, "dev", bridge]);
@@ -332,9 +347,7 @@ export async function bootTestHost(baseRoot: string, net: TestNetwork, options: 
   const address = net.address(options.hostNumber);
   const undo: Array<() => void> = [];
   let leaderPid = 0;
-  const removeAll = onUndo(`host ${options.name}`, () => {
-    while (undo.length > 0) undo.pop()!();
-  });
+  const removeAll = onUndo(`host ${options.name}`, () => undoAll(undo));
   undo.push(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   must("cp", ["-a", "--reflink=auto", baseRoot, root], { timeoutMs: 300_000 });
@@ -366,12 +379,12 @@ export async function bootTestHost(baseRoot: string, net: TestNetwork, options: 
   must("nsenter", [`--net=/var/run/netns/${netns}`, "sysctl", "-qw", "net.ipv4.ip_forward=1"]);
 
   // Boot. --register=no --keep-unit: PID 1 of this machine is not systemd (no machined to register
-  // with). @keyring and bpf: dockerd and runc need them. The console goes to a log file.
+  // with). @keyring and bpf: dockerd and runc need them; @swap: the swap file (nspawn filters swapon). The console goes to a log file.
   const logFile = path.join(dir, "console.log");
   const log = fs.openSync(logFile, "a");
   const nspawn = spawn(
     "systemd-nspawn",
-    ["-D", root, "-M", options.name, "-b", "--register=no", "--keep-unit", `--network-namespace-path=/var/run/netns/${netns}`, "--capability=all", "--system-call-filter=@keyring bpf", "--console=read-only"],
+    ["-D", root, "-M", options.name, "-b", "--register=no", "--keep-unit", `--network-namespace-path=/var/run/netns/${netns}`, "--capability=all", "--system-call-filter=@keyring bpf @swap", "--console=read-only"],
     { stdio: ["ignore", log, log], detached: true },
   );
   fs.closeSync(log);
@@ -383,6 +396,7 @@ export async function bootTestHost(baseRoot: string, net: TestNetwork, options: 
   nspawn.on("exit", () => (exited = true));
   undo.push(() => {
     // Poweroff from inside, then wait for nspawn; SIGKILL to nspawn's PID as the last resort.
+    if (leaderPid && alive(nspawnPid)) run("nsenter", ["-t", String(leaderPid), "-a", "swapoff", "-a"]);
     swapOffUnder(root);
     if (exited || !alive(nspawnPid)) return;
     if (leaderPid) run("nsenter", ["-t", String(leaderPid), "-a", "systemctl", "poweroff"], { timeoutMs: 20_000 });
@@ -451,11 +465,14 @@ function alive(pid: number): boolean {
   return stat !== "" && stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
 }
 
-/** Swap is the whole machine's: a swap file of a host must not outlive it. */
+/**
+ * Swap is the whole machine's: a swap file of a host must not outlive it. /proc/swaps names it as
+ * the host sees it (`/swapfile`), so each entry is tried under the host's root.
+ */
 function swapOffUnder(root: string): void {
   for (const line of readFileOr("/proc/swaps").split("\n").slice(1)) {
     const file = line.split(/\s+/)[0];
-    if (file && file.startsWith(root)) run("swapoff", [file]);
+    if (file && fs.existsSync(path.join(root, file))) run("swapoff", [path.join(root, file)]);
   }
 }
 
@@ -467,4 +484,28 @@ export function makeSshKey(dir: string, name = "id_ed25519"): { privateKey: stri
   const privateKey = path.join(dir, name);
   must("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "dockhost-test-host", "-f", privateKey]);
   return { privateKey, publicKey: fs.readFileSync(`${privateKey}.pub`, "utf8").trim() };
+}
+
+export interface SshAgent {
+  /** SSH_AUTH_SOCK of the agent. */
+  readonly socket: string;
+  stop(): void;
+}
+
+/**
+ * An ssh-agent holding `privateKey`, for the stacks' own `ssh` commands: ssh finds its default keys
+ * and `~` in the passwd entry's home, not in $HOME, so a test cannot hand it a key any other way
+ * without writing into root's ~/.ssh.
+ */
+export async function startSshAgent(dir: string, privateKey: string): Promise<SshAgent> {
+  const socket = path.join(dir, "agent.sock");
+  const agent = spawn("ssh-agent", ["-D", "-a", socket], { stdio: "ignore" });
+  const pid = agent.pid!;
+  agent.unref();
+  const stop = onUndo(`ssh-agent ${pid}`, () => {
+    if (alive(pid)) process.kill(pid, "SIGTERM");
+  });
+  await waitFor("ssh-agent's socket", 10_000, () => fs.existsSync(socket), 50);
+  must("ssh-add", ["-q", privateKey], { env: { ...process.env, SSH_AUTH_SOCK: socket } });
+  return { socket, stop };
 }
