@@ -21,11 +21,12 @@ import * as path from "node:path";
 import { App } from "cdktf";
 import { buildReferenceHomelab, ReferenceHomelab } from "../../lib/reference-homelab";
 import { DockerHostProps } from "../../constructs/docker-host";
+import { importStandinImages } from "../support/standin-images";
 import { synthAll, StackJson, testApp } from "../support/synth";
 import { evaluateTemplate } from "../support/terraform-template";
 import { PlanJson, prepareWorkspace, TerraformError, TerraformWorkspace } from "../support/terraform/harness";
 import {
-  bootTestHost, createTestNetwork, describeWithTestHosts, ensureRoot, makeSshKey, must, networkLeftovers, run, startSshAgent, SshAgent, teardownTestHosts, TestHost, TestNetwork, waitFor,
+  bootTestHost, createTestNetwork, describeWithTestHosts, ensureRoot, makeSshKey, must, networkLeftovers, run, RunResult, startSshAgent, SshAgent, teardownTestHosts, TestHost, TestNetwork,
 } from "../support/test-hosts";
 
 /** Host number of the VM in the test LAN (vm_ip_start's default, the seed's .10). */
@@ -63,9 +64,10 @@ describeWithTestHosts("a dockhost deployed onto a test host", () => {
   }
 
   /** Puts a re-synthesized infra stack into the workspace (its state stays). */
-  function replaceInfra(dockerHost: Partial<DockerHostProps>): void {
+  function replaceInfra(dockerHost: Partial<DockerHostProps>): ReturnType<typeof synthHomelab> {
     const next = synthHomelab(dockerHost);
     fs.copyFileSync(path.join(next.outdir, "dockhost-infra", "cdk.tf.json"), path.join(ws.stackDir("dockhost-infra"), "cdk.tf.json"));
+    return next;
   }
 
   beforeAll(async () => {
@@ -135,5 +137,196 @@ describeWithTestHosts("a dockhost deployed onto a test host", () => {
     // Day 2 wrote the host files again (atomically, through *.dockhost-new) and re-ran the setup.
     const daemonJsonChanged = Number(host.sh("stat -c %Z /etc/docker/daemon.json").trim()) * 1000;
     expect(daemonJsonChanged).toBeGreaterThanOrEqual(cloudInitDone - 1000);
+  });
+
+  const address = () => net.address(VM_HOST_NUMBER);
+  const sshBase = () => ["-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "StrictHostKeyChecking=yes", "-o", `UserKnownHostsFile=${knownHosts}`];
+
+  test("first boot through the real cloud-init: admin user and key, no password login, daemon.json, swap, timers, stacks folder", () => {
+    const h = host!;
+    expect(h.sh("id -nG dockhost").trim().split(/\s+/)).toEqual(expect.arrayContaining(["sudo", "docker"]));
+    expect(h.sh("cat /home/dockhost/.ssh/authorized_keys")).toContain(publicKey);
+    // The server offers public keys only: a password login is refused before any password is asked.
+    const password = run("ssh", [...sshBase(), "-o", "PreferredAuthentications=password,keyboard-interactive", `dockhost@${address()}`, "true"]);
+    expect(password.code).toBe(255);
+    expect(password.stderr).toMatch(/Permission denied \(publickey\)/);
+    expect(h.sh("sshd -T")).toMatch(/^passwordauthentication no$/m);
+    // No root login: root has none of the keys (disable_root), so the same key is refused.
+    const root = run("ssh", [...sshBase(), `root@${address()}`, "echo logged-in"]);
+    expect(root.code).toBe(255);
+    expect(root.stderr).toMatch(/Permission denied \(publickey\)/);
+    expect(root.stdout).not.toContain("logged-in");
+    expect(JSON.parse(h.sh("cat /etc/docker/daemon.json"))).toEqual(JSON.parse(hostFile("/etc/docker/daemon.json")));
+    // The swap file is on: the host's root is a real filesystem, and nspawn lets @swap through.
+    expect(h.sh("cat /proc/swaps")).toMatch(new RegExp(`^/swapfile\\s+file\\s+${SWAP_MB * 1024 - 4}\\s`, "m"));
+    expect(h.sh("cat /etc/fstab")).toContain("/swapfile none swap sw 0 0");
+    expect(h.sh("systemctl is-enabled docker-prune.timer journal-vacuum.timer")).toBe("enabled\nenabled\n");
+    expect(h.sh("systemctl is-active docker-prune.timer journal-vacuum.timer")).toBe("active\nactive\n");
+    expect(h.sh("stat -c '%a %U' /opt/docker/stacks").trim()).toBe("755 root");
+    // What cloud-init could not do here is listed at the top of this file; nothing else failed.
+    expect(JSON.parse(h.sh("cat /run/cloud-init/result.json")).v1.errors).toEqual([]);
+    expect(h.sh("cat /var/log/cloud-init-output.log")).toContain("Failed to enable unit: Unit file /etc/systemd/system/qemu-guest-agent.service is masked.");
+  });
+
+  function hostFile(file: string, h: ReferenceHomelab = homelab): string {
+    return h.dockerHost.hostFiles.find((f) => f.path === file)!.content;
+  }
+
+  /** What the engine says about the settings daemon.json carries; throws when it does not answer. */
+  function engineSettings(h: TestHost) {
+    const info = JSON.parse(h.sh("docker info --format '{{json .}}'"));
+    const id = h.sh("docker run -d --rm busybox:stand-in").trim();
+    try {
+      const inspect = JSON.parse(h.sh(`docker inspect ${id}`))[0];
+      return { loggingDriver: info.LoggingDriver, liveRestore: info.LiveRestoreEnabled, pools: info.DefaultAddressPools, logConfig: inspect.HostConfig.LogConfig };
+    } finally {
+      h.exec(["docker", "rm", "-f", id]);
+    }
+  }
+
+  test("the real engine runs with our daemon.json: json-file 10m x 3, live-restore, the address pools, metrics on docker0", () => {
+    const h = host!;
+    importStandinImages(h, [{ tag: "busybox:stand-in", ports: [8080] }], []);
+    expect(engineSettings(h)).toEqual({
+      loggingDriver: "json-file",
+      liveRestore: true,
+      pools: [{ Base: "172.30.0.0/16", Size: 24 }],
+      logConfig: { Type: "json-file", Config: { "max-file": "3", "max-size": "10m" } },
+    });
+    const subnet = h.sh("docker network create probe-net >/dev/null && docker network inspect -f '{{(index .IPAM.Config 0).Subnet}}' probe-net && docker network rm probe-net >/dev/null").trim();
+    expect(subnet).toMatch(/^172\.30\.\d+\.0\/24$/);
+    expect(h.sh("ip -4 -o addr show docker0")).toContain("172.30.0.1/24");
+    expect(h.sh("busybox wget -qO- http://172.30.0.1:9323/metrics")).toContain("engine_daemon_engine_info");
+  });
+
+  /** Everything a setup run may change on the host, as one comparable text. */
+  function hostFingerprint(h: TestHost): string {
+    return h.sh(
+      "systemctl show -p MainPID docker; stat -c '%n %i %s' /swapfile; cat /proc/swaps; md5sum /etc/fstab /etc/docker/daemon.json /var/lib/dockhost/daemon.json.applied /etc/systemd/system/docker-prune.* /etc/systemd/system/journal-vacuum.*; " +
+        "stat -c '%n %a %Y' /opt/docker/stacks /var/lib/dockhost; id -nG dockhost; systemctl is-enabled docker-prune.timer journal-vacuum.timer; docker ps -q --no-trunc",
+    );
+  }
+
+  /** Runs the day-2 script of a synthesized infra stack as Terraform would, over SSH. */
+  function runDayTwo(infra: StackJson, transform: (script: string) => string = (x) => x): RunResult {
+    const exec = infra.resource.null_resource.docker_host_apply.provisioner[0]["local-exec"];
+    const remote = transform(Buffer.from(exec.environment.DOCKHOST_APPLY_SCRIPT, "base64").toString());
+    return run("/bin/sh", ["-c", evaluateTemplate(exec.command, {})], {
+      env: { ...process.env, DOCKHOST_TARGET: `dockhost@${address()}`, DOCKHOST_APPLY_SCRIPT: Buffer.from(remote).toString("base64") },
+    });
+  }
+
+  test("day 2: a changed setting is shipped by terraform apply; a container started before keeps running across the restart", async () => {
+    const h = host!;
+    const before = JSON.parse(h.sh("docker run -d --name survivor busybox:stand-in >/dev/null && docker inspect survivor"))[0];
+    const dockerdBefore = h.sh("systemctl show -p MainPID --value docker").trim();
+    const next = replaceInfra({ logMaxSize: "20m" });
+    const started = Date.now();
+    const result = await ws.apply("dockhost-infra", { vars: infraVars(), sshToTestHosts: true });
+    timings["terraform apply (day 2 change)"] = Date.now() - started;
+    expect(result.stdout).toMatch(/null_resource\.docker_host_apply\[0\]: Creation complete/);
+    expect(result.stdout).not.toMatch(/docker_ready\[0\]: Creating/);
+    expect(JSON.parse(h.sh("cat /etc/docker/daemon.json"))).toEqual(JSON.parse(hostFile("/etc/docker/daemon.json", next.homelab)));
+    expect(h.sh("systemctl show -p MainPID --value docker").trim()).not.toBe(dockerdBefore);
+    const after = JSON.parse(h.sh("docker inspect survivor"))[0];
+    expect(after.State).toMatchObject({ Running: true, Pid: before.State.Pid, StartedAt: before.State.StartedAt });
+    expect(engineSettings(h).logConfig.Config["max-size"]).toBe("20m");
+    homelab = next.homelab;
+    stacks = next.stacks;
+  });
+
+  test("day 2 is idempotent: a second run changes nothing (and the check catches a step that is not)", () => {
+    const h = host!;
+    const first = hostFingerprint(h);
+    const again = runDayTwo(stacks["dockhost-infra"]);
+    expect(again.stderr).toBe("");
+    expect(again.code).toBe(0);
+    expect(hostFingerprint(h)).toBe(first);
+    // Negative: a setup step that appends on every run is caught by the same comparison.
+    const fstab = h.sh("cat /etc/fstab");
+    try {
+      const broken = runDayTwo(stacks["dockhost-infra"], (script) => script.replace(/\n(\/usr\/local\/sbin\/dockhost-host-setup)\s*$/, "\necho '# appended again' >> /etc/fstab\n$1\n"));
+      expect(broken.code).toBe(0);
+      expect(hostFingerprint(h)).not.toBe(first);
+    } finally {
+      h.sh("cat > /etc/fstab", { input: fstab });
+    }
+    expect(hostFingerprint(h)).toBe(first);
+  });
+
+  test("a wrong daemon.json key: the real engine refuses it (the check of the engine's settings then fails)", () => {
+    const h = host!;
+    const good = h.sh("cat /etc/docker/daemon.json");
+    const wrong = JSON.stringify({ ...JSON.parse(good), "live-restores": true });
+    try {
+      h.sh("cat > /etc/docker/daemon.json && systemctl restart docker || true", { input: wrong });
+      expect(h.sh("journalctl -u docker --no-pager -n 30")).toContain("the following directives don't match any configuration option: live-restores");
+      expect(() => engineSettings(h)).toThrow(/Cannot connect to the Docker daemon/);
+    } finally {
+      h.sh("cat > /etc/docker/daemon.json && systemctl reset-failed docker && systemctl restart docker", { input: good });
+    }
+    expect(engineSettings(h).liveRestore).toBe(true);
+  });
+
+  test("SSH trust: the Docker provider's connection string and options reach the engine through the docker CLI", () => {
+    const provider = stacks["dockhost-apps"].provider.docker[0];
+    const result = dockerViaProvider(provider, ["version", "--format", "{{.Server.Version}}"]);
+    expect(result.stderr).toBe("");
+    expect(result.stdout.trim()).toMatch(/^20\.10\./);
+  });
+
+  /**
+   * The docker CLI with the provider's `host` (the VM address filled in) and `ssh_opts`: both use
+   * docker/cli's connhelper, which runs `ssh` from PATH; a wrapper first on PATH adds the options
+   * as kreuzwerker passes them.
+   */
+  function dockerViaProvider(provider: { host: string; ssh_opts: string[] }, args: readonly string[]): RunResult {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dockhost-docker-cli-"));
+    try {
+      fs.mkdirSync(path.join(dir, "bin"));
+      const quoted = provider.ssh_opts.map((o) => `'${o.replace(/'/g, `'\\''`)}'`).join(" ");
+      fs.writeFileSync(path.join(dir, "bin", "ssh"), `#!/bin/sh\nexec /usr/bin/ssh ${quoted} "$@"\n`, { mode: 0o755 });
+      const hostUrl = provider.host.replace(/\$\{.*\}/, address());
+      return run("docker", ["-H", hostUrl, ...args], { env: { ...process.env, PATH: `${dir}/bin:${process.env.PATH}`, HOME: dir, DOCKER_CONFIG: path.join(dir, "docker") }, timeoutMs: 60_000 });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  test("blocked SSH: the readiness gate gives up with a message naming the host", () => {
+    const h = host!;
+    const gate = synthHomelab({ readinessAttempts: 2 }).stacks["dockhost-infra"].resource.null_resource.docker_ready.provisioner[0]["local-exec"];
+    h.sh("systemctl stop ssh.service");
+    try {
+      const result = run("/bin/sh", ["-c", evaluateTemplate(gate.command, {})], { env: { ...process.env, DOCKHOST_TARGET: `dockhost@${address()}` } });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`dockhost: dockhost@${address()} did not answer on SSH after 2 attempts`);
+      expect(dockerViaProvider(stacks["dockhost-apps"].provider.docker[0], ["version"]).stderr).toMatch(/Connection refused/);
+    } finally {
+      h.sh("systemctl start ssh.service");
+    }
+  });
+
+  test("a changed host key: the next apply fails with ssh's warning; the README's recovery step lets it through", async () => {
+    const h = host!;
+    h.sh("rm -f /etc/ssh/ssh_host_* && ssh-keygen -A >/dev/null && systemctl restart ssh.service");
+    replaceInfra({ logMaxSize: "30m" });
+    const failed = await ws.apply("dockhost-infra", { vars: infraVars(), sshToTestHosts: true }).then(
+      () => undefined,
+      (error: TerraformError) => error,
+    );
+    expect(failed).toBeInstanceOf(TerraformError);
+    expect(failed!.stderr).toContain("REMOTE HOST IDENTIFICATION HAS CHANGED");
+    expect(failed!.stderr).toContain("Host key verification failed.");
+    expect(dockerViaProvider(stacks["dockhost-apps"].provider.docker[0], ["version"]).code).not.toBe(0);
+    // The README's step, with this test's address and known_hosts file.
+    const readme = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+    const step = /`(ssh-keygen -R <address> -f ~\/\.ssh\/dockhost_known_hosts)`/.exec(readme);
+    expect(step).not.toBeNull();
+    const [cmd, ...args] = step![1].replace("<address>", address()).replace("~/.ssh/dockhost_known_hosts", knownHosts).split(" ");
+    must(cmd, args);
+    const result = await ws.apply("dockhost-infra", { vars: infraVars(), sshToTestHosts: true });
+    expect(result.stdout).toMatch(/null_resource\.docker_host_apply\[0\]: Creation complete/);
+    expect(h.sh("cat /etc/docker/daemon.json")).toContain('"max-size": "30m"');
   });
 });

@@ -34,6 +34,23 @@ const MAGIC_COOKIE_VALUE = 'd602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d
 const CORE_PROTOCOL_VERSION = 1;
 const APP_PROTOCOL_VERSION = 6;
 
+/**
+ * Attributes whose change replaces the resource, as the real providers say: hashicorp/null's
+ * `null_resource.triggers` "when changed, will cause the resource to be replaced" (its docs,
+ * docs/resources/resource.md; a RequiresReplace plan modifier). Terraform then re-plans a create.
+ */
+const REQUIRES_REPLACE = { null_resource: ['triggers'] };
+
+/** True when both values are known and equal (an unknown planned value counts as a change). */
+function sameKnownValue(a, b) {
+  let unknown = false;
+  const text = (v) => JSON.stringify(v ?? null, (_, x) => {
+    if (V.isUnknown(x)) unknown = true;
+    return typeof x === 'bigint' ? x.toString() : x;
+  });
+  return text(a) === text(b) && !unknown;
+}
+
 function log(...args) {
   // stderr goes to terraform's log (visible with TF_LOG=debug); stdout is the handshake channel.
   process.stderr.write(`[standin-provider] ${args.join(' ')}\n`);
@@ -180,7 +197,10 @@ const handlers = {
     // Update: terraform's proposed new state already carries prior values for unset computed
     // attributes, which is exactly what a provider with no server-side changes would plan.
     // Destroy: proposed is null and so is the plan.
-    return { planned_state: V.encodeDynamic(planned), planned_private: req.prior_private, requires_replace: [], diagnostics: [] };
+    const requiresReplace = prior === null || proposed === null ? [] : (REQUIRES_REPLACE[req.type_name] ?? [])
+      .filter((name) => !sameKnownValue(prior[name], proposed[name]))
+      .map((name) => ({ steps: [{ attribute_name: name }] }));
+    return { planned_state: V.encodeDynamic(planned), planned_private: req.prior_private, requires_replace: requiresReplace, diagnostics: [] };
   },
 
   ApplyResourceChange(req) {
