@@ -78,13 +78,14 @@ describeWithTestHosts("compose stacks exported by toComposeYaml() on a test host
 
   /** The container compose runs for `service` of `stack`. */
   const containerOf = (stack: string, service: string): string => host.sh(`cd /opt/docker/stacks/${stack} && docker-compose -p ${stack} ps -q ${service}`).trim();
+  // Not `wget -T`: Debian 12's static busybox crashes with it; `timeout` bounds the wait instead.
   const execIn = (container: string, command: string) => host.exec(["docker", "exec", container, "sh", "-c", command]);
 
   test("services reach their peers by name", () => {
     const api = containerOf("app", "api");
-    expect(execIn(api, "wget -qO- -T 5 http://db:5432/").stdout).toBe("stand-in\n");
-    expect(execIn(api, "wget -qO- -T 5 http://cache:6379/").stdout).toBe("stand-in\n");
-    expect(execIn(containerOf("app", "web"), "wget -qO- -T 5 http://api:3000/").stdout).toBe("stand-in\n");
+    expect(execIn(api, "timeout 5 wget -qO- http://db:5432/").stdout).toBe("stand-in\n");
+    expect(execIn(api, "timeout 5 wget -qO- http://cache:6379/").stdout).toBe("stand-in\n");
+    expect(execIn(containerOf("app", "web"), "timeout 5 wget -qO- http://api:3000/").stdout).toBe("stand-in\n");
     // All four are running, the health-checked ones healthy (api waited for them).
     const states = host.sh("docker ps --filter label=com.docker.compose.project=app --format '{{.Label \"com.docker.compose.service\"}} {{.Status}}'");
     expect(states.split("\n").filter(Boolean).sort()).toEqual([
@@ -97,15 +98,15 @@ describeWithTestHosts("compose stacks exported by toComposeYaml() on a test host
 
   test("a container of one stack cannot reach another stack's network, by name or by address", () => {
     const probe = containerOf("other", "probe");
-    const byName = execIn(probe, "wget -qO- -T 3 http://db:5432/");
+    const byName = execIn(probe, "timeout 3 wget -O- http://db:5432/");
     expect(byName.code).not.toBe(0);
     expect(byName.stderr).toMatch(/bad address 'db'/);
     const dbAddress = host.sh(`docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' ${containerOf("app", "db")}`).trim();
     expect(dbAddress).toMatch(/^172\.30\.\d+\.\d+$/);
-    const byAddress = execIn(probe, `wget -qO- -T 3 http://${dbAddress}:5432/`);
+    const byAddress = execIn(probe, `timeout 3 wget -qO- http://${dbAddress}:5432/`);
     expect(byAddress.code).not.toBe(0);
     // The check can fail: from its own stack, the same address answers.
-    expect(execIn(containerOf("app", "api"), `wget -qO- -T 3 http://${dbAddress}:5432/`).stdout).toBe("stand-in\n");
+    expect(execIn(containerOf("app", "api"), `timeout 3 wget -qO- http://${dbAddress}:5432/`).stdout).toBe("stand-in\n");
   });
 
   test("a volume's data survives re-creation of its container", () => {
@@ -181,13 +182,15 @@ describeWithTestHosts("compose stacks exported by toComposeYaml() on a test host
     const readme = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
     const block = /<!-- begin restore-volume -->\n```sh\n([\s\S]*?)```\n<!-- end restore-volume -->/.exec(readme);
     expect(block).not.toBeNull();
-    // Terraform's container and volume names (app-db, app_db-data), as on a deployed homelab.
+    // Terraform's container and volume names (app-db, app_db-data), as on a deployed homelab;
+    // compose's db container, on the same volume, goes first.
+    host.sh(`docker rm -f ${containerOf("app", "db")} >/dev/null`);
     host.sh("docker volume create app_db-data >/dev/null && docker run -d --name app-db -v app_db-data:/var/lib/postgresql/data postgres:16.4-alpine >/dev/null");
     host.sh("docker exec app-db sh -c 'echo precious > /var/lib/postgresql/data/PG_VERSION && mkdir -p /var/lib/postgresql/data/base && echo row > /var/lib/postgresql/data/base/1'");
     // The nightly backup's archive layout: one folder per volume under /backup (see VolumeBackup).
     host.sh(
-      "mkdir -p /var/backups/dockhost && docker run --rm -v app_db-data:/backup/app_db-data:ro -v /var/backups/dockhost:/archive busybox:1.36.1 " +
-        "tar -czf /archive/dockhost-2026-12-06T03-00-00.tar.gz /backup/app_db-data",
+      "mkdir -p /var/backups/dockhost && docker run --rm -v app_db-data:/backup/app_db-data:ro -v /var/backups/dockhost:/archive --entrypoint tar busybox:1.36.1 " +
+        "-czf /archive/dockhost-2026-12-06T03-00-00.tar.gz /backup/app_db-data",
     );
     // Disaster: container and volume gone; Terraform re-creates both, empty.
     host.sh("docker rm -f app-db >/dev/null && docker volume rm app_db-data >/dev/null");
