@@ -8,7 +8,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { App } from "cdktf";
 import { parse } from "yaml";
-import { buildReferenceHomelab } from "../lib/reference-homelab";
+import { buildReferenceHomelab } from "../main";
+import { REQUIREMENTS } from "./support/requirements";
 import { synthAll, tempDir, testApp } from "./support/synth";
 
 const REPO = path.resolve(__dirname, "..");
@@ -33,9 +34,10 @@ function runLines(file: string): string[] {
   return steps.flatMap((step: any) => (typeof step.run === "string" ? step.run.split("\n").map((line: string) => line.trim()) : []));
 }
 
-/** A documented command: `npm ...` up to any redirection or pipe, or `node scripts/<file>`. */
+/** A documented command: `npm ...` up to any redirection or pipe, `node scripts/<file>` or `.ci/run`. */
 function commandOf(line: string): string | undefined {
   if (line.startsWith("npm ")) return line.split(/\s+(?:\d?>|\||<)/)[0].trim();
+  if (line === ".ci/run") return line;
   return /^node scripts\/[\w.-]+/.exec(line)?.[0];
 }
 
@@ -98,6 +100,43 @@ describe("the GitHub Actions workflow", () => {
       }
     }
     expect(JSON.stringify({ workflow: doc.env, test: doc.jobs.test })).not.toContain("secrets.");
+  });
+
+  test("every job has a time limit; a pull request can cancel its own runs, never a deploy", () => {
+    const doc = parse(fs.readFileSync(WORKFLOW, "utf8"));
+    expect(doc.concurrency).toBeUndefined();
+    for (const [name, job] of Object.entries<any>(doc.jobs)) {
+      expect([name, job["timeout-minutes"]]).toEqual([name, expect.any(Number)]);
+      expect(job["timeout-minutes"]).toBeLessThanOrEqual(60);
+    }
+    const groups = Object.fromEntries(Object.entries<any>(doc.jobs).map(([name, job]) => [name, job.concurrency.group]));
+    // Pull requests run test and diff, each in a group of its own ref; the deploy's group is no other's.
+    expect(groups.test).toContain("${{ github.ref }}");
+    expect(groups.diff).toContain("${{ github.ref }}");
+    expect(Object.entries(groups).filter(([name, group]) => name !== "deploy" && group === groups.deploy)).toEqual([]);
+    expect(groups.deploy).not.toContain("${{");
+    expect(doc.jobs.deploy.concurrency["cancel-in-progress"]).toBe(false);
+  });
+
+  test("diff and deploy go through scripts/cdktf.js: terraform input off, empty TF_VAR_ values (unset repository variables) dropped", () => {
+    const scripts = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")).scripts;
+    expect(scripts.diff).toMatch(/^node scripts\/cdktf\.js diff$/);
+    expect(scripts.deploy).toMatch(/^node scripts\/cdktf\.js deploy /);
+    const { cdktfEnv } = require("../scripts/cdktf.js") as { cdktfEnv: (env: NodeJS.ProcessEnv) => NodeJS.ProcessEnv };
+    expect(cdktfEnv({ TF_VAR_domain: "", TF_VAR_acme_email: "me@example.org", DOCKHOST_S3_REGION: "", TF_INPUT: "1" })).toEqual({ TF_VAR_acme_email: "me@example.org", DOCKHOST_S3_REGION: "", TF_INPUT: "0" });
+  });
+
+  test("the test job runs .ci/run, which installs every Debian package the tests need and forbids skipping", () => {
+    const doc = parse(fs.readFileSync(WORKFLOW, "utf8"));
+    expect(doc.jobs.test.steps.map((step: any) => step.run).filter(Boolean)).toEqual([".ci/run"]);
+    // .ci/run needs terraform, which is no Debian package.
+    expect(doc.jobs.test.steps.map((step: any) => step.uses)).toContain("hashicorp/setup-terraform@v3.1.2");
+    const ciRun = fs.readFileSync(path.join(REPO, ".ci", "run"), "utf8");
+    const packages = /^packages=\(([^)]*)\)$/m.exec(ciRun)?.[1].split(" ") ?? [];
+    const needed = [...new Set(Object.values(REQUIREMENTS).flatMap((r) => (r.debianPackage ? [r.debianPackage] : [])))];
+    expect(packages.sort()).toEqual(needed.sort());
+    expect(ciRun).toMatch(/apt-get install -y --no-install-recommends "\$\{packages\[@\]\}"/);
+    expect(ciRun).toMatch(/^export DOCKHOST_REQUIRE_TOOLS=1\nnpm test$/m);
   });
 });
 

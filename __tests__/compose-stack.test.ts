@@ -2,11 +2,12 @@ import * as path from "path";
 import { parse } from "yaml";
 import { ComposeServiceProps, ComposeStack } from "../constructs/compose-stack";
 import { Secret } from "../constructs/secret";
-import { buildReferenceHomelab } from "../lib/reference-homelab";
+import { buildReferenceHomelab } from "../main";
 import { COMPOSE_FIXTURE_DIR, COMPOSE_FIXTURES, FIXTURE_VARIABLES } from "./support/compose-fixtures";
 import { conformanceProblems } from "./support/schema-conformance";
 import { StackJson, synthStack, testApp } from "./support/synth";
 import { composeSpecValidator, describeSchemaErrors, runValidator } from "./support/validators";
+import { needs } from "./support/requirements";
 
 const DOCKER = "registry.terraform.io/kreuzwerker/docker";
 
@@ -76,7 +77,7 @@ describe("the reference app stack (web, API, PostgreSQL, Redis)", () => {
     expect(conformanceProblems(json, DOCKER, "docker_")).toEqual([]);
   });
 
-  test("exported compose YAML validates against the Compose Specification and docker-compose 1.29", () => {
+  needs("docker-compose").test("exported compose YAML validates against the Compose Specification and docker-compose 1.29", () => {
     const yaml = appStack.toComposeYaml();
     expect(yaml).toContain("POSTGRES_PASSWORD: ${APP_DB_PASSWORD}");
     const validate = composeSpecValidator();

@@ -1,14 +1,17 @@
+import { spawnSync } from "child_process";
 import * as fs from "fs";
+import { createServer } from "net";
 import * as path from "path";
 import { parse } from "yaml";
 import { DockerHost, DockerHostProps } from "../constructs/docker-host";
 import { DockhostStack } from "../constructs/dockhost-stack";
 import { DockhostVm } from "../constructs/dockhost-vm";
 import { ProxmoxConnection } from "../constructs/proxmox-connection";
-import { buildReferenceHomelab } from "../lib/reference-homelab";
+import { buildReferenceHomelab } from "../main";
 import { StackJson, synthAll, synthStack, testApp, TEST_SSH_KEY } from "./support/synth";
 import { evaluateTemplate } from "./support/terraform-template";
 import { cloudInitSchema, shellcheck } from "./support/validators";
+import { needs } from "./support/requirements";
 
 const SAMPLE_VALUES = {
   "jsonencode(var.ssh_public_keys)": [TEST_SSH_KEY],
@@ -30,19 +33,19 @@ describe("DockerHost in the reference homelab", () => {
   const cloudConfig = parse(userData);
   const fileContent = (p: string): string => cloudConfig.write_files.find((f: any) => f.path === p).content;
 
-  test("the rendered user-data passes the real `cloud-init schema` validator", () => {
+  needs("cloud-init").test("the rendered user-data passes the real `cloud-init schema` validator", () => {
     const result = cloudInitSchema(userData);
     expect(result.stdout + result.stderr).toContain("Valid cloud-config");
     expect(result.code).toBe(0);
   });
 
-  test("the validator can fail: a wrong type is reported", () => {
+  needs("cloud-init").test("the validator can fail: a wrong type is reported", () => {
     const result = cloudInitSchema(userData.replace("ssh_pwauth: false", "ssh_pwauth: [1]"));
     expect(result.code).not.toBe(0);
     expect(result.stdout + result.stderr).toContain("ssh_pwauth");
   });
 
-  test("every shell snippet passes shellcheck: runcmd, host scripts, Terraform's local-exec commands", () => {
+  needs("shellcheck").test("every shell snippet passes shellcheck: runcmd, host scripts, Terraform's local-exec commands", () => {
     const scripts: Record<string, string> = {};
     cloudConfig.runcmd.forEach((cmd: string, i: number) => (scripts[`runcmd[${i}]`] = `#!/bin/sh\n${cmd}\n`));
     cloudConfig.write_files.filter((f: any) => f.permissions === "0755").forEach((f: any) => (scripts[f.path] = f.content));
@@ -56,7 +59,7 @@ describe("DockerHost in the reference homelab", () => {
     expect(findings).toEqual([]);
   });
 
-  test("shellcheck can fail", () => {
+  needs("shellcheck").test("shellcheck can fail", () => {
     expect(shellcheck("#!/bin/sh\necho $1 | cat $2\n")).toContain("SC2086");
   });
 
@@ -114,6 +117,36 @@ describe("DockerHost in the reference homelab", () => {
       'dockhost@${element(split("/", proxmox_virtual_environment_vm.dockhost[count.index].initialization[0].ip_config[0].ipv4[0].address), 0)}',
     );
     expect(infra.variable.ssh_provisioners_enabled).toEqual(expect.objectContaining({ type: "bool", default: true }));
+  });
+
+  test("the readiness gate's total wait is bounded: readinessTimeoutSeconds (900 s), DOCKHOST_READY_TIMEOUT for one deploy", () => {
+    const command: string = infra.resource.null_resource.docker_ready.provisioner[0]["local-exec"].command;
+    expect(command).toContain("limit=$${DOCKHOST_READY_TIMEOUT:-900}");
+    const stack = new DockhostStack(testApp(), "infra");
+    const host = new DockerHost(stack, "docker", { vm: new DockhostVm(stack, "dockhost"), readinessTimeoutSeconds: 120 });
+    expect(synthStack(stack).resource.null_resource.docker_ready.provisioner[0]["local-exec"].command).toContain("DOCKHOST_READY_TIMEOUT:-120}");
+    expect(host.readiness).toBeDefined();
+  });
+
+  needs("ssh").test("the readiness gate, run against an address that refuses, prints each attempt and fails at its bound", async () => {
+    // A port that was free a moment ago: 127.0.0.1 refuses connections to it.
+    const server = createServer().listen(0, "127.0.0.1");
+    await new Promise((resolve) => server.once("listening", resolve));
+    const port = (server.address() as { port: number }).port;
+    await new Promise((resolve) => server.close(resolve));
+    const target = `ssh://dockhost@127.0.0.1:${port}`;
+    const command = evaluateTemplate(infra.resource.null_resource.docker_ready.provisioner[0]["local-exec"].command, {});
+    const started = Date.now();
+    const run = spawnSync("/bin/sh", ["-c", command], { env: { ...process.env, DOCKHOST_TARGET: target, DOCKHOST_READY_TIMEOUT: "6" }, encoding: "utf8", timeout: 60_000 });
+    const seconds = (Date.now() - started) / 1000;
+    const refused = `ssh: connect to host 127.0.0.1 port ${port}: Connection refused`;
+    const attempts = run.stdout.trim().split("\n");
+    expect(attempts[0]).toBe(`dockhost: ${target}: waiting for SSH: attempt 1, 0s of 6s: ${refused}`);
+    expect(attempts.length).toBeGreaterThanOrEqual(2);
+    attempts.forEach((line, i) => expect(line).toMatch(new RegExp(`^dockhost: ${target}: waiting for SSH: attempt ${i + 1}, \\d+s of 6s: ${refused}$`)));
+    expect(run.stderr.trim()).toMatch(new RegExp(`^dockhost: ${target}: gave up waiting for SSH after \\d+s \\(DOCKHOST_READY_TIMEOUT=6\\); last error: ${refused}$`));
+    expect(run.status).toBe(1);
+    expect(seconds).toBeLessThan(20);
   });
 
   test("the apps stack's Docker provider reaches the VM over SSH through a cross-stack reference", () => {
@@ -212,6 +245,7 @@ describe("DockerHost bad input", () => {
     ["shell in the prune schedule", { pruneSchedule: "weekly; rm -rf /" }, /pruneSchedule = "weekly; rm -rf \/"/],
     ["bad journal retention", { journalRetention: "a week" }, /journalRetention = "a week"/],
     ["unknown distribution", { distribution: "fedora" as "debian" }, /distribution = "fedora"; expected one of ubuntu, debian/],
+    ["no time for the readiness gate", { readinessTimeoutSeconds: 0 }, /readinessTimeoutSeconds = 0; expected a whole number from 1 to 86400/],
   ];
   test.each(bad)("%s", (_, props, message) => {
     const stack = new DockhostStack(testApp(), "infra");

@@ -4,7 +4,7 @@ import { TerraformOutput } from "cdktf";
 import { DockhostStack } from "../constructs/dockhost-stack";
 import { DockhostVm, DockhostVmProps } from "../constructs/dockhost-vm";
 import { ProxmoxConnection } from "../constructs/proxmox-connection";
-import { buildReferenceHomelab } from "../lib/reference-homelab";
+import { buildReferenceHomelab } from "../main";
 import { StackJson, synthStack, testApp, TEST_SSH_KEY } from "./support/synth";
 
 function referenceInfra(): StackJson {

@@ -6,7 +6,7 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { buildReferenceHomelab } from "../lib/reference-homelab";
+import { buildReferenceHomelab } from "../main";
 import { testApp } from "./support/synth";
 import { describeWithTerraform, terraformPath } from "./support/terraform/harness";
 

@@ -4,7 +4,7 @@ import { DockhostStack } from "../constructs/dockhost-stack";
 import { DockhostVm } from "../constructs/dockhost-vm";
 import { HostFirewall, HostFirewallProps } from "../constructs/host-firewall";
 import { ReverseProxy } from "../constructs/reverse-proxy";
-import { buildReferenceHomelab } from "../lib/reference-homelab";
+import { buildReferenceHomelab } from "../main";
 import { synthStack, testApp } from "./support/synth";
 
 const GOOD = { memoryLimitMb: 64, restart: "unless-stopped", securityOpt: ["no-new-privileges:true"] } as const;

@@ -6,12 +6,13 @@ import { DockhostVm } from "../constructs/dockhost-vm";
 import { MONITORING_IMAGES, MonitoringStack, MonitoringStackProps } from "../constructs/monitoring-stack";
 import { Secret } from "../constructs/secret";
 import { containersDashboard, hostDashboard } from "../lib/monitoring/dashboards";
-import { evaluatePolicy } from "../lib/policy/evaluate";
-import { buildReferenceHomelab } from "../lib/reference-homelab";
+import { evaluateHomelab } from "../constructs/policy-model";
+import { buildReferenceHomelab } from "../main";
 import { conformanceProblems } from "./support/schema-conformance";
 import { StackJson, synthStack, testApp } from "./support/synth";
 import { evaluateTemplate } from "./support/terraform-template";
 import { promtoolCheckConfig, promtoolCheckRules } from "./support/validators";
+import { needs } from "./support/requirements";
 
 const DOCKER = "registry.terraform.io/kreuzwerker/docker";
 const PROMETHEUS_YML = "/etc/prometheus/prometheus.yml";
@@ -54,13 +55,13 @@ describe("the reference homelab's monitoring", () => {
   const { config, rules, targets, jobs } = prometheusOf(json);
   const grafanaFiles = uploads(container("grafana"));
 
-  test("prometheus.yml passes `promtool check config` with the rule file it loads", () => {
+  needs("promtool").test("prometheus.yml passes `promtool check config` with the rule file it loads", () => {
     const result = promtoolCheckConfig(config, { [RULES_FILE]: rules });
     expect(result.stdout + result.stderr).toContain("SUCCESS: 1 rule files found");
     expect(result.code).toBe(0);
   });
 
-  test("the alert rules pass `promtool check rules`: the defaults, certificate alert included", () => {
+  needs("promtool").test("the alert rules pass `promtool check rules`: the defaults, certificate alert included", () => {
     const result = promtoolCheckRules(rules);
     expect(result.stdout + result.stderr).toContain("SUCCESS: 7 rules found");
     expect(result.code).toBe(0);
@@ -172,7 +173,7 @@ describe("the reference homelab's monitoring", () => {
   });
 
   test("the policy pack passes: the exporter rules it trips and the metrics volume's backup opt-out are suppressed with reasons", () => {
-    const report = evaluatePolicy(homelab.app);
+    const report = evaluateHomelab(homelab.app);
     expect(report.errors).toEqual([]);
     const suppressed = report.rows.filter((r) => r.status === "suppressed" && r.path.includes("/monitoring/"));
     expect(suppressed.map((r) => [r.ruleId, r.path.split("/").pop()]).sort()).toEqual([
@@ -190,7 +191,7 @@ describe("the reference homelab's monitoring", () => {
 });
 
 describe("scrape targets from the homelab model", () => {
-  test("services added after the MonitoringStack, declared or passed to scrape(), are scraped at synth", () => {
+  needs("promtool").test("services added after the MonitoringStack, declared or passed to scrape(), are scraped at synth", () => {
     const { apps, engine, monitoring } = bareLab();
     const mon = monitoring();
     const shop = new ComposeStack(apps, "shop", {
@@ -210,7 +211,7 @@ describe("scrape targets from the homelab model", () => {
     expect(promtoolCheckConfig(config, { [RULES_FILE]: rules }).code).toBe(0);
   });
 
-  test("a host-network service is scraped on docker0's address; without a proxy there is no Traefik job", () => {
+  needs("promtool").test("a host-network service is scraped on docker0's address; without a proxy there is no Traefik job", () => {
     const { apps, engine, monitoring } = bareLab();
     new ComposeStack(apps, "edge", { engine, services: { dns: { image: "nginx:1.27.3-alpine", networkMode: "host", expose: [9153], metrics: { port: 9153 } } } });
     const mon = monitoring();
@@ -242,7 +243,7 @@ describe("scrape targets from the homelab model", () => {
 });
 
 describe("Alertmanager", () => {
-  test("webhook and e-mail receivers read their credentials from uploaded files; Prometheus sends to it", () => {
+  needs("promtool").test("webhook and e-mail receivers read their credentials from uploaded files; Prometheus sends to it", () => {
     const { apps, monitoring } = bareLab();
     const webhookUrl = new Secret(apps, "alert_webhook_url");
     const password = new Secret(apps, "smtp_password");

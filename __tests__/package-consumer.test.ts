@@ -60,6 +60,22 @@ function consumerLock(name: string, dependencies: Record<string, string>, tarbal
   return { name, lockfileVersion: 3, requires: true, packages };
 }
 
+/**
+ * The working tree (tracked and new files, not ignored ones) and the generated bindings, copied to
+ * `dest` with the repository's node_modules linked: npm pack's lifecycle scripts rewrite
+ * package.json for a moment, which must not happen under the other tests' feet.
+ */
+function workingCopy(dest: string): string {
+  const listed = run("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], REPO).split("\0");
+  for (const file of listed.filter((f) => f !== "" && fs.existsSync(path.join(REPO, f)))) {
+    fs.mkdirSync(path.dirname(path.join(dest, file)), { recursive: true });
+    fs.copyFileSync(path.join(REPO, file), path.join(dest, file));
+  }
+  fs.cpSync(path.join(REPO, ".gen"), path.join(dest, ".gen"), { recursive: true });
+  fs.symlinkSync(path.join(REPO, "node_modules"), path.join(dest, "node_modules"));
+  return dest;
+}
+
 interface Packed {
   readonly filename: string;
   readonly files: readonly { readonly path: string }[];
@@ -70,13 +86,16 @@ describe("the npm package, used from a project that has never seen this repo", (
   let project: string;
   let packed: Packed;
   let stacks: Record<string, any>;
+  let copy: string;
+  let packedManifest: Record<string, unknown>;
 
   beforeAll(() => {
     work = tempDir("consumer");
-    timed("build (tsc + cloud-init)", () => run(process.execPath, [path.join(REPO, "scripts", "build.js")], REPO));
-    // The build ran above; npm pack's own prepack would run it again.
-    packed = timed("npm pack", () => JSON.parse(run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", work], REPO))[0]);
+    copy = workingCopy(path.join(work, "repository"));
+    // npm pack as a maintainer runs it: prepack builds and trims package.json, postpack restores it.
+    packed = timed("npm pack (build included)", () => JSON.parse(run("npm", ["pack", "--json", "--pack-destination", work], copy))[0]);
     const tarball = path.join(work, packed.filename);
+    packedManifest = JSON.parse(run("tar", ["-xOzf", tarball, "package/package.json"], work));
 
     project = path.join(work, "other-homelab");
     fs.mkdirSync(project);
@@ -94,7 +113,7 @@ describe("the npm package, used from a project that has never seen this repo", (
     stacks = Object.fromEntries(
       Object.values<{ name: string; synthesizedStackPath: string }>(manifest.stacks).map((s) => [s.name, JSON.parse(fs.readFileSync(path.join(outdir, s.synthesizedStackPath), "utf8"))]),
     );
-  }, 120_000);
+  }, 240_000);
 
   afterAll(() => {
     if (Object.keys(timings).length > 0) {
@@ -115,13 +134,62 @@ describe("the npm package, used from a project that has never seen this repo", (
       ]),
     );
     expect(files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
-    expect(files.filter((f) => !f.startsWith("dist/") && !["package.json", "README.md"].includes(f))).toEqual([]);
+    expect(files.filter((f) => !f.startsWith("dist/") && !["package.json", "README.md", "LICENSE"].includes(f))).toEqual([]);
+  });
+
+  test("its package.json leaves out the repository's scripts and devDependencies; the repository's is back after packing", () => {
+    expect(Object.keys(packedManifest).filter((key) => !(key in repoPackage))).toEqual([]);
+    expect(packedManifest).not.toHaveProperty("scripts");
+    expect(packedManifest).not.toHaveProperty("devDependencies");
+    const { scripts: _scripts, devDependencies: _devDependencies, ...published } = repoPackage;
+    expect(packedManifest).toEqual(published);
+    expect(fs.readFileSync(path.join(copy, "package.json"), "utf8")).toBe(fs.readFileSync(path.join(REPO, "package.json"), "utf8"));
+    expect(fs.readdirSync(copy).filter((name) => name.includes("before-pack"))).toEqual([]);
+  });
+
+  test("it ships the license its package.json names: the MPL-2.0 text", () => {
+    expect(repoPackage.license).toBe("MPL-2.0");
+    const license = fs.readFileSync(path.join(project, "node_modules", repoPackage.name, "LICENSE"), "utf8");
+    expect(license.split("\n")[0]).toBe("Mozilla Public License, version 2.0");
+    expect(license).toContain("Exhibit A - Source Code Form License Notice");
   });
 
   test("installed, its peer dependencies are satisfied by the versions we test", () => {
     expect(() => run("npm", ["ls", "--all", "--offline"], project)).not.toThrow();
     const installed = JSON.parse(fs.readFileSync(path.join(project, "node_modules", repoPackage.name, "package.json"), "utf8"));
     expect(installed.peerDependencies).toEqual(repoPackage.peerDependencies);
+  });
+
+  test("every name its declaration files' TSDoc mentions ({@link X} or `X`) and they declare, the entry exports", () => {
+    const dist = path.join(project, "node_modules", repoPackage.name, "dist");
+    const entry = path.join(dist, "constructs", "index.d.ts");
+    // The declaration files a user's compiler reads: the entry's, and those they import, transitively.
+    const reached = new Set<string>();
+    const queue = [entry];
+    for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
+      if (reached.has(file)) continue;
+      reached.add(file);
+      for (const m of fs.readFileSync(file, "utf8").matchAll(/(?:from |import\()"(\.[^"]+)"/g)) {
+        const target = path.resolve(path.dirname(file), m[1]);
+        const found = [`${target}.d.ts`, path.join(target, "index.d.ts")].find((candidate) => fs.existsSync(candidate));
+        if (found) queue.push(found);
+      }
+    }
+    const ours = [...reached].filter((file) => !file.includes(`${path.sep}.gen${path.sep}`));
+    expect(ours.length).toBeGreaterThan(20);
+    const declared = new Map<string, string>();
+    const mentioned = new Set<string>();
+    for (const file of ours) {
+      const text = fs.readFileSync(file, "utf8");
+      for (const m of text.matchAll(/^export (?:declare )?(?:abstract )?(?:const|function|class|interface|type|enum) ([A-Za-z_]\w*)/gm)) declared.set(m[1], path.relative(dist, file));
+      for (const comment of text.matchAll(/\/\*\*[\s\S]*?\*\//g)) {
+        for (const m of comment[0].matchAll(/\{@link ([A-Za-z_]\w*)\}|`([A-Za-z_]\w*)(?:\(\))?`/g)) mentioned.add(m[1] ?? m[2]);
+      }
+    }
+    const entryText = fs.readFileSync(entry, "utf8");
+    const exported = new Set([...entryText.matchAll(/export (?:type )?\{([^}]*)\} from/g)].flatMap((m) => m[1].split(",").map((name) => name.trim())));
+    expect(mentioned.size).toBeGreaterThan(50);
+    expect([...mentioned].filter((name) => declared.has(name) && !exported.has(name)).map((name) => `${name} (${declared.get(name)})`)).toEqual([]);
   });
 
   test("one entry point: deep imports into the package are refused", () => {

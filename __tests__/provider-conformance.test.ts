@@ -1,4 +1,4 @@
-import { buildReferenceHomelab } from "../lib/reference-homelab";
+import { buildReferenceHomelab } from "../main";
 import { conformanceProblems } from "./support/schema-conformance";
 import { synthStack, testApp } from "./support/synth";
 

@@ -1,11 +1,13 @@
 /**
  * The package's one entry point, constructs/index.ts: it exports every construct (and nothing
- * internal at run time), and everything it exports is documented in TSDoc.
+ * internal at run time), everything it exports is documented in TSDoc, and every name of ours
+ * that the README shows a user is one they can import (the shipped TSDoc: package-consumer.test.ts).
  */
 import * as fs from "fs";
 import * as path from "path";
 
-const CONSTRUCTS_DIR = path.resolve(__dirname, "..", "constructs");
+const REPO = path.resolve(__dirname, "..");
+const CONSTRUCTS_DIR = path.join(REPO, "constructs");
 const INDEX = path.join(CONSTRUCTS_DIR, "index.ts");
 const api: Record<string, unknown> = require(INDEX);
 
@@ -19,14 +21,27 @@ const RUNTIME_EXPORTS = [
   "DockhostStack",
   "DockhostVm",
   "HostFirewall",
+  "IMPORT_VARIABLE",
+  "MIN_REASON_LENGTH",
+  "MONITORING_IMAGES",
+  "MONITORING_JOBS",
+  "MONITORING_POLICY_SUPPRESSIONS",
   "MonitoringStack",
   "PolicyError",
   "ProxmoxConnection",
   "ReverseProxy",
+  "SOCKET_PROXY_IMAGE",
   "Secret",
+  "TRAEFIK_IMAGE",
+  "TerraformExpression",
+  "UNLIMITED_MEMORY_ESTIMATE_MB",
+  "VM_BACKUP_MODES",
+  "VOLUME_BACKUP_IMAGE",
   "VmAdoption",
   "VmBackup",
   "VolumeBackup",
+  "dockerSocketProxy",
+  "isBindMount",
   "stateBackendFromEnv",
   "suppress",
 ];
@@ -38,6 +53,30 @@ function reExports(): Array<{ readonly names: string[]; readonly from: string }>
     names: m[1].split(",").map((name) => name.trim()).filter((name) => name !== ""),
     from: m[2],
   }));
+}
+
+/** Every name exported by a source file under constructs/ or lib/ (schemas aside), with its file and kind. */
+function sourceExports(): Map<string, { readonly file: string; readonly kind: string }> {
+  const names = new Map<string, { readonly file: string; readonly kind: string }>();
+  const walk = (dir: string): string[] =>
+    fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) return entry.name === "schemas" ? [] : walk(full);
+      return entry.name.endsWith(".ts") ? [full] : [];
+    });
+  for (const file of [...walk(CONSTRUCTS_DIR), ...walk(path.join(REPO, "lib"))]) {
+    for (const m of fs.readFileSync(file, "utf8").matchAll(/^export (?:declare )?(?:abstract )?(const|function|class|interface|type|enum) ([A-Za-z_]\w*)/gm)) {
+      names.set(m[2], { file: path.relative(REPO, file), kind: m[1] });
+    }
+  }
+  return names;
+}
+
+/** Names of ours in `mentioned` that the entry does not export, as `name (file)`. */
+function unexported(mentioned: Iterable<string>): string[] {
+  const ours = sourceExports();
+  const exported = new Set(reExports().flatMap((e) => e.names));
+  return [...new Set(mentioned)].filter((name) => ours.has(name) && !exported.has(name)).map((name) => `${name} (${ours.get(name)?.file})`).sort();
 }
 
 describe("the public entry point", () => {
@@ -65,5 +104,27 @@ describe("the public entry point", () => {
       }
     }
     expect(undocumented).toEqual([]);
+  });
+
+  test("exports every constant, class and type a construct file exports (image pins included); its functions are helpers", () => {
+    const inConstructs = [...sourceExports()]
+      .filter(([, { file, kind }]) => file.startsWith("constructs/") && file !== "constructs/index.ts" && kind !== "function")
+      .map(([name]) => name);
+    expect(inConstructs.length).toBeGreaterThan(20);
+    expect(unexported(inConstructs)).toEqual([]);
+  });
+
+  test("exports every name of ours that the README shows as code: imports from the package, `new X(`, a lone `name`", () => {
+    const readme = fs.readFileSync(path.join(REPO, "README.md"), "utf8");
+    const blocks = [...readme.matchAll(/```\w*\n([\s\S]*?)```/g)].map((m) => m[1]);
+    const imported = blocks.flatMap((block) => [...block.matchAll(/import \{([^}]*)\} from "dockhost"/g)].flatMap((m) => m[1].split(",").map((n) => n.trim())));
+    const constructed = blocks.flatMap((block) => [...block.matchAll(/\bnew ([A-Z]\w*)\(/g)].map((m) => m[1]));
+    const inline = [...readme.replace(/```[\s\S]*?```/g, "").matchAll(/`([A-Za-z_]\w*)(?:\(\))?`/g)].map((m) => m[1]);
+    expect(imported.length).toBeGreaterThan(5);
+    expect(inline).toEqual(expect.arrayContaining(["MONITORING_POLICY_SUPPRESSIONS", "DockhostVm"]));
+    // What the README imports from the package must exist, ours or not.
+    const exported = new Set(reExports().flatMap((e) => e.names));
+    expect(imported.filter((name) => !exported.has(name))).toEqual([]);
+    expect(unexported([...constructed, ...inline])).toEqual([]);
   });
 });

@@ -2,11 +2,12 @@ import { parse } from "yaml";
 import { ComposeStack } from "../constructs/compose-stack";
 import { ReverseProxy, ReverseProxyProps } from "../constructs/reverse-proxy";
 import { Secret } from "../constructs/secret";
-import { buildReferenceHomelab } from "../lib/reference-homelab";
+import { buildReferenceHomelab } from "../main";
 import { conformanceProblems } from "./support/schema-conformance";
 import { synthStack, testApp } from "./support/synth";
 import { evaluateTemplate } from "./support/terraform-template";
 import { describeSchemaErrors, traefikValidators, yamllint } from "./support/validators";
+import { needs } from "./support/requirements";
 
 const SAMPLE = { "var.acme_email": "admin@example.com", "var.domain": "home.example.com" };
 
@@ -111,7 +112,7 @@ describe("the reference homelab's proxy", () => {
     expect(dynamicConfig({ http: { routers: { x: { rule: "Host(`a`)", entryPoints: "websecure" } } } })).toBe(false);
   });
 
-  test("the YAML files pass yamllint", () => {
+  needs("yamllint").test("the YAML files pass yamllint", () => {
     expect(yamllint(staticYaml)).toBe("");
     expect(yamllint(middlewaresYaml)).toBe("");
     expect(yamllint("a: 1\na: 2\n")).not.toBe("");
@@ -224,7 +225,8 @@ describe("ReverseProxy bad input", () => {
 
   test("two proxies with the same stack name in one Terraform stack", () => {
     const { apps, engine } = buildReferenceHomelab(testApp());
-    expect(() => new ReverseProxy(apps, "again", { engine, tls: { mode: "internal" } })).toThrow(/^dockhost-apps\/again\/socket-proxy: invalid stackName = "proxy-socket"; expected a stack name not already used/);
+    // The error is on the stackName the user wrote, not on the socket stack derived from it.
+    expect(() => new ReverseProxy(apps, "again", { engine, stackName: "proxy", tls: { mode: "internal" } })).toThrow(/^dockhost-apps\/again: invalid stackName = "proxy"; a stack name not already used in Terraform stack dockhost-apps \(proxy is\)/);
   });
 
   test("an unknown basic-auth middleware", () => {

@@ -5,7 +5,7 @@
  */
 import { App } from "cdktf";
 import { DockhostStack } from "../constructs/dockhost-stack";
-import { buildReferenceHomelab } from "../lib/reference-homelab";
+import { buildReferenceHomelab } from "../main";
 import { StateBackend, stateBackendFromEnv } from "../lib/state-backend";
 import { synthAll, testApp } from "./support/synth";
 

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { App } from "cdktf";
 import { ComposeStack } from "../constructs/compose-stack";
-import { buildReferenceHomelab } from "../lib/reference-homelab";
+import { buildReferenceHomelab } from "../main";
 import { COMPOSE_FIXTURE_DIR, COMPOSE_FIXTURES, FIXTURE_VARIABLES } from "./support/compose-fixtures";
 import { synthAll, tempDir, testApp, TEST_SSH_KEY } from "./support/synth";
 import { describeWithTerraform, prepareWorkspace, TerraformVars, TerraformWorkspace } from "./support/terraform/harness";

@@ -1,9 +1,10 @@
 import { DockhostStack } from "../constructs/dockhost-stack";
 import { DockhostVm } from "../constructs/dockhost-vm";
 import { VmBackup, VmBackupProps } from "../constructs/vm-backup";
-import { buildReferenceHomelab } from "../lib/reference-homelab";
+import { buildReferenceHomelab } from "../main";
 import { runValidator } from "./support/validators";
 import { synthStack, testApp } from "./support/synth";
+import { needs } from "./support/requirements";
 
 describe("reference homelab: weekly vzdump backups of the VM", () => {
   const homelab = buildReferenceHomelab(testApp());
@@ -27,7 +28,7 @@ describe("reference homelab: weekly vzdump backups of the VM", () => {
     expect(job.prune_backups).toEqual({ "keep-daily": "7", "keep-weekly": "4", "keep-monthly": "3" });
   });
 
-  test("restore commands name the VM id and the storage, and pass shellcheck", () => {
+  needs("shellcheck").test("restore commands name the VM id and the storage, and pass shellcheck", () => {
     const commands = homelab.vmBackup.restoreCommands();
     expect(commands).toContain("qmrestore \"$ARCHIVE\" 9010 --force 1");
     expect(commands.join("\n")).toContain("pvesm list local --content backup --vmid 9010");

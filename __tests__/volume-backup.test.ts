@@ -1,10 +1,11 @@
 import { ComposeStack } from "../constructs/compose-stack";
 import { Secret } from "../constructs/secret";
 import { VolumeBackup, VolumeBackupProps } from "../constructs/volume-backup";
-import { buildReferenceHomelab } from "../lib/reference-homelab";
+import { buildReferenceHomelab } from "../main";
 import { conformanceProblems } from "./support/schema-conformance";
 import { StackJson, synthStack, testApp } from "./support/synth";
 import { runValidator } from "./support/validators";
+import { needs } from "./support/requirements";
 
 const DOCKER = "registry.terraform.io/kreuzwerker/docker";
 
@@ -77,7 +78,7 @@ describe("reference homelab: nightly volume backups", () => {
     expect(conformanceProblems(json, DOCKER, "docker_")).toEqual([]);
   });
 
-  test("restore commands name the volume, the archive folder and the containers, and pass shellcheck", () => {
+  needs("shellcheck").test("restore commands name the volume, the archive folder and the containers, and pass shellcheck", () => {
     const commands = homelab.volumeBackup.restoreCommands(homelab.appStack, "db-data");
     expect(commands).toEqual(expect.arrayContaining([
       'for f in /var/backups/dockhost/dockhost-*.tar.gz; do ARCHIVE="$f"; done',

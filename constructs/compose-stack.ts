@@ -126,6 +126,20 @@ export interface StackVolume {
   readonly mounts: readonly VolumeMountRef[];
 }
 
+/** What runs on each engine, in creation order, and who wants to hear of each new service. */
+interface OnEngine {
+  readonly stacks: ComposeStack[];
+  readonly services: ComposeService[];
+  readonly listeners: Array<(service: ComposeService) => void>;
+}
+const onEngines = new WeakMap<DockerEngine, OnEngine>();
+
+function onEngine(engine: DockerEngine): OnEngine {
+  const entry = onEngines.get(engine) ?? { stacks: [], services: [], listeners: [] };
+  onEngines.set(engine, entry);
+  return entry;
+}
+
 /** Stack names taken in each Terraform stack: they prefix Terraform addresses, which must not clash. */
 const stackNamesByTerraformStack = new WeakMap<TerraformStack, Set<string>>();
 
@@ -145,6 +159,45 @@ const HEALTHY_WAIT_SECONDS = 300;
  * cycle) throws at once; judgement calls (`:latest`, privileged) are left to the policy pack.
  */
 export class ComposeStack extends Construct {
+  /** Every ComposeStack on `engine`, in the order they were created. */
+  public static onEngine(engine: DockerEngine): readonly ComposeStack[] {
+    return onEngine(engine).stacks;
+  }
+
+  /**
+   * Calls `listener` with every service on `engine`: at once for those that exist, then for each
+   * one added later. A scraper that is created before or after the apps sees them all.
+   */
+  public static forEachService(engine: DockerEngine, listener: (service: ComposeService) => void): void {
+    const entry = onEngine(engine);
+    const existing = [...entry.services];
+    entry.listeners.push(listener);
+    existing.forEach(listener);
+  }
+
+  /**
+   * The stack name of a per-VM construct (proxy, volume backup, monitoring): `given`, or `base` for
+   * the first one in its Terraform stack (the name every earlier release gave it, whichever VM it
+   * is on: renaming would rename its volumes, acme.json included) and `base-<vm name>` for those
+   * that follow on other VMs. A name that is taken anyway, or whose companion stack
+   * (`<name><suffix>`, e.g. the socket proxy's) is, fails on the owner's `stackName`.
+   */
+  public static perVmStackName(owner: Construct, engine: DockerEngine, given: string | undefined, base: string, companionSuffixes: readonly string[] = []): string {
+    const terraformStack = TerraformStack.of(owner);
+    const taken = stackNamesByTerraformStack.get(terraformStack) ?? new Set<string>();
+    const name = given ?? (taken.has(base) ? `${base}-${engine.vmName}` : base);
+    const clash = [name, ...companionSuffixes.map((suffix) => `${name}${suffix}`)].find((n) => taken.has(n));
+    if (clash !== undefined) {
+      invalid({
+        path: owner.node.path,
+        key: "stackName",
+        value: given ?? `${name} (the default on VM ${engine.vmName})`,
+        allowed: `a stack name not already used in Terraform stack ${terraformStack.node.id} (${clash} is): set stackName`,
+      });
+    }
+    return name;
+  }
+
   /** Reads a docker-compose.yml text (compose spec) into a new stack. */
   public static fromYaml(scope: Construct, id: string, yaml: string, props: ComposeImportProps & { readonly source?: string }): ComposeStack {
     const variables = Object.fromEntries(Object.entries(props.variables ?? {}).map(([name, value]) => [name, value instanceof Secret ? value.value : value]));
@@ -178,7 +231,7 @@ export class ComposeStack extends Construct {
     super(scope, id);
     this.context = { path: this.node.path, isUnresolved: (v) => Token.isUnresolved(v) };
     this.engine = props.engine;
-    this.engine.registerStack(this);
+    onEngine(this.engine).stacks.push(this);
     this.stackName = props.stackName ?? id;
     if (!STACK_NAME.test(this.stackName)) invalid({ path: this.node.path, key: "stackName", value: this.stackName, allowed: `expected a compose project name matching ${STACK_NAME.source}` });
     const taken = stackNamesByTerraformStack.get(TerraformStack.of(this)) ?? new Set<string>();
@@ -394,7 +447,9 @@ export class ComposeStack extends Construct {
     }
     const service = { stack: this, name, containerName, spec, container };
     this.services.set(name, service);
-    this.engine.registerService(service);
+    const entry = onEngine(this.engine);
+    entry.services.push(service);
+    entry.listeners.forEach((listener) => listener(service));
     return service;
   }
 

@@ -2,8 +2,16 @@ import { Construct } from "constructs";
 import { Image } from "@cdktf/provider-docker/lib/image";
 import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { terraformName } from "../lib/naming";
-import type { ComposeService, ComposeStack } from "./compose-stack";
-import type { DockerHost } from "./docker-host";
+import type { DockhostVm } from "./dockhost-vm";
+
+/** What an engine knows of the Docker host it reaches (a DockerHost). */
+export interface EngineHost {
+  readonly vm: DockhostVm;
+  /** Address of the docker0 bridge: host-network services listen there. */
+  readonly bridgeAddress: string;
+  /** Where the daemon serves its Prometheus metrics, when it does. */
+  readonly engineMetricsEndpoint?: string;
+}
 
 /** Where and how the Docker provider reaches one VM's daemon; made by `DockerHost.connect()`. */
 export interface DockerEngineProps {
@@ -16,7 +24,7 @@ export interface DockerEngineProps {
   /** The LAN the VM sits on, in CIDR notation (for LAN-only access rules). */
   readonly lanCidr: string;
   /** The Docker host this engine runs on (for capacity and policy checks). */
-  readonly dockerHost: DockerHost;
+  readonly dockerHost: EngineHost;
   /** Which VM of the DockhostVm this engine runs on. */
   readonly vmIndex: number;
 }
@@ -30,14 +38,11 @@ export class DockerEngine extends Construct {
   public readonly provider: DockerProvider;
   public readonly vmName: string;
   public readonly lanCidr: string;
-  public readonly dockerHost: DockerHost;
+  public readonly dockerHost: EngineHost;
   public readonly vmIndex: number;
   /** Options of the `ssh` command the provider runs. */
   public readonly sshOptions: readonly string[];
   private readonly images = new Map<string, Image>();
-  private readonly services: ComposeService[] = [];
-  private readonly stacks: ComposeStack[] = [];
-  private readonly serviceListeners: Array<(service: ComposeService) => void> = [];
 
   constructor(scope: Construct, id: string, props: DockerEngineProps) {
     super(scope, id);
@@ -79,31 +84,5 @@ export class DockerEngine extends Construct {
    */
   public get vmKey(): string {
     return `${this.dockerHost.vm.node.path}[${this.vmIndex}]`;
-  }
-
-  /** Records a stack that runs on this engine (ComposeStack's constructor calls it). */
-  public registerStack(stack: ComposeStack): void {
-    this.stacks.push(stack);
-  }
-
-  /** Every ComposeStack on this engine, in the order they were created. */
-  public get stackList(): readonly ComposeStack[] {
-    return this.stacks;
-  }
-
-  /** Records a service that runs on this engine (ComposeStack calls it) and tells the listeners. */
-  public registerService(service: ComposeService): void {
-    this.services.push(service);
-    this.serviceListeners.forEach((listener) => listener(service));
-  }
-
-  /**
-   * Calls `listener` with every service on this engine: at once for those that exist, then for each
-   * one added later. A scraper that is created before or after the apps sees them all.
-   */
-  public forEachService(listener: (service: ComposeService) => void): void {
-    const existing = [...this.services];
-    this.serviceListeners.push(listener);
-    existing.forEach(listener);
   }
 }

@@ -88,10 +88,13 @@ export interface DockerHostProps {
    */
   readonly knownHostsFile?: string;
   /**
-   * SSH attempts (5 s apart) the readiness gate makes while the VM boots.
-   * @default 120 (10 minutes)
+   * How long, in seconds, the readiness gate waits in all for SSH, cloud-init and Docker on a new
+   * VM before the deploy fails with the last error (it prints every attempt). One deploy can set
+   * another bound with the environment variable `DOCKHOST_READY_TIMEOUT` (seconds). The last
+   * attempt may overrun the bound by up to 45 s (SSH's 10 s connect timeout, cloud-init's 30 s poll).
+   * @default 900 (15 minutes: a first boot installs Docker and the updates)
    */
-  readonly readinessAttempts?: number;
+  readonly readinessTimeoutSeconds?: number;
   /**
    * Serve the engine's Prometheus metrics (`metrics-addr`) on port 9323 of docker0's address
    * (`bridgeAddress`): containers reach it through their gateway, the LAN has no route to it. A
@@ -161,7 +164,7 @@ export class DockerHost extends Construct {
     const pruneUntil = matching(path, "pruneUnusedFor", props.pruneUnusedFor ?? "168h", GO_DURATION, "a duration such as 168h");
     const journalRetention = matching(path, "journalRetention", props.journalRetention ?? "7d", JOURNAL_TIME, "a journalctl time such as 7d or 2weeks");
     this.knownHostsFile = props.knownHostsFile ?? DEFAULT_KNOWN_HOSTS_FILE;
-    const attempts = checkInteger(path, "readinessAttempts", props.readinessAttempts ?? 120, { min: 1 });
+    const readinessTimeout = checkInteger(path, "readinessTimeoutSeconds", props.readinessTimeoutSeconds ?? 900, { min: 1, max: 86_400 });
 
     const setupScript = renderHostTemplate("host-setup.sh", { SWAP_MB: swapMb, ADMIN_USER: this.vm.adminUser, STACKS_DIR: this.stacksDir });
     this.hostFiles = [
@@ -198,7 +201,7 @@ export class DockerHost extends Construct {
         {
           type: "local-exec",
           interpreter: ["/bin/sh", "-c"],
-          command: escapeTerraformTemplate(renderHostTemplate("deploy-wait-ready.sh", { SSH: ssh, SSH_ATTEMPTS: attempts })),
+          command: escapeTerraformTemplate(renderHostTemplate("deploy-wait-ready.sh", { SSH: ssh, TIMEOUT_SECONDS: readinessTimeout })),
           environment,
         },
       ],

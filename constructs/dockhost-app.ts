@@ -1,8 +1,9 @@
 import * as path from "path";
 import { App, AppConfig } from "cdktf";
-import { PolicyReport, evaluatePolicy } from "../lib/policy/evaluate";
+import { PolicyReport } from "../lib/policy/evaluate";
 import { setTokenStackTraces } from "../lib/token-stack-traces";
 import { describeErrors, REPORT_FILES, writePolicyReport } from "../lib/policy/report";
+import { evaluateHomelab } from "./policy-model";
 
 /** Raised when the policy pack finds errors: nothing has been synthesized. */
 export class PolicyError extends Error {
@@ -37,7 +38,7 @@ export class DockhostApp extends App {
   }
 
   public synth(): void {
-    const report = evaluatePolicy(this, { outdir: this.outdir });
+    const report = evaluateHomelab(this, { outdir: this.outdir });
     this.policyReport = report;
     writePolicyReport(this.outdir, report);
     if (report.errors.length > 0) throw new PolicyError(report, path.join(this.outdir, REPORT_FILES.markdown));

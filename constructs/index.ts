@@ -10,8 +10,10 @@
 // The app and its stacks.
 export { DockhostApp, PolicyError } from "./dockhost-app";
 // The policy pack runs in DockhostApp; a finding is suppressed on a construct with a reason.
-export { suppress } from "../lib/policy/suppressions";
+export { MIN_REASON_LENGTH, suppress } from "../lib/policy/suppressions";
 export type { PolicyReport, ReportRow, RowStatus } from "../lib/policy/evaluate";
+// What the capacity plan counts for a container without a memory limit.
+export { UNLIMITED_MEMORY_ESTIMATE_MB } from "../lib/policy/capacity-planner";
 export { DockhostStack } from "./dockhost-stack";
 export type { DockhostStackProps } from "./dockhost-stack";
 export { stateBackendFromEnv } from "../lib/state-backend";
@@ -22,30 +24,35 @@ export { ProxmoxConnection } from "./proxmox-connection";
 export type { ProxmoxConnectionProps } from "./proxmox-connection";
 export { DockhostVm } from "./dockhost-vm";
 export type { DockhostVmProps, DockhostVmInstance, LanProps, VmVariableName } from "./dockhost-vm";
-export { VmBackup } from "./vm-backup";
+export { VM_BACKUP_MODES, VmBackup } from "./vm-backup";
 export type { VmBackupProps, VmBackupRetention, VmBackupMode, VmBackupCompression } from "./vm-backup";
 export { HostFirewall } from "./host-firewall";
 export type { HostFirewallProps, FirewallSource, FirewallRule } from "./host-firewall";
-export { VmAdoption } from "./vm-adoption";
+export { IMPORT_VARIABLE, VmAdoption } from "./vm-adoption";
 export type { VmAdoptionProps } from "./vm-adoption";
 
 // Docker on the VM, and what runs there.
 export { DockerHost } from "./docker-host";
 export type { DockerHostProps } from "./docker-host";
 export { DockerEngine } from "./docker-engine";
-export type { DockerEngineProps } from "./docker-engine";
+export type { DockerEngineProps, EngineHost } from "./docker-engine";
 export { ComposeStack } from "./compose-stack";
 export type { ComposeStackProps, ComposeServiceProps, ComposeService, ComposeImportProps, StackVolume, VolumeMountRef } from "./compose-stack";
 export { Secret } from "./secret";
+// The socket proxy that ReverseProxy and VolumeBackup put in front of docker.sock, for your own clients.
+export { dockerSocketProxy, SOCKET_PROXY_IMAGE } from "./docker-socket-proxy";
+export type { DockerApiSection, DockerSocketProxy, DockerSocketProxyProps } from "./docker-socket-proxy";
 export type { SecretProps } from "./secret";
-export { ReverseProxy } from "./reverse-proxy";
+export { ReverseProxy, TRAEFIK_IMAGE } from "./reverse-proxy";
 export type { ReverseProxyProps, ProxyTlsProps, ExposeOptions, ProxyRoute, ProxyMiddleware } from "./reverse-proxy";
-export { VolumeBackup } from "./volume-backup";
+export { VOLUME_BACKUP_IMAGE, VolumeBackup } from "./volume-backup";
 export type { VolumeBackupProps, VolumeBackupTarget, LocalBackupTarget, NfsBackupTarget, S3BackupTarget, CoveredVolume } from "./volume-backup";
-export { MonitoringStack } from "./monitoring-stack";
+export { MONITORING_IMAGES, MONITORING_JOBS, MONITORING_POLICY_SUPPRESSIONS, MonitoringStack } from "./monitoring-stack";
 export type { MonitoringStackProps, AlertmanagerProps, AlertEmailProps, AlertThresholds, ScrapeOptions } from "./monitoring-stack";
 
-// Types that the props and public fields above use.
+// Types that the props and public fields above use, and the guard that tells their mounts apart.
+export { isBindMount } from "../lib/compose/service";
+export { TerraformExpression } from "../lib/cloud-config";
 export type {
   ServiceSpec,
   StackSpec,
@@ -70,6 +77,8 @@ export type { AddressPool } from "../lib/docker-daemon";
 export type { CloudConfig, CloudConfigFile, CloudConfigUser } from "../lib/cloud-config";
 export type { Ipv4Cidr } from "../lib/ipv4";
 export type { MetricsEndpoint } from "../lib/monitoring/metrics-endpoint";
+// The shape of the settings object at the top of a homelab's main.ts.
+export type { HomelabSettings } from "../lib/homelab-settings";
 
 // Every bad input throws this, naming the construct path, the key, the value and what is allowed.
 export { DockhostInputError } from "../lib/errors";

@@ -78,7 +78,7 @@ export interface AlertmanagerProps {
   readonly email?: AlertEmailProps;
 }
 
-/** The thresholds of the default alerts (see `DefaultAlertRulesProps`). */
+/** The thresholds of the default alerts, each with its default (README, "Monitoring"). */
 export type AlertThresholds = Omit<DefaultAlertRulesProps, keyof MetricSources | "proxyJob">;
 
 /** The engine and proxy the monitoring stack runs with, its hosts, retention and alerting. */
@@ -92,7 +92,7 @@ export interface MonitoringStackProps extends AlertThresholds {
   readonly grafanaAdminPassword: Secret;
   /**
    * Stack name: prefix of the containers, network and volumes.
-   * @default "monitoring"
+   * @default "monitoring" for the first in its Terraform stack, "monitoring-<vm name>" for the next ones (other VMs)
    */
   readonly stackName?: string;
   /**
@@ -296,7 +296,7 @@ export class MonitoringStack extends Construct {
 
     this.stack = new ComposeStack(this, "stack", {
       engine: this.engine,
-      stackName: props.stackName ?? "monitoring",
+      stackName: ComposeStack.perVmStackName(this, this.engine, props.stackName, "monitoring"),
       volumes: {
         "prometheus-data": { sizeBudgetGb: retentionSizeGb, backup: false, noBackupReason: "metrics history: gigabytes that churn hourly; scraping rebuilds it" },
         "grafana-data": { sizeBudgetGb: GRAFANA_DATA_BUDGET_GB },
@@ -327,7 +327,7 @@ export class MonitoringStack extends Construct {
       this.grafanaRoute = props.proxy.expose(this.grafana, { host: props.grafanaHost! });
     }
     // Every service that declares an endpoint, those already on the engine and those to come.
-    this.engine.forEachService((service) => {
+    ComposeStack.forEachService(this.engine, (service) => {
       if (service.spec.metrics !== undefined && !this.scraped.has(service)) this.scrape(service, service.spec.metrics);
     });
   }

@@ -55,7 +55,7 @@ export interface ReverseProxyProps {
   /**
    * Stack name of the proxy: the name of its network (which routed services join) and the prefix
    * of its containers; the socket proxy's stack is `<name>-socket`.
-   * @default "proxy"
+   * @default "proxy" for the first in its Terraform stack, "proxy-<vm name>" for the next ones (other VMs)
    */
   readonly stackName?: string;
   /**
@@ -195,7 +195,7 @@ export class ReverseProxy extends Construct {
       }
     }
 
-    const stackName = props.stackName ?? "proxy";
+    const stackName = ComposeStack.perVmStackName(this, this.engine, props.stackName, "proxy", ["-socket"]);
     // Read-only endpoints Traefik's Docker provider uses; everything else (POST, exec, ...) is refused.
     const socketProxy = dockerSocketProxy(this, "socket-proxy", {
       engine: this.engine,

@@ -96,7 +96,7 @@ export interface VolumeBackupProps {
   readonly stopContainers?: boolean;
   /**
    * Stack name of the backup container; its socket proxy's stack is `<name>-socket`.
-   * @default "backup"
+   * @default "backup" for the first in its Terraform stack, "backup-<vm name>" for the next ones (other VMs)
    */
   readonly stackName?: string;
 }
@@ -177,7 +177,7 @@ export class VolumeBackup extends Construct {
     this.checkTarget(this.target);
     this.stopContainers = props.stopContainers ?? true;
     this.archivePrefix = this.engine.vmName;
-    const stackName = props.stackName ?? "backup";
+    const stackName = ComposeStack.perVmStackName(this, this.engine, props.stackName, "backup", ["-socket"]);
     this.archiveVolumeName = `${stackName}_archive`;
 
     const socketProxy = dockerSocketProxy(this, "socket-proxy", {
@@ -263,7 +263,7 @@ export class VolumeBackup extends Construct {
    * engine, in the order the stacks were created. Read it after the app is built.
    */
   public coveredVolumes(): readonly CoveredVolume[] {
-    const stacks = this.engine.stackList;
+    const stacks = ComposeStack.onEngine(this.engine);
     const dumped = new Set<ComposeService>();
     return stacks.flatMap((stack) =>
       stack.volumeList().filter((v) => v.backup).map((volume) => {

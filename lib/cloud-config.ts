@@ -80,8 +80,9 @@ export class CloudConfig {
     return this;
   }
 
-  hasPackage(name: string): boolean {
-    return this.packages.has(name);
+  /** Every package to install, sorted. */
+  get packageList(): readonly string[] {
+    return [...this.packages].sort();
   }
 
   get fileList(): readonly CloudConfigFile[] {

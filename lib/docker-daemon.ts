@@ -24,7 +24,7 @@ export const ENGINE_METRICS_PORT = 9323;
  * first free subnet of the default address pools (the first one, on a fresh host), and takes host
  * 1 of it. We do not pin `bip`: next to default-address-pools it can keep dockerd from starting
  * (moby/moby#46098). The address is not routed on the LAN, so binding to it keeps a listener
- * off the LAN. Pools are checked first ({@link checkAddressPools}).
+ * off the LAN. The pools must have been checked first (valid, no overlaps).
  */
 export function defaultBridgeAddress(pools: readonly AddressPool[]): string {
   const pool = parseCidr(pools[0].base)!;

@@ -8,6 +8,9 @@
 const fs = require("fs");
 const path = require("path");
 
+// The CDKTF libraries would ask HashiCorp's checkpoint service for news: an install stays offline.
+process.env.CHECKPOINT_DISABLE ??= "1";
+
 const PROVIDER = { name: "proxmox", source: "bpg/proxmox", version: "0.111.1" };
 const SCHEMA_ENV = "DOCKHOST_PROXMOX_SCHEMA";
 const root = path.resolve(__dirname, "..");

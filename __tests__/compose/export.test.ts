@@ -4,6 +4,7 @@ import { parseComposeYaml } from "../../lib/compose/import";
 import { StackSpec } from "../../lib/compose/service";
 import { COMPOSE_FIXTURES, importComposeFixture } from "../support/compose-fixtures";
 import { composeSpecValidator, describeSchemaErrors, dockerComposeConfig, runValidator } from "../support/validators";
+import { needs } from "../support/requirements";
 
 const validateComposeSpec = composeSpecValidator();
 
@@ -63,7 +64,7 @@ describe("toComposeYaml", () => {
       expectValidComposeSpec(yaml);
     });
 
-    it("passes docker-compose 1.29 config -q", () => {
+    needs("docker-compose").it("passes docker-compose 1.29 config -q", () => {
       expectDockerComposeAccepts(yaml);
     });
   });
@@ -73,7 +74,7 @@ describe("toComposeYaml", () => {
     expect(Object.keys(parse(yaml) as object)).toEqual(["services", "volumes"]);
   });
 
-  it("writes the name for the current specification, which docker-compose 1.29 rejects", () => {
+  needs("docker-compose").it("writes the name for the current specification, which docker-compose 1.29 rejects", () => {
     const yaml = toComposeYaml(importComposeFixture("miniflux.yml").spec, { name: "miniflux" });
     expect(parse(yaml)).toMatchObject({ name: "miniflux" });
     expectValidComposeSpec(yaml);
@@ -102,7 +103,7 @@ describe("toComposeYaml", () => {
     expect(reimport(yaml)).toEqual(TRICKY);
   });
 
-  it("quotes what YAML 1.1 would misread, so docker-compose 1.29 reads the same values", () => {
+  needs("docker-compose").it("quotes what YAML 1.1 would misread, so docker-compose 1.29 reads the same values", () => {
     const yaml = toComposeYaml(TRICKY);
     expectValidComposeSpec(yaml);
     // docker-compose prints the file as it understood it, in YAML 1.1 and with `$` doubled again.
@@ -141,7 +142,7 @@ describe("toComposeYaml", () => {
     });
   });
 
-  it("writes memory in MiB with the m suffix, and the other one-string forms", () => {
+  needs("docker-compose").it("writes memory in MiB with the m suffix, and the other one-string forms", () => {
     const yaml = toComposeYaml({
       services: {
         app: {
@@ -179,7 +180,7 @@ describe("the validators themselves", () => {
     expect(validateComposeSpec({ services: { web: { image: "nginx", bogus: true } } })).toBe(false);
   });
 
-  it("docker-compose refuses an invalid file", () => {
+  needs("docker-compose").it("docker-compose refuses an invalid file", () => {
     const result = dockerComposeConfig("services:\n  web:\n    image: nginx\n    bogus: true\n");
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain("bogus");

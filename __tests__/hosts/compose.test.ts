@@ -10,16 +10,16 @@ import * as path from "node:path";
 import { App } from "cdktf";
 import { parse } from "yaml";
 import { ComposeStack } from "../../constructs/compose-stack";
-import { buildReferenceHomelab, ReferenceHomelab } from "../../lib/reference-homelab";
+import { buildReferenceHomelab, ReferenceHomelab, SETTINGS } from "../../main";
 import { importStandinImages } from "../support/standin-images";
 import { synthAll, StackJson, testApp, TEST_SSH_KEY } from "../support/synth";
 import { evaluateTemplate } from "../support/terraform-template";
-import { bootTestHost, createTestNetwork, describeWithTestHosts, ensureRoot, networkLeftovers, teardownTestHosts, TestHost, TestNetwork } from "../support/test-hosts";
+import { bootTestHost, createTestNetwork, hostTier, ensureRoot, networkLeftovers, teardownTestHosts, TestHost, TestNetwork } from "../support/test-hosts";
 
 /** Variables the image stand-ins cannot see but compose needs to fill the secrets' placeholders. */
 const COMPOSE_ENV = "APP_DB_PASSWORD=correct-horse-battery-staple";
 
-describeWithTestHosts("compose stacks exported by toComposeYaml() on a test host", () => {
+hostTier.describe("compose stacks exported by toComposeYaml() on a test host", () => {
   let net: TestNetwork;
   let host: TestHost;
   let homelab: ReferenceHomelab;
@@ -30,10 +30,7 @@ describeWithTestHosts("compose stacks exported by toComposeYaml() on a test host
   beforeAll(async () => {
     const { root } = ensureRoot();
     net = createTestNetwork();
-    homelab = buildReferenceHomelab(testApp(), {
-      vm: { lan: { cidr: net.cidr } },
-      dockerHost: { distribution: "debian", packageSource: "distribution", swapSizeMb: 0 },
-    });
+    homelab = buildReferenceHomelab(testApp(), { ...SETTINGS, lan: { ...SETTINGS.lan, cidr: net.cidr } }, { distribution: "debian", packageSource: "distribution", swapSizeMb: 0 });
     // A second stack on the same engine, for isolation between stacks.
     other = new ComposeStack(homelab.apps, "other", { engine: homelab.engine, services: { probe: { image: "busybox:1.36.1", restart: "unless-stopped", expose: [8080] } } });
     const stacks = synthAll(homelab.app as App);

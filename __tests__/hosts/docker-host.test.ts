@@ -19,14 +19,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { App } from "cdktf";
-import { buildReferenceHomelab, ReferenceHomelab } from "../../lib/reference-homelab";
+import { buildReferenceHomelab, ReferenceHomelab, SETTINGS } from "../../main";
 import { DockerHostProps } from "../../constructs/docker-host";
 import { importStandinImages } from "../support/standin-images";
 import { synthAll, StackJson, testApp } from "../support/synth";
 import { evaluateTemplate } from "../support/terraform-template";
 import { PlanJson, prepareWorkspace, TerraformError, TerraformWorkspace } from "../support/terraform/harness";
 import {
-  bootTestHost, createTestNetwork, describeWithTestHosts, ensureRoot, makeSshKey, must, networkLeftovers, run, RunResult, startSshAgent, SshAgent, teardownTestHosts, TestHost, TestNetwork,
+  bootTestHost, hostTier, createTestNetwork, ensureRoot, makeSshKey, must, networkLeftovers, run, RunResult, startSshAgent, SshAgent, teardownTestHosts, TestHost, TestNetwork,
 } from "../support/test-hosts";
 
 /** Host number of the VM in the test LAN (vm_ip_start's default, the seed's .10). */
@@ -40,7 +40,7 @@ function diagnostics(host: TestHost): string {
   return r.stdout + r.stderr;
 }
 
-describeWithTestHosts("a dockhost deployed onto a test host", () => {
+hostTier.describe("a dockhost deployed onto a test host", () => {
   let net: TestNetwork;
   let ws: TerraformWorkspace;
   let agent: SshAgent;
@@ -56,10 +56,11 @@ describeWithTestHosts("a dockhost deployed onto a test host", () => {
 
   /** The reference homelab on the test LAN, Debian packages, small swap; `dockerHost` on top. */
   function synthHomelab(dockerHost: Partial<DockerHostProps> = {}): { homelab: ReferenceHomelab; stacks: Record<string, StackJson>; outdir: string } {
-    const h = buildReferenceHomelab(testApp(), {
-      vm: { lan: { cidr: net.cidr } },
-      dockerHost: { distribution: "debian", packageSource: "distribution", swapSizeMb: SWAP_MB, knownHostsFile: knownHosts, readinessAttempts: 12, ...dockerHost },
-    });
+    const h = buildReferenceHomelab(
+      testApp(),
+      { ...SETTINGS, lan: { ...SETTINGS.lan, cidr: net.cidr } },
+      { distribution: "debian", packageSource: "distribution", swapSizeMb: SWAP_MB, knownHostsFile: knownHosts, readinessTimeoutSeconds: 120, ...dockerHost },
+    );
     return { homelab: h, stacks: synthAll(h.app as App), outdir: path.join(h.app.outdir, "stacks") };
   }
 
@@ -297,14 +298,15 @@ describeWithTestHosts("a dockhost deployed onto a test host", () => {
     }
   }
 
-  test("blocked SSH: the readiness gate gives up with a message naming the host", () => {
+  test("blocked SSH: the readiness gate gives up after its bound, naming the host and the last error", () => {
     const h = host!;
-    const gate = synthHomelab({ readinessAttempts: 2 }).stacks["dockhost-infra"].resource.null_resource.docker_ready.provisioner[0]["local-exec"];
+    const gate = stacks["dockhost-infra"].resource.null_resource.docker_ready.provisioner[0]["local-exec"];
     h.sh("systemctl stop ssh.service");
     try {
-      const result = run("/bin/sh", ["-c", evaluateTemplate(gate.command, {})], { env: { ...process.env, DOCKHOST_TARGET: `dockhost@${address()}` } });
+      const result = run("/bin/sh", ["-c", evaluateTemplate(gate.command, {})], { env: { ...process.env, DOCKHOST_TARGET: `dockhost@${address()}`, DOCKHOST_READY_TIMEOUT: "6" } });
       expect(result.code).toBe(1);
-      expect(result.stderr).toContain(`dockhost: dockhost@${address()} did not answer on SSH after 2 attempts`);
+      expect(result.stdout).toContain(`dockhost: dockhost@${address()}: waiting for SSH: attempt 1,`);
+      expect(result.stderr).toMatch(new RegExp(`dockhost: dockhost@${address().replace(/\./g, "\\.")}: gave up waiting for SSH after \\d+s \\(DOCKHOST_READY_TIMEOUT=6\\); last error: .*Connection refused`));
       expect(dockerViaProvider(stacks["dockhost-apps"].provider.docker[0], ["version"]).stderr).toMatch(/Connection refused/);
     } finally {
       h.sh("systemctl start ssh.service");

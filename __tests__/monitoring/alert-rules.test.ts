@@ -1,6 +1,7 @@
 import { parse, stringify } from "yaml";
 import { AlertRule, defaultAlertRules, renderAlertRules } from "../../lib/monitoring/alert-rules";
 import { promtoolCheckRules, promtoolTestRules } from "../support/validators";
+import { needs } from "../support/requirements";
 
 const PATH = "Homelab/Monitoring";
 const RULE_FILE = "dockhost-alerts.yml";
@@ -74,20 +75,20 @@ describe("defaultAlertRules", () => {
 describe("renderAlertRules", () => {
   const yaml = renderAlertRules(defaultAlertRules(PATH, { proxyJob: "traefik" }));
 
-  it("passes `promtool check rules`", () => {
+  needs("promtool").it("passes `promtool check rules`", () => {
     const result = promtoolCheckRules(yaml);
     expect(result.stdout + result.stderr).toContain("SUCCESS: 7 rules found");
     expect(result.code).toBe(0);
   });
 
-  it("passes `promtool check rules` with odd job names and thresholds too", () => {
+  needs("promtool").it("passes `promtool check rules` with odd job names and thresholds too", () => {
     const odd = defaultAlertRules(PATH, { proxyJob: "proxy\\1", cadvisorJob: 'c"a', maxDockerDiskUsedPercent: 0.000001 });
     const result = promtoolCheckRules(renderAlertRules(odd));
     expect(result.stdout + result.stderr).toContain("SUCCESS: 7 rules found");
     expect(result.code).toBe(0);
   });
 
-  it("the check can fail: a broken expression is reported", () => {
+  needs("promtool").it("the check can fail: a broken expression is reported", () => {
     const result = promtoolCheckRules(yaml.replace('up{job!="node-exporter"} == 0', 'up{job!="node-exporter"} === 0'));
     expect(result.code).not.toBe(0);
     expect(result.stdout + result.stderr).toContain("TargetMissing");
@@ -232,13 +233,13 @@ describe("the alerts fire on the series they are meant for, and only then", () =
     ],
   };
 
-  it("passes `promtool test rules`", () => {
+  needs("promtool").it("passes `promtool test rules`", () => {
     const result = promtoolTestRules(stringify(tests), { [RULE_FILE]: rules });
     expect(result.stdout + result.stderr).toContain("SUCCESS");
     expect(result.code).toBe(0);
   });
 
-  it("the unit test can fail: a HostDown that fires a minute early is caught", () => {
+  needs("promtool").it("the unit test can fail: a HostDown that fires a minute early is caught", () => {
     const early = rules.replace("for: 2m", "for: 1m");
     const result = promtoolTestRules(stringify(tests), { [RULE_FILE]: early });
     expect(result.code).not.toBe(0);

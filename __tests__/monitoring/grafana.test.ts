@@ -2,6 +2,7 @@ import { parse, stringify } from "yaml";
 import { containersDashboard, Dashboard, dashboardJson, hostDashboard, PROMETHEUS_DATASOURCE } from "../../lib/monitoring/dashboards";
 import { grafanaDashboardProviderYaml, grafanaDatasourceYaml, grafanaProvisioningFiles } from "../../lib/monitoring/grafana";
 import { promtoolCheckRules } from "../support/validators";
+import { needs } from "../support/requirements";
 
 const PATH = "Homelab/Monitoring";
 
@@ -141,7 +142,7 @@ describe("dashboards", () => {
     expect(panelExprs(containersDashboard({ cadvisorJob: "containers" }))[1][0]).toContain('{job="containers", name!=""}');
   });
 
-  it("query valid PromQL: every expression passes `promtool check rules` as a recording rule", () => {
+  needs("promtool").it("query valid PromQL: every expression passes `promtool check rules` as a recording rule", () => {
     // $__rate_interval is Grafana's; Prometheus sees the window Grafana puts in its place.
     const rules = [host, containers].flatMap((model) =>
       panelExprs(model).flatMap((exprs, panel) =>

@@ -2,6 +2,7 @@ import { parse } from "yaml";
 import { defaultAlertRules, renderAlertRules } from "../../lib/monitoring/alert-rules";
 import { PrometheusConfigSpec, ScrapeJob, renderPrometheusConfig } from "../../lib/monitoring/prometheus-config";
 import { promtoolCheckConfig } from "../support/validators";
+import { needs } from "../support/requirements";
 
 const PATH = "Homelab/Monitoring";
 const RULE_FILE = "dockhost-alerts.yml";
@@ -31,7 +32,7 @@ function withJob(job: Partial<ScrapeJob>): string {
 describe("renderPrometheusConfig", () => {
   const yaml = renderPrometheusConfig(PATH, spec);
 
-  it("passes `promtool check config`, rule file included", () => {
+  needs("promtool").it("passes `promtool check config`, rule file included", () => {
     const rules = renderAlertRules(defaultAlertRules(PATH, { proxyJob: "traefik" }));
     const result = promtoolCheckConfig(yaml, { [RULE_FILE]: rules });
     expect(result.stdout + result.stderr).toContain("SUCCESS: 1 rule files found");
@@ -39,7 +40,7 @@ describe("renderPrometheusConfig", () => {
     expect(result.code).toBe(0);
   });
 
-  it("fails `promtool check config` when a rule file it names is missing: the check reads them", () => {
+  needs("promtool").it("fails `promtool check config` when a rule file it names is missing: the check reads them", () => {
     const result = promtoolCheckConfig(yaml);
     expect(result.code).not.toBe(0);
     expect(result.stdout + result.stderr).toContain(RULE_FILE);
@@ -68,7 +69,7 @@ describe("renderPrometheusConfig", () => {
     expect(yaml).toContain('site: "yes"');
   });
 
-  it("defaults both intervals to 15s and leaves out alerting and rule_files when there are none", () => {
+  needs("promtool").it("defaults both intervals to 15s and leaves out alerting and rule_files when there are none", () => {
     const minimal = parse(renderPrometheusConfig(PATH, { scrapeJobs: [] }));
     expect(minimal).toEqual({ global: { scrape_interval: "15s", evaluation_interval: "15s" }, scrape_configs: [] });
     const result = promtoolCheckConfig(renderPrometheusConfig(PATH, { scrapeJobs: [] }));

@@ -2,6 +2,7 @@ import { stringify } from "yaml";
 import { isDuration } from "../../lib/compose/duration";
 import { checkPrometheusInterval, isPrometheusDuration, parsePrometheusDuration } from "../../lib/monitoring/prometheus-duration";
 import { promtoolCheckConfig } from "../support/validators";
+import { needs } from "../support/requirements";
 
 const ACCEPTED = ["15s", "1m", "5m", "1h30m", "1h0m", "01m", "30d", "2w", "1y2w3d4h5m6s7ms", "500ms", "0", "0s", "106751d"];
 const REFUSED = ["", "10", "s", "1.5h", "1s1m", "1m1m", "10us", "10ns", "5M", "1y 2w", "-5m", "106752d", "300y"];
@@ -15,7 +16,7 @@ describe("isPrometheusDuration", () => {
     expect(isPrometheusDuration(text)).toBe(false);
   });
 
-  it("agrees with promtool on every case above", () => {
+  needs("promtool").it("agrees with promtool on every case above", () => {
     const promtoolAccepts = (text: string): boolean =>
       promtoolCheckConfig(stringify({ global: { scrape_interval: text } })).code === 0;
     expect([...ACCEPTED, ...REFUSED].filter((text) => promtoolAccepts(text) !== isPrometheusDuration(text))).toEqual([]);

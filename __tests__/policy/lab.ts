@@ -2,8 +2,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { ComposeServiceProps, ComposeStack, ComposeStackProps } from "../../constructs/compose-stack";
 import { DockhostApp } from "../../constructs/dockhost-app";
-import { buildReferenceHomelab, ReferenceHomelab } from "../../lib/reference-homelab";
-import { evaluatePolicy, ReportRow } from "../../lib/policy/evaluate";
+import { buildReferenceHomelab, ReferenceHomelab } from "../../main";
+import { ReportRow } from "../../lib/policy/evaluate";
+import { evaluateHomelab } from "../../constructs/policy-model";
 import { testApp } from "../support/synth";
 
 /** A compliant service to start from: pinned, limited, restarting, no new privileges. */
@@ -23,7 +24,7 @@ export function labWith(services: Record<string, ComposeServiceProps>, extra: Pa
 
 /** Rows of `ruleId` in the policy report of the lab's app. */
 export function rowsOf(app: DockhostApp, ruleId: string): ReportRow[] {
-  return evaluatePolicy(app).rows.filter((r) => r.ruleId === ruleId);
+  return evaluateHomelab(app).rows.filter((r) => r.ruleId === ruleId);
 }
 
 /** True when the synth left any stack JSON behind. */

@@ -4,9 +4,9 @@ import { DockhostApp } from "../../constructs/dockhost-app";
 import { DockhostStack } from "../../constructs/dockhost-stack";
 import { DockhostVm } from "../../constructs/dockhost-vm";
 import { ProxmoxConnection } from "../../constructs/proxmox-connection";
-import { evaluatePolicy } from "../../lib/policy/evaluate";
+import { evaluateHomelab } from "../../constructs/policy-model";
 import { suppress } from "../../lib/policy/suppressions";
-import { buildReferenceHomelab } from "../../lib/reference-homelab";
+import { buildReferenceHomelab } from "../../main";
 import { tempDir, testApp } from "../support/synth";
 import { GOOD, labWith, rowsOf } from "./lab";
 
@@ -136,7 +136,7 @@ describe("host rules", () => {
     const lab = buildReferenceHomelab(testApp());
     const row = () => rowsOf(lab.app as never, "DH-GUEST-AGENT")[0];
     expect(row()).toMatchObject({ status: "compliant", path: "dockhost-infra/dockhost" });
-    jest.spyOn(lab.vm.cloudConfig, "hasPackage").mockReturnValue(false);
+    jest.spyOn(lab.vm.cloudConfig, "packageList", "get").mockReturnValue([]);
     expect(row()).toMatchObject({ status: "non-compliant", key: "agent.enabled" });
     suppress(lab.vm, "DH-GUEST-AGENT", "the template image bakes the agent in already");
     expect(row()).toMatchObject({ status: "suppressed" });
@@ -165,7 +165,7 @@ describe("volume rules", () => {
 
   test("DH-VOLUME-BACKUP: marked for backup with no VolumeBackup on the VM is an error; a reasoned opt-out shows as suppressed", () => {
     const { app } = volumeLab({ data: {}, cache: { backup: false, noBackupReason: "rebuilt from the database at start" }, scratch: { backup: false } });
-    expect(row(app, "apps/shop/volume-data")).toMatchObject({ status: "non-compliant", key: "backup", message: "shop_data is marked for backup, but no VolumeBackup runs on dockhost" });
+    expect(row(app, "apps/shop/volume-data")).toMatchObject({ status: "non-compliant", key: "backup", message: "shop_data is marked for backup, but no VolumeBackup runs on dockhost; add a VolumeBackup on its engine, or opt out with backup: false and a noBackupReason" });
     expect(row(app, "apps/shop/volume-cache")).toMatchObject({ status: "suppressed", reason: "rebuilt from the database at start" });
     expect(row(app, "apps/shop/volume-scratch")).toMatchObject({ status: "non-compliant", message: expect.stringContaining("say why in noBackupReason") });
   });
@@ -193,7 +193,7 @@ describe("capacity rules", () => {
     ["DH-CAPACITY-DISK", { ...GOOD, volumes: [{ volume: "big", target: "/big" }] }],
     ["DH-CAPACITY-CPU", { ...GOOD, cpus: 4 }],
   ])("%s: compliant by default, an error above 100 %%, suppressible with a reason", (ruleId, bad) => {
-    const row = (app: DockhostApp) => evaluatePolicy(app).rows.find((r) => r.ruleId === ruleId);
+    const row = (app: DockhostApp) => evaluateHomelab(app).rows.find((r) => r.ruleId === ruleId);
     expect(row(labWith({ svc: GOOD }).app)).toBeUndefined();
     const lab = labWith({ svc: bad }, { volumes: { big: { sizeBudgetGb: 40 } } });
     expect(row(lab.app)).toMatchObject({ status: "non-compliant", level: "error", path: "dockhost-apps/docker-dockhost" });

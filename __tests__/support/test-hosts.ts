@@ -19,6 +19,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Address4 } from "ip-address";
+import { needs } from "./requirements";
 
 /** Debian release of the test hosts (the release of the machines the tier runs on). */
 const SUITE = "bookworm";
@@ -35,42 +36,8 @@ const ROOT_PACKAGES = [
 /** Changes to what `finishRoot` writes bump this, so a stale cache is rebuilt. */
 const ROOT_LAYOUT_VERSION = 1;
 const CACHE_DIR = process.env.DOCKHOST_TEST_HOST_CACHE ?? "/var/cache/dockhost-test-hosts";
-/** Tools the tier needs on this machine (Debian: debootstrap, systemd-container, iproute2, iptables, openssh-client). */
-const REQUIRED_TOOLS = ["debootstrap", "systemd-nspawn", "nsenter", "ip", "iptables", "ssh", "ssh-keygen", "ssh-agent", "ssh-add", "terraform"];
-
-// ---------------------------------------------------------------- skip or fail
-
-/** Why the host tier cannot run here, or null when it can. */
-export function hostTierUnavailable(): string | null {
-  if (process.platform !== "linux") return `needs Linux (this is ${process.platform})`;
-  if (process.getuid?.() !== 0) return "needs root (network namespaces, bridges, systemd-nspawn)";
-  const missing = REQUIRED_TOOLS.filter((tool) => spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0);
-  if (missing.length > 0) return `missing tools: ${missing.join(", ")} (apt-get install debootstrap systemd-container iproute2 iptables openssh-client)`;
-  return null;
-}
-
-/**
- * `describe` when the tier can run; otherwise ONE loud line and `describe.skip`, or a failing test
- * when DOCKHOST_REQUIRE_TOOLS=1 (what `.ci/run` sets: there a skip would hide a broken tier).
- */
-export function describeWithTestHosts(name: string, fn: () => void): void {
-  const reason = hostTierUnavailable();
-  if (!reason) {
-    describe(name, fn);
-    return;
-  }
-  if (process.env.DOCKHOST_REQUIRE_TOOLS === "1") {
-    describe(name, () => {
-      test("the host tier can run (DOCKHOST_REQUIRE_TOOLS=1)", () => {
-        throw new Error(`host tier required but cannot run: ${reason}`);
-      });
-    });
-    return;
-  }
-  // eslint-disable-next-line no-console
-  console.warn(`!!!!! HOST TIER SKIPPED: ${name}: ${reason} !!!!!`);
-  describe.skip(name, fn);
-}
+/** What the host tier needs from the machine (see requirements.js): tests use `hostTier.describe`. */
+export const hostTier = needs("root", "debootstrap", "systemd-nspawn", "ip", "iptables", "ssh", "terraform");
 
 // ---------------------------------------------------------------- commands
 

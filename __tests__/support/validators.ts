@@ -1,7 +1,7 @@
 /**
  * Real validators for tests: JSON schemas from lib/schemas/json with Ajv,
- * and command-line tools run on a temporary file. A missing tool is an error, never a skip: CI
- * installs every validator.
+ * and command-line tools run on a temporary file. A test that runs a tool declares it with
+ * `needs(...)` (requirements.js): without the tool it skips locally and fails in CI.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -51,7 +51,7 @@ export interface ValidatorOptions {
 /**
  * Writes `fileContent` to a file in a fresh temporary directory (also the tool's working directory),
  * runs `command` with the arguments `args(file)` returns, and removes the directory. Throws when
- * the tool is not installed, so that a test using it fails instead of passing vacuously.
+ * the tool is not installed (a test that forgot `needs(...)`): it fails instead of passing vacuously.
  */
 export function runValidator(
   command: string,
@@ -70,7 +70,7 @@ export function runValidator(
       timeout: 60_000,
     });
     if ((run.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT") {
-      throw new Error(`validator ${command} is not installed (not on PATH); install it (.ci/run does) - this test must not skip`);
+      throw new Error(`validator ${command} is not installed (not on PATH): declare it with needs() (support/requirements.js), or install it (.ci/run does)`);
     }
     if (run.error !== undefined) throw run.error;
     return { code: run.status ?? -1, stdout: run.stdout, stderr: run.stderr };

@@ -1,6 +1,6 @@
 /**
  * The typed, compose-shaped model of a stack of containers: what `ComposeStack` props describe,
- * what `parseComposeYaml` produces and what `toComposeYaml` renders. Field names are the compose
+ * what `ComposeStack.fromYaml` reads and `ComposeStack.toComposeYaml` renders. Field names are the compose
  * keys in camelCase; where the model is narrower than compose, the JSDoc says so.
  */
 

@@ -113,7 +113,7 @@ export function checkPrometheusConfig(path: string, spec: PrometheusConfigSpec):
   spec.alertmanagers?.forEach((target, i) => checkTarget(path, `alertmanagers[${i}]`, target));
 }
 
-/** prometheus.yml for a spec, after {@link checkPrometheusConfig}. */
+/** prometheus.yml for a spec, after checking it (errors name `path`). */
 export function renderPrometheusConfig(path: string, spec: PrometheusConfigSpec): string {
   checkPrometheusConfig(path, spec);
   const alertmanagers = spec.alertmanagers ?? [];

@@ -1,14 +1,11 @@
 import { TerraformStack } from "cdktf";
 import { IConstruct } from "constructs";
-import { DockhostVm } from "../../constructs/dockhost-vm";
-import { addVariableValidation } from "../terraform-variable";
-import { CAPACITY_RULES, CapacityLine, planCapacity } from "./capacity-planner";
+import { CAPACITY_RULES, CapacityLine, CapacityPlan, planCapacity } from "./capacity-planner";
 import { CrossFinding, findConflicts } from "./conflicts";
 import { HOMELAB_RULES } from "./rules";
-import { collectModel } from "./subjects";
 import { findVolumeRenames, VOLUME_RENAME_RULE } from "./volume-renames";
 import { allSuppressions, MIN_REASON_LENGTH, Suppression, suppressionsFor } from "./suppressions";
-import { PolicyRule, RuleLevel, Subject } from "./types";
+import { HomelabModel, PolicyRule, RuleLevel, Subject } from "./types";
 
 /** What a rule concluded about one construct. */
 export type RowStatus = "compliant" | "non-compliant" | "suppressed" | "not-applicable";
@@ -41,13 +38,18 @@ export const SUPPRESSION_RULE = "DH-SUPPRESSION";
 /** Construct validations (input judged once the app is built, and cdktf's own checks). */
 export const VALIDATION_RULE = "DH-INPUT";
 
+/** The report, and what the capacity plan says each DockhostVm needs at least. */
+export interface PolicyEvaluation {
+  readonly report: PolicyReport;
+  readonly minimums: CapacityPlan["minimums"];
+}
+
 /**
- * Runs the policy pack over the whole app: every rule on every subject, the cross-stack conflicts
- * and the capacity plan; then writes the capacity minimums into the VM variables' validation.
+ * Runs the policy pack over the whole homelab: every rule on every subject, the cross-stack
+ * conflicts and the capacity plan. `outdir` holds the previous synth (for volume renames).
  */
-export function evaluatePolicy(root: IConstruct, options: { readonly outdir?: string; readonly rules?: readonly PolicyRule[] } = {}): PolicyReport {
+export function evaluatePolicy(model: HomelabModel, options: { readonly outdir?: string; readonly rules?: readonly PolicyRule[] } = {}): PolicyEvaluation {
   const rules = options.rules ?? HOMELAB_RULES;
-  const model = collectModel(root);
   const rows: ReportRow[] = [];
   for (const subject of model.subjects) {
     for (const rule of rules) {
@@ -55,13 +57,13 @@ export function evaluatePolicy(root: IConstruct, options: { readonly outdir?: st
     }
   }
   const capacity = planCapacity(model);
-  const renames = options.outdir ? findVolumeRenames(model, root, options.outdir) : [];
+  const renames = options.outdir ? findVolumeRenames(model, options.outdir) : [];
   rows.push(...[...findConflicts(model), ...capacity.findings, ...renames].map(crossRow));
   rows.push(...validationRows(model.constructs));
   rows.push(...checkSuppressions(allSuppressions(model.constructs), new Set([...rules.map((r) => r.id), VOLUME_RENAME_RULE, ...Object.values(CAPACITY_RULES)])));
-  writeMinimums(capacity.minimums);
   const open = rows.filter((r) => r.status === "non-compliant");
-  return { rows, capacity: capacity.lines, errors: open.filter((r) => r.level === "error"), warnings: open.filter((r) => r.level === "warning") };
+  const report = { rows, capacity: capacity.lines, errors: open.filter((r) => r.level === "error"), warnings: open.filter((r) => r.level === "warning") };
+  return { report, minimums: capacity.minimums };
 }
 
 function applyRule(rule: PolicyRule, subject: Subject): ReportRow[] {
@@ -100,18 +102,6 @@ function checkSuppressions(suppressions: readonly Suppression[], ruleIds: Readon
     if (!ruleIds.has(s.ruleId)) return [{ ...base, message: `${s.ruleId} is not a rule of the policy pack` }];
     return [];
   });
-}
-
-const minimumsWritten = new WeakSet<DockhostVm>();
-
-/** So that `-var vm_memory=...` cannot undercut what the synth-time plan needs. */
-function writeMinimums(minimums: ReturnType<typeof planCapacity>["minimums"]): void {
-  for (const [vm, need] of minimums) {
-    if (minimumsWritten.has(vm)) continue;
-    minimumsWritten.add(vm);
-    addVariableValidation(vm.variables.vm_memory, { condition: `var.vm_memory >= ${need.memoryMb}`, errorMessage: `vm_memory must be at least ${need.memoryMb} MB: the containers' memory limits plus the host's reserve.` });
-    addVariableValidation(vm.variables.vm_disk0_size, { condition: `var.vm_disk0_size >= ${need.disk0SizeGb}`, errorMessage: `vm_disk0_size must be at least ${need.disk0SizeGb} GB: volumes, images and logs plus the system's share.` });
-  }
 }
 
 function stackOf(construct: IConstruct): string {

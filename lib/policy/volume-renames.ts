@@ -1,9 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
-import { TerraformStack } from "cdktf";
-import { IConstruct } from "constructs";
 import { CrossFinding } from "./conflicts";
-import { HomelabModel } from "./subjects";
+import { HomelabModel } from "./types";
 
 export const VOLUME_RENAME_RULE = "DH-VOLUME-RENAME";
 
@@ -13,11 +11,11 @@ export const VOLUME_RENAME_RULE = "DH-VOLUME-RENAME";
  * makes Terraform refuse the plan; this finding says why before Terraform runs. Deleting a volume
  * on purpose is a suppression on the Terraform stack, with its reason.
  */
-export function findVolumeRenames(model: HomelabModel, root: IConstruct, outdir: string): CrossFinding[] {
-  const current = new Set(model.stacks.flatMap((stack) => Object.values(stack.volumes).map((v) => `${TerraformStack.of(stack).node.id}|${v.nameInput}`)));
+export function findVolumeRenames(model: HomelabModel, outdir: string): CrossFinding[] {
+  const current = new Set(model.stacks.flatMap((stack) => stack.volumes.map((v) => `${stack.terraformStack}|${v.name}`)));
   const findings: CrossFinding[] = [];
   for (const [stackId, names] of previousVolumes(outdir)) {
-    const stack = root.node.tryFindChild(stackId) ?? root;
+    const stack = model.root.node.tryFindChild(stackId) ?? model.root;
     for (const name of names) {
       if (current.has(`${stackId}|${name}`)) continue;
       findings.push({

@@ -20,6 +20,7 @@ import { ChildProcess, execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { needs } from '../requirements';
 
 // ---------------------------------------------------------------- locations
 
@@ -77,27 +78,12 @@ export function terraformPath(): string | null {
   return terraformPathCache;
 }
 
-/** True when a terraform binary is on PATH. */
-export function terraformAvailable(): boolean {
-  return terraformPath() !== null;
-}
-
 /**
- * `describe` when terraform is on PATH; otherwise `describe.skip` plus a loud message naming what
- * was not checked (terraform cannot be installed offline, so these tests skip rather than fail).
+ * `describe` for tests that need terraform: skipped without it (the run's summary names what to
+ * install), failing instead under DOCKHOST_REQUIRE_TOOLS=1 (see ../requirements.js).
  */
 export function describeWithTerraform(name: string, fn: () => void): void {
-  if (terraformAvailable()) {
-    describe(name, fn);
-    return;
-  }
-  const line = '!'.repeat(78);
-  // eslint-disable-next-line no-console
-  console.warn(
-    `${line}\n! terraform is not on PATH: NOT CHECKED: ${name}\n` +
-      `! (terraform validate/plan/apply against the stand-in providers did not run)\n${line}`,
-  );
-  describe.skip(name, fn);
+  needs('terraform').describe(name, fn);
 }
 
 // ---------------------------------------------------------------- results

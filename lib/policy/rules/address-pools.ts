@@ -6,11 +6,11 @@ export const addressPools: PolicyRule<"docker-host"> = {
   level: "error",
   description: "Docker's address pools stay outside the LAN: a Docker network on the LAN's subnet cuts the VM off from it.",
   appliesTo: "docker-host",
-  check: ({ construct }) =>
+  check: ({ addressPools, lan }) =>
     resultOf(
-      construct.addressPools.flatMap((pool, i) => {
+      addressPools.flatMap((pool, i) => {
         const cidr = parseCidr(pool.base);
-        return cidr && cidrsOverlap(cidr, construct.vm.lan) ? [{ key: `addressPools[${i}]`, message: `${pool.base} overlaps the LAN ${construct.vm.lan.text}` }] : [];
+        return cidr && cidrsOverlap(cidr, lan) ? [{ key: `addressPools[${i}]`, message: `${pool.base} overlaps the LAN ${lan.text}; choose an address pool outside it (the default is 172.30.0.0/16)` }] : [];
       }),
     ),
 };

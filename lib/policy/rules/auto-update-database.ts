@@ -1,16 +1,15 @@
 import { isDatabaseImage, repositoryOf } from "../../images";
-import { ComposeService } from "../../../constructs/compose-stack";
-import { NOT_APPLICABLE, PolicyRule, resultOf } from "../types";
+import { NOT_APPLICABLE, PolicyRule, PolicyService, resultOf } from "../types";
 
 const WATCHTOWER = ["containrrr/watchtower", "nickfedor/watchtower"];
 const EXCLUDE_LABEL = "com.centurylinklabs.watchtower.enable";
 
-function isWatchtower(service: ComposeService): boolean {
+function isWatchtower(service: PolicyService): boolean {
   return WATCHTOWER.includes(repositoryOf(service.spec.image));
 }
 
 /** Watchtower in label mode updates only containers labelled enable=true. */
-function updatesEverything(watchtower: ComposeService): boolean {
+function updatesEverything(watchtower: PolicyService): boolean {
   return watchtower.spec.environment?.WATCHTOWER_LABEL_ENABLE !== "true" && !(watchtower.spec.command ?? []).includes("--label-enable");
 }
 

@@ -13,7 +13,7 @@ export const capabilities: PolicyRule<"service"> = {
       ...(service.spec.capAdd ?? [])
         .map((cap, i) => ({ cap: cap.toUpperCase().replace(/^CAP_/, ""), i }))
         .filter(({ cap }) => DANGEROUS_CAPABILITIES.includes(cap))
-        .map(({ cap, i }) => ({ key: `capAdd[${i}]`, message: `adds ${cap}` })),
-      ...(service.spec.securityOpt ?? []).flatMap((opt, i) => (UNCONFINED.test(opt) ? [{ key: `securityOpt[${i}]`, message: `runs with ${opt}` }] : [])),
+        .map(({ cap, i }) => ({ key: `capAdd[${i}]`, message: `adds ${cap}; remove it from capAdd (grant a narrower capability, or suppress with why it is needed)` })),
+      ...(service.spec.securityOpt ?? []).flatMap((opt, i) => (UNCONFINED.test(opt) ? [{ key: `securityOpt[${i}]`, message: `runs with ${opt}; remove it from securityOpt` }] : [])),
     ]),
 };

@@ -6,9 +6,8 @@ export const guestAgent: PolicyRule<"vm"> = {
   level: "error",
   description: "The QEMU guest agent is enabled on the VM only when cloud-init installs it: otherwise Proxmox waits for an agent that never answers (shutdowns and IP lookups hang).",
   appliesTo: "vm",
-  check: ({ construct }) => {
-    const enabled = construct.vm.agent.enabledInput;
+  check: ({ agentEnabled: enabled, packages }) => {
     const on = enabled === true || (enabled !== undefined && Token.isUnresolved(enabled));
-    return resultOf(on && !construct.cloudConfig.hasPackage("qemu-guest-agent") ? [{ key: "agent.enabled", message: "the guest agent is enabled but cloud-init does not install qemu-guest-agent" }] : []);
+    return resultOf(on && !packages.includes("qemu-guest-agent") ? [{ key: "agent.enabled", message: "the guest agent is enabled but cloud-init does not install qemu-guest-agent; add the package to the VM's cloudConfig, or turn agent.enabled off" }] : []);
   },
 };

@@ -8,6 +8,6 @@ export const healthcheckWaited: PolicyRule<"service"> = {
   check: ({ service, waitedOnHealthy }) => {
     if (!waitedOnHealthy) return NOT_APPLICABLE;
     const test = service.spec.healthcheck?.test;
-    return resultOf(!test || test[0] === "NONE" ? [{ key: "healthcheck", message: "is waited for until healthy but declares no healthcheck" }] : []);
+    return resultOf(!test || test[0] === "NONE" ? [{ key: "healthcheck", message: "is waited for until healthy but declares no healthcheck; add a healthcheck (test, interval, retries)" }] : []);
   },
 };

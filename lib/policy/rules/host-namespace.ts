@@ -8,6 +8,6 @@ export const hostNamespace: PolicyRule<"service"> = {
   check: ({ service }) => {
     const { networkMode, pid, ipc } = service.spec;
     const shared = Object.entries({ networkMode, pid, ipc }).filter(([, mode]) => mode === "host");
-    return resultOf(shared.map(([key]) => ({ key, message: `shares the VM's ${key === "networkMode" ? "network" : key.toUpperCase()} namespace` })));
+    return resultOf(shared.map(([key]) => ({ key, message: `shares the VM's ${key === "networkMode" ? "network" : key.toUpperCase()} namespace; remove ${key}: "host" (publish ports or use the stack network instead)` })));
   },
 };

@@ -10,6 +10,6 @@ export const imageTag: PolicyRule<"service"> = {
     const image = service.spec.image;
     if (!isFloatingImage(image)) return resultOf([]);
     const database = isDatabaseImage(image);
-    return resultOf([{ key: "image", message: `${image} is not pinned to a version${database ? " (a database: an unplanned major upgrade can corrupt its data)" : ""}`, level: database ? "error" : "warning" }]);
+    return resultOf([{ key: "image", message: `${image} is not pinned to a version${database ? " (a database: an unplanned major upgrade can corrupt its data)" : ""}; pin a version tag (name:1.2.3) or a digest`, level: database ? "error" : "warning" }]);
   },
 };

@@ -18,6 +18,7 @@ import { restartPolicy } from "./restart-policy";
 import { secretLiteral } from "./secret-literal";
 import { sshHostKey } from "./ssh-host-key";
 import { volumeBackup } from "./volume-backup";
+import { vmMonitoring, vmVolumeBackup } from "./vm-coverage";
 
 /** The homelab policy pack: every rule, applied to every stack by default. */
 export const HOMELAB_RULES: readonly PolicyRule[] = [
@@ -40,4 +41,6 @@ export const HOMELAB_RULES: readonly PolicyRule[] = [
   proxmoxPassword,
   guestAgent,
   volumeBackup,
+  vmMonitoring,
+  vmVolumeBackup,
 ] as readonly PolicyRule[];

@@ -14,6 +14,6 @@ export const logRotation: PolicyRule<"service"> = {
     if (logging === undefined || logging.options === undefined) return resultOf([]);
     const driver = logging.driver ?? "json-file";
     const rotated = !FILE_DRIVERS.includes(driver) || driver === "local" || logging.options["max-size"] !== undefined;
-    return resultOf(rotated ? [] : [{ key: "logging.options", message: `logs with ${driver} and no max-size: they grow until the disk is full` }]);
+    return resultOf(rotated ? [] : [{ key: "logging.options", message: `logs with ${driver} and no max-size: they grow until the disk is full; set logging.options max-size (e.g. 10m)` }]);
   },
 };

@@ -8,5 +8,5 @@ export const noNewPrivileges: PolicyRule<"service"> = {
   description: "Containers run with no-new-privileges, so setuid binaries inside cannot raise privileges.",
   appliesTo: "service",
   check: ({ service }) =>
-    resultOf((service.spec.securityOpt ?? []).some((opt) => NO_NEW_PRIVILEGES.test(opt)) ? [] : [{ key: "securityOpt", message: "lacks no-new-privileges:true" }]),
+    resultOf((service.spec.securityOpt ?? []).some((opt) => NO_NEW_PRIVILEGES.test(opt)) ? [] : [{ key: "securityOpt", message: "lacks no-new-privileges:true; add it to securityOpt" }]),
 };

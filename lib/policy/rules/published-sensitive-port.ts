@@ -30,7 +30,7 @@ export const publishedSensitivePort: PolicyRule<"service"> = {
       (service.spec.ports ?? []).flatMap((port, i) => {
         const what = SENSITIVE_PORTS[port.containerPort] ?? (port.hostPort !== undefined ? SENSITIVE_PORTS[port.hostPort] : undefined);
         return what && ALL_INTERFACES.includes(port.hostIp)
-          ? [{ key: `ports[${i}]`, message: `publishes ${what} (${port.containerPort}/${port.protocol ?? DEFAULT_PORT_PROTOCOL}) on every interface of the VM` }]
+          ? [{ key: `ports[${i}]`, message: `publishes ${what} (${port.containerPort}/${port.protocol ?? DEFAULT_PORT_PROTOCOL}) on every interface of the VM; drop the port and reach it on the stack network (expose), or bind it to one address (hostIp)` }]
           : [];
       }),
     ),

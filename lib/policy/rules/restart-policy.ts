@@ -8,9 +8,9 @@ export const restartPolicy: PolicyRule<"service"> = {
   check: ({ service, isJob }) => {
     if (isJob) return NOT_APPLICABLE;
     const restart = service.spec.restart ?? "no";
-    if (restart === "no") return resultOf([{ key: "restart", message: 'restart is "no": the service stays down after a crash or a reboot' }]);
+    if (restart === "no") return resultOf([{ key: "restart", message: 'restart is "no": the service stays down after a crash or a reboot; set restart: "unless-stopped"' }]);
     if (restart === "on-failure" || (typeof restart === "object" && restart.maxRetries === 0)) {
-      return resultOf([{ key: "restart", message: "on-failure without a retry bound restarts a crash loop forever" }]);
+      return resultOf([{ key: "restart", message: 'on-failure without a retry bound restarts a crash loop forever; set restart: { policy: "on-failure", maxRetries: 5 }, or "unless-stopped"' }]);
     }
     return resultOf([]);
   },

@@ -8,10 +8,10 @@ export const sshHostKey: PolicyRule<"docker-engine"> = {
   level: "error",
   description: "SSH to the VM never disables host key checking (StrictHostKeyChecking=no, UserKnownHostsFile=/dev/null).",
   appliesTo: "docker-engine",
-  check: ({ construct }) =>
+  check: ({ sshOptions }) =>
     resultOf(
-      construct.sshOptions.flatMap((option, i) =>
-        INSECURE.some((pattern) => pattern.test(option)) ? [{ key: `sshOptions[${i}]`, message: `${option} turns host key checking off` }] : [],
+      sshOptions.flatMap((option, i) =>
+        INSECURE.some((pattern) => pattern.test(option)) ? [{ key: `sshOptions[${i}]`, message: `${option} turns host key checking off; remove it (DockerHost pins the VM's host key in its known_hosts file)` }] : [],
       ),
     ),
 };
