@@ -1,7 +1,7 @@
 import { App } from "cdktf";
 import { ComposeStack } from "./constructs/compose-stack";
 import { DockerEngine } from "./constructs/docker-engine";
-import { DockerHost } from "./constructs/docker-host";
+import { DockerHost, DockerHostProps } from "./constructs/docker-host";
 import { DockhostApp } from "./constructs/dockhost-app";
 import { DockhostStack } from "./constructs/dockhost-stack";
 import { DockhostVm } from "./constructs/dockhost-vm";
@@ -79,7 +79,7 @@ GRANT web_anon TO app;
  * proxy, volume backup and monitoring, and the seed's application stack (web app, API,
  * PostgreSQL, Redis) and Nextcloud on the first VM, from the catalog.
  */
-export function buildReferenceHomelab(app: App = new DockhostApp(), settings: HomelabSettings = SETTINGS): ReferenceHomelab {
+export function buildReferenceHomelab(app: App = new DockhostApp(), settings: HomelabSettings = SETTINGS, dockerHostProps: Omit<DockerHostProps, "vm"> = {}): ReferenceHomelab {
   // Where the state lives comes from the environment (DOCKHOST_BACKEND=s3|pg, ...): local by default.
   const backend = stateBackendFromEnv();
   const infra = new DockhostStack(app, "dockhost-infra", { backend });
@@ -91,7 +91,7 @@ export function buildReferenceHomelab(app: App = new DockhostApp(), settings: Ho
     snippetsDatastoreId: settings.proxmox.snippetsDatastore,
     lan: settings.lan,
   });
-  const dockerHost = new DockerHost(infra, "docker", { vm });
+  const dockerHost = new DockerHost(infra, "docker", { ...dockerHostProps, vm });
   // The seed's weekly Proxmox snapshots, kept on the node's "local" storage.
   const vmBackup = new VmBackup(infra, "dockhost_backup", { vm });
   // Inbound: SSH from the admin networks and what the stacks publish. Let's Encrypt's HTTP-01

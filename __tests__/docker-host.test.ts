@@ -294,6 +294,17 @@ describe("the engine's metrics endpoint", () => {
     expect(host.engineMetricsEndpoint).toBe("10.99.0.1:9323");
   });
 
+  test("packages per distribution: Ubuntu's by default; Debian 12's docker.io without a Compose v2 package", () => {
+    const cloudConfigOf = (props: Partial<DockerHostProps>) => parse(evaluateTemplate(hostWith(props).vm.cloudConfig.render(), SAMPLE_VALUES));
+    expect(cloudConfigOf({ packageSource: "distribution" }).packages).toEqual(expect.arrayContaining(["docker.io", "docker-compose-v2"]));
+    const debian = cloudConfigOf({ packageSource: "distribution", distribution: "debian" });
+    expect(debian.packages).toContain("docker.io");
+    expect(debian.packages).not.toContain("docker-compose-v2");
+    expect(debian.apt).toBeUndefined();
+    expect(cloudConfigOf({ distribution: "debian" }).apt.sources.docker.source).toContain("https://download.docker.com/linux/debian $RELEASE stable");
+    expect(cloudConfigOf({}).apt.sources.docker.source).toContain("https://download.docker.com/linux/ubuntu $RELEASE stable");
+  });
+
   test("can be switched off", () => {
     const host = hostWith({ engineMetrics: false });
     expect(daemon(host)["metrics-addr"]).toBeUndefined();
@@ -344,6 +355,7 @@ describe("DockerHost bad input", () => {
     ["relative stacks dir", { stacksDir: "opt/stacks" }, /stacksDir = "opt\/stacks"; expected an absolute path/],
     ["shell in the prune schedule", { pruneSchedule: "weekly; rm -rf /" }, /pruneSchedule = "weekly; rm -rf \/"/],
     ["bad journal retention", { journalRetention: "a week" }, /journalRetention = "a week"/],
+    ["unknown distribution", { distribution: "fedora" as "debian" }, /distribution = "fedora"; expected one of ubuntu, debian/],
     ["no time for the readiness gate", { readinessTimeoutSeconds: 0 }, /readinessTimeoutSeconds = 0; expected a whole number from 1 to 86400/],
   ];
   test.each(bad)("%s", (_, props, message) => {

@@ -77,6 +77,13 @@ export interface DockerHostProps {
    */
   readonly packageSource?: "docker" | "distribution";
   /**
+   * The VM template's distribution: picks the package names and the path of Docker's apt
+   * repository. Ubuntu's `docker.io` comes with `docker-compose-v2`; Debian 12 has no Compose v2
+   * package, so `distribution` packages on Debian are `docker.io` alone.
+   * @default "ubuntu"
+   */
+  readonly distribution?: "ubuntu" | "debian";
+  /**
    * known_hosts file on the deploying machine that pins the VMs' SSH host keys (see lib/ssh.ts).
    * @default "~/.ssh/dockhost_known_hosts"
    */
@@ -100,9 +107,10 @@ export interface DockerHostProps {
   readonly engineMetrics?: boolean;
 }
 
+const DOCKER_REPO_PACKAGES = ["docker-ce", "docker-ce-cli", "containerd.io", "docker-buildx-plugin", "docker-compose-plugin"];
 const PACKAGES = {
-  docker: ["docker-ce", "docker-ce-cli", "containerd.io", "docker-buildx-plugin", "docker-compose-plugin"],
-  distribution: ["docker.io", "docker-compose-v2"],
+  ubuntu: { docker: DOCKER_REPO_PACKAGES, distribution: ["docker.io", "docker-compose-v2"] },
+  debian: { docker: DOCKER_REPO_PACKAGES, distribution: ["docker.io"] },
 } as const;
 const SETUP_SCRIPT_PATH = "/usr/local/sbin/dockhost-host-setup";
 const SYSTEMD_CALENDAR = /^[A-Za-z0-9*:,./~ -]+$/;
@@ -175,7 +183,9 @@ export class DockerHost extends Construct {
     ];
     this.configHash = createHash("sha256").update(JSON.stringify(this.hostFiles)).digest("hex");
 
-    this.addCloudConfig(props.packageSource ?? "docker", props.unattendedUpgrades !== false);
+    const distribution = props.distribution ?? "ubuntu";
+    if (!Object.keys(PACKAGES).includes(distribution)) invalid({ path, key: "distribution", value: distribution, allowed: `expected one of ${Object.keys(PACKAGES).join(", ")}` });
+    this.addCloudConfig(distribution, props.packageSource ?? "docker", props.unattendedUpgrades !== false);
 
     const stack = TerraformStack.of(this);
     if (!stack.node.tryFindChild("null")) new NullProvider(stack, "null");
@@ -240,16 +250,16 @@ export class DockerHost extends Construct {
     });
   }
 
-  private addCloudConfig(source: "docker" | "distribution", unattendedUpgrades: boolean): void {
+  private addCloudConfig(distribution: "ubuntu" | "debian", source: "docker" | "distribution", unattendedUpgrades: boolean): void {
     const config = this.vm.cloudConfig;
     if (source === "docker") {
       // The key travels in user-data: no keyserver at first boot (lib/docker-apt.ts).
-      config.set("apt", dockerAptSource());
+      config.set("apt", dockerAptSource(distribution));
     }
     config
       .set("package_update", true)
       .set("package_upgrade", true)
-      .addPackages(...PACKAGES[source], "ca-certificates")
+      .addPackages(...PACKAGES[distribution][source], "ca-certificates")
       .addPackages(...(unattendedUpgrades ? ["unattended-upgrades"] : []));
     this.hostFiles.forEach((file) => config.addFile(file));
     config.addCommands(SETUP_SCRIPT_PATH);

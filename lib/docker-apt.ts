@@ -16,11 +16,11 @@ export function dockerAptKey(): string {
 }
 
 /** The cloud-config `apt` section: Docker's source signed by the embedded key (`$KEY_FILE`). */
-export function dockerAptSource(): Record<string, unknown> {
+export function dockerAptSource(distribution: "ubuntu" | "debian" = "ubuntu"): Record<string, unknown> {
   return {
     sources: {
       docker: {
-        source: "deb [arch=amd64 signed-by=$KEY_FILE] https://download.docker.com/linux/ubuntu $RELEASE stable",
+        source: `deb [arch=amd64 signed-by=$KEY_FILE] https://download.docker.com/linux/${distribution} $RELEASE stable`,
         key: dockerAptKey(),
       },
     },

@@ -183,6 +183,12 @@ export interface PlanOptions {
 
 export interface ApplyOptions {
   readonly vars?: TerraformVars;
+  /**
+   * Leave the stacks' SSH steps as `vars` say. Only for the host tier (`__tests__/hosts`), whose
+   * stacks address its own throwaway hosts (support/test-hosts.ts); every other apply runs with
+   * them off. @default false
+   */
+  readonly sshToTestHosts?: boolean;
 }
 
 export interface OutputValue {
@@ -583,8 +589,9 @@ export function prepareWorkspace(stacksDir: string, options: WorkspaceOptions = 
 
   async function apply(stack: string, opts: ApplyOptions = {}): Promise<ApplyResult> {
     await init(stack);
-    // An apply here must never reach a host: the stacks' SSH steps are off whatever the caller says.
-    const args = ['apply', '-input=false', '-no-color', '-auto-approve', ...varArgs({ ...opts.vars, ...sshOff(stack) })];
+    // An apply must never reach a host but a test host: the stacks' SSH steps are off otherwise.
+    const vars = opts.sshToTestHosts ? opts.vars : { ...opts.vars, ...sshOff(stack) };
+    const args = ['apply', '-input=false', '-no-color', '-auto-approve', ...varArgs(vars)];
     const r = await run(stack, 'apply', args);
     if (r.code !== 0) fail(stack, args, r);
     return { stdout: r.stdout, durationMs: r.ms };
