@@ -5,22 +5,12 @@
  * JavaScript, with nothing but the package's public entry point.
  */
 import { spawnSync } from "child_process";
-import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { installOffline, packPackage, Packed, REPO, repoPackage, run } from "./support/packed-package";
 import { tempDir } from "./support/synth";
 
-const REPO = path.resolve(__dirname, "..");
 const FIXTURE = path.join(__dirname, "fixtures", "other-homelab");
-const repoPackage = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8"));
-const repoLock = JSON.parse(fs.readFileSync(path.join(REPO, "package-lock.json"), "utf8"));
-
-/** Runs a command; throws with its output when it fails. */
-function run(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}): string {
-  const result = spawnSync(command, args, { cwd, encoding: "utf8", env: { ...process.env, npm_config_update_notifier: "false", ...env }, timeout: 120_000 });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
-  return result.stdout;
-}
 
 /** Milliseconds `fn` took, recorded under `step`. */
 const timings: Record<string, number> = {};
@@ -33,54 +23,6 @@ function timed<T>(step: string, fn: () => T): T {
   }
 }
 
-/**
- * The consumer's lockfile: the package tarball plus, for each package it pulls in (the peer
- * dependencies at the versions we test and the package's own dependencies), the entries of our
- * lockfile. With every tarball named by integrity, `npm ci --offline` needs only the tarballs that
- * `npm ci` in this repo cached; a plain `npm install` would want full registry metadata, which
- * `npm ci` does not cache.
- */
-function consumerLock(name: string, dependencies: Record<string, string>, tarball: string): object {
-  const packages: Record<string, object> = { "": { name, dependencies } };
-  const wanted = [...Object.keys(dependencies).filter((dep) => dep !== repoPackage.name), ...Object.keys(repoPackage.dependencies)];
-  for (const [location, entry] of Object.entries<Record<string, unknown>>(repoLock.packages)) {
-    if (!wanted.some((dep) => location === `node_modules/${dep}` || location.startsWith(`node_modules/${dep}/node_modules/`))) continue;
-    const { dev: _dev, devOptional: _devOptional, peer: _peer, ...rest } = entry;
-    packages[location] = rest;
-  }
-  packages[`node_modules/${repoPackage.name}`] = {
-    version: repoPackage.version,
-    resolved: `file:${tarball}`,
-    integrity: `sha512-${createHash("sha512").update(fs.readFileSync(tarball)).digest("base64")}`,
-    license: repoPackage.license,
-    dependencies: repoPackage.dependencies,
-    peerDependencies: repoPackage.peerDependencies,
-    engines: repoPackage.engines,
-  };
-  return { name, lockfileVersion: 3, requires: true, packages };
-}
-
-/**
- * The working tree (tracked and new files, not ignored ones) and the generated bindings, copied to
- * `dest` with the repository's node_modules linked: npm pack's lifecycle scripts rewrite
- * package.json for a moment, which must not happen under the other tests' feet.
- */
-function workingCopy(dest: string): string {
-  const listed = run("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], REPO).split("\0");
-  for (const file of listed.filter((f) => f !== "" && fs.existsSync(path.join(REPO, f)))) {
-    fs.mkdirSync(path.dirname(path.join(dest, file)), { recursive: true });
-    fs.copyFileSync(path.join(REPO, file), path.join(dest, file));
-  }
-  fs.cpSync(path.join(REPO, ".gen"), path.join(dest, ".gen"), { recursive: true });
-  fs.symlinkSync(path.join(REPO, "node_modules"), path.join(dest, "node_modules"));
-  return dest;
-}
-
-interface Packed {
-  readonly filename: string;
-  readonly files: readonly { readonly path: string }[];
-}
-
 describe("the npm package, used from a project that has never seen this repo", () => {
   let work: string;
   let project: string;
@@ -91,19 +33,17 @@ describe("the npm package, used from a project that has never seen this repo", (
 
   beforeAll(() => {
     work = tempDir("consumer");
-    copy = workingCopy(path.join(work, "repository"));
     // npm pack as a maintainer runs it: prepack builds and trims package.json, postpack restores it.
-    packed = timed("npm pack (build included)", () => JSON.parse(run("npm", ["pack", "--json", "--pack-destination", work], copy))[0]);
-    const tarball = path.join(work, packed.filename);
-    packedManifest = JSON.parse(run("tar", ["-xOzf", tarball, "package/package.json"], work));
+    const pack = timed("npm pack (build included)", () => packPackage(work));
+    ({ copy, packed, manifest: packedManifest } = pack);
+    const tarball = pack.tarball;
 
     project = path.join(work, "other-homelab");
     fs.mkdirSync(project);
     const peers = Object.fromEntries(Object.keys(repoPackage.peerDependencies).map((peer) => [peer, repoPackage.devDependencies[peer]]));
     const dependencies = { [repoPackage.name]: `file:${tarball}`, ...peers };
     fs.writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "other-homelab", private: true, dependencies }, null, 2));
-    fs.writeFileSync(path.join(project, "package-lock.json"), JSON.stringify(consumerLock("other-homelab", dependencies, tarball), null, 2));
-    timed("npm ci --offline", () => run("npm", ["ci", "--offline", "--no-audit", "--no-fund", "--ignore-scripts"], project));
+    timed("npm ci --offline", () => installOffline(project, tarball));
 
     for (const file of fs.readdirSync(FIXTURE)) fs.copyFileSync(path.join(FIXTURE, file), path.join(project, file));
     timed("tsc (consumer)", () => run(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.json"], project));
@@ -134,7 +74,9 @@ describe("the npm package, used from a project that has never seen this repo", (
       ]),
     );
     expect(files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
-    expect(files.filter((f) => !f.startsWith("dist/") && !["package.json", "README.md", "LICENSE"].includes(f))).toEqual([]);
+    // npm always packs the files "bin" names: the dockhost command's launcher.
+    expect(files).toEqual(expect.arrayContaining(["scripts/dockhost.js", "dist/lib/cli/main.js"]));
+    expect(files.filter((f) => !f.startsWith("dist/") && !["package.json", "README.md", "LICENSE", "scripts/dockhost.js"].includes(f))).toEqual([]);
   });
 
   test("its package.json leaves out the repository's scripts and devDependencies; the repository's is back after packing", () => {
