@@ -48,7 +48,7 @@ const SECRET_ID = /[^a-z0-9_]/g;
 
 export const command: CliCommand = {
   name: "import",
-  summary: "Convert a docker-compose file into TypeScript for a ComposeStack",
+  summary: "convert a docker-compose file into TypeScript for a ComposeStack",
   usage: USAGE,
   async run(argv: readonly string[], io: CliIo): Promise<number> {
     const args = parseArgs(argv, io);

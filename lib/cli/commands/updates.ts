@@ -119,4 +119,4 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   return failed > 0 ? 1 : 0;
 }
 
-export const command: CliCommand = { name: "updates", summary: "List newer image tags from the registries; --pin writes name:tag@digest into the code", usage: USAGE, run };
+export const command: CliCommand = { name: "updates", summary: "list newer image tags from the registries; --pin writes name:tag@digest into the code", usage: USAGE, run };
