@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/__tests__"],
   testMatch: ["**/*.test.ts"],
+  // The host tier needs root and minutes: `npm run test:hosts` (jest.hosts.config.js) runs it.
+  testPathIgnorePatterns: ["/node_modules/", "<rootDir>/__tests__/hosts/"],
   transform: { "^.+\\.ts$": "<rootDir>/__tests__/support/esbuild-transform.js" },
   setupFilesAfterEnv: ["<rootDir>/__tests__/support/setup.ts"],
   reporters: ["default", "<rootDir>/__tests__/support/summary-reporter.js"],

@@ -1,11 +1,12 @@
 import { App } from "cdktf";
 import { ComposeStack } from "./constructs/compose-stack";
 import { DockerEngine } from "./constructs/docker-engine";
-import { DockerHost } from "./constructs/docker-host";
+import { DockerHost, DockerHostProps } from "./constructs/docker-host";
 import { DockhostApp } from "./constructs/dockhost-app";
 import { DockhostStack } from "./constructs/dockhost-stack";
 import { DockhostVm } from "./constructs/dockhost-vm";
 import { HostFirewall } from "./constructs/host-firewall";
+import { Nextcloud } from "./constructs/nextcloud";
 import { MonitoringStack } from "./constructs/monitoring-stack";
 import { ProxmoxConnection } from "./constructs/proxmox-connection";
 import { ReverseProxy } from "./constructs/reverse-proxy";
@@ -13,6 +14,7 @@ import { Secret } from "./constructs/secret";
 import { VmAdoption } from "./constructs/vm-adoption";
 import { VmBackup } from "./constructs/vm-backup";
 import { VolumeBackup, VolumeBackupTarget } from "./constructs/volume-backup";
+import { WebApp } from "./constructs/web-app";
 import { HomelabSettings } from "./lib/homelab-settings";
 import { EMAIL_PATTERN, HOSTNAME_PATTERN } from "./lib/hostname";
 import { stateBackendFromEnv } from "./lib/state-backend";
@@ -40,7 +42,7 @@ export const SETTINGS: HomelabSettings = {
   },
   // adminCidrs defaults to the LAN.
   access: { webAccess: "world" },
-  hostNames: { app: "app", api: "api", grafana: "grafana" },
+  hostNames: { app: "app", api: "api", grafana: "grafana", cloud: "cloud" },
 };
 
 /** What the homelab is made of, for tests. Per-VM pieces are listed VM by VM (index 0 first). */
@@ -55,6 +57,8 @@ export interface ReferenceHomelab {
   /** The first VM's engine, proxy, backup and monitoring (the apps run there). */
   readonly engine: DockerEngine;
   readonly appStack: ComposeStack;
+  readonly webApp: WebApp;
+  readonly nextcloud: Nextcloud;
   readonly proxy: ReverseProxy;
   readonly volumeBackup: VolumeBackup;
   readonly monitoring: MonitoringStack;
@@ -70,15 +74,12 @@ ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO web_anon;
 GRANT web_anon TO app;
 `;
 
-/** Settings every long-running service of the reference homelab shares. */
-const HARDENED = { restart: "unless-stopped", securityOpt: ["no-new-privileges:true"] } as const;
-
 /**
  * The homelab: one Proxmox server, `settings.vm.count` VMs running Docker, each with its own reverse
  * proxy, volume backup and monitoring, and the seed's application stack (web app, API,
- * PostgreSQL, Redis) on the first VM.
+ * PostgreSQL, Redis) and Nextcloud on the first VM, from the catalog.
  */
-export function buildReferenceHomelab(app: App = new DockhostApp(), settings: HomelabSettings = SETTINGS): ReferenceHomelab {
+export function buildReferenceHomelab(app: App = new DockhostApp(), settings: HomelabSettings = SETTINGS, dockerHostProps: Omit<DockerHostProps, "vm"> = {}): ReferenceHomelab {
   // Where the state lives comes from the environment (DOCKHOST_BACKEND=s3|pg, ...): local by default.
   const backend = stateBackendFromEnv();
   const infra = new DockhostStack(app, "dockhost-infra", { backend });
@@ -90,7 +91,7 @@ export function buildReferenceHomelab(app: App = new DockhostApp(), settings: Ho
     snippetsDatastoreId: settings.proxmox.snippetsDatastore,
     lan: settings.lan,
   });
-  const dockerHost = new DockerHost(infra, "docker", { vm });
+  const dockerHost = new DockerHost(infra, "docker", { ...dockerHostProps, vm });
   // The seed's weekly Proxmox snapshots, kept on the node's "local" storage.
   const vmBackup = new VmBackup(infra, "dockhost_backup", { vm });
   // Inbound: SSH from the admin networks and what the stacks publish. Let's Encrypt's HTTP-01
@@ -127,59 +128,48 @@ export function buildReferenceHomelab(app: App = new DockhostApp(), settings: Ho
   const { engine, proxy } = vms[0];
 
   const dbPassword = new Secret(apps, "app_db_password", { description: "PostgreSQL password of the app database", minLength: 16 });
-  const appStack = new ComposeStack(apps, "app", {
+  // The seed's web app and API, with PostgreSQL and Redis, from the catalog.
+  const webApp = new WebApp(apps, "app", {
     engine,
-    volumes: {
-      "db-data": { sizeBudgetGb: 5 },
-      "cache-data": { sizeBudgetGb: 1, backup: false, noBackupReason: "a cache: the apps rebuild it from PostgreSQL" },
-    },
-    services: {
-      db: {
-        ...HARDENED,
-        image: "postgres:16.4-alpine",
-        environment: { POSTGRES_USER: "app", POSTGRES_DB: "app" },
-        secrets: { POSTGRES_PASSWORD_FILE: dbPassword },
-        // Run once, when the database is first created.
-        files: { "/docker-entrypoint-initdb.d/10-web-anon.sql": WEB_ANON_SQL },
-        volumes: [{ volume: "db-data", target: "/var/lib/postgresql/data" }],
-        healthcheck: { test: ["CMD-SHELL", "pg_isready -U app -d app"], interval: "10s", timeout: "5s", retries: 5, startPeriod: "30s" },
-        memoryLimitMb: 1024,
-        expose: [5432],
-      },
-      cache: {
-        ...HARDENED,
-        image: "redis:7.4.1-alpine",
-        command: ["redis-server", "--appendonly", "yes"],
-        volumes: [{ volume: "cache-data", target: "/data" }],
-        healthcheck: { test: ["CMD", "redis-cli", "ping"], interval: "10s", timeout: "3s", retries: 5 },
-        memoryLimitMb: 256,
-        expose: [6379],
-      },
-      api: {
-        ...HARDENED,
+    proxy,
+    database: { password: dbPassword, initSql: { "10-web-anon.sql": WEB_ANON_SQL }, urlVariable: "PGRST_DB_URI" },
+    cache: {},
+    api: {
+      host: `${settings.hostNames.api}.${domain}`,
+      port: 3000,
+      middlewares: [proxy.securityHeaders, proxy.rateLimit],
+      service: {
         // PostgREST: a REST API straight from the database schema.
         image: "postgrest/postgrest:v12.2.3",
         // The admin server (3001) serves health and Prometheus metrics, never the API.
         // Anonymous requests run as web_anon (read-only), never as the owner of the database.
-        environment: { PGRST_DB_URI: "postgres://app@db:5432/app", PGRST_DB_ANON_ROLE: "web_anon", PGRST_SERVER_PORT: "3000", PGRST_ADMIN_SERVER_PORT: "3001" },
-        secrets: { PGPASSWORD: dbPassword },
-        dependsOn: { db: "service_healthy", cache: "service_healthy" },
+        environment: { PGRST_DB_ANON_ROLE: "web_anon", PGRST_SERVER_PORT: "3000", PGRST_ADMIN_SERVER_PORT: "3001" },
         memoryLimitMb: 256,
         expose: [3000, 3001],
         metrics: { port: 3001 },
       },
-      web: {
-        ...HARDENED,
+    },
+    web: {
+      host: `${settings.hostNames.app}.${domain}`,
+      service: {
         image: "nginx:1.27.3-alpine",
-        dependsOn: ["api"],
         memoryLimitMb: 128,
         expose: [80],
         healthcheck: { test: ["CMD", "wget", "-q", "--spider", "http://127.0.0.1/"], interval: "30s", timeout: "5s", retries: 3 },
       },
     },
   });
-  proxy.expose(appStack.service("web"), { host: `${settings.hostNames.app}.${domain}` });
-  proxy.expose(appStack.service("api"), { host: `${settings.hostNames.api}.${domain}`, port: 3000, middlewares: [proxy.securityHeaders, proxy.rateLimit] });
+  const appStack = webApp.stack;
+  // The seed's Nextcloud, with its own database and cache.
+  const nextcloud = new Nextcloud(apps, "nextcloud", {
+    engine,
+    proxy,
+    host: `${settings.hostNames.cloud}.${domain}`,
+    // The seed's 35 GB Docker disk holds 5 GB of files next to the rest; larger libraries belong on a NAS.
+    dataSizeGb: 5,
+    adminPassword: new Secret(apps, "nextcloud_admin_password", { description: "Password of Nextcloud's admin account", minLength: 12 }),
+    databasePassword: new Secret(apps, "nextcloud_db_password", { description: "PostgreSQL password of Nextcloud's database", minLength: 16 }),
+  });
 
   // Nightly archives of every volume not opted out; databases are dumped first.
   const backups = vms.map((v) => new VolumeBackup(apps, `backup${v.suffix}`, { engine: v.engine, target: volumeBackupTarget() }));
@@ -193,7 +183,7 @@ export function buildReferenceHomelab(app: App = new DockhostApp(), settings: Ho
     monitoring: new MonitoringStack(apps, `monitoring${v.suffix}`, { engine: v.engine, proxy: v.proxy, grafanaHost: v.grafanaHost, grafanaAdminPassword }),
   }));
   const { volumeBackup, monitoring } = perVm[0];
-  return { app, infra, vm, dockerHost, vmBackup, firewall, apps, engine, appStack, proxy, volumeBackup, monitoring, perVm };
+  return { app, infra, vm, dockerHost, vmBackup, firewall, apps, engine, appStack, webApp, nextcloud, proxy, volumeBackup, monitoring, perVm };
 }
 
 /**

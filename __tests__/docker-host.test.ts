@@ -6,12 +6,14 @@ import { parse } from "yaml";
 import { DockerHost, DockerHostProps } from "../constructs/docker-host";
 import { DockhostStack } from "../constructs/dockhost-stack";
 import { DockhostVm } from "../constructs/dockhost-vm";
+import { FRESH_CLONE_KEY_RESET, GUEST_AGENT_INSTALL } from "../lib/first-boot";
+import { DOCKER_APT_KEY_FINGERPRINT, DOCKER_PREFERENCES_PATH, DOCKER_UPGRADES_PATH } from "../lib/docker-apt";
 import { ProxmoxConnection } from "../constructs/proxmox-connection";
 import { buildReferenceHomelab } from "../main";
-import { StackJson, synthAll, synthStack, testApp, TEST_SSH_KEY } from "./support/synth";
+import { StackJson, synthAll, synthStack, tempDir, testApp, TEST_SSH_KEY } from "./support/synth";
 import { evaluateTemplate } from "./support/terraform-template";
 import { cloudInitSchema, shellcheck } from "./support/validators";
-import { needs } from "./support/requirements";
+import { isRoot, needs } from "./support/requirements";
 
 const SAMPLE_VALUES = {
   "jsonencode(var.ssh_public_keys)": [TEST_SSH_KEY],
@@ -85,10 +87,119 @@ describe("DockerHost in the reference homelab", () => {
     expect(cloudConfig.runcmd).toContain("/usr/local/sbin/dockhost-host-setup");
   });
 
-  test("Docker Engine, the Compose plugin, the guest agent and unattended upgrades are installed", () => {
+  test("Docker Engine, the Compose plugin, the guest agent and unattended upgrades are packages; the agent installs again first in runcmd", () => {
     expect(cloudConfig.packages).toEqual(expect.arrayContaining(["docker-ce", "docker-compose-plugin", "qemu-guest-agent", "unattended-upgrades"]));
-    expect(cloudConfig.apt.sources.docker.keyid).toBe("9DC858229FC7DD38854AE2D88D81803C0EBFCD88");
+    // One unreachable source fails cloud-init's whole package step; bpg waits on the agent.
+    expect(cloudConfig.runcmd[0]).toBe(GUEST_AGENT_INSTALL);
     expect(fileContent("/etc/apt/apt.conf.d/20auto-upgrades")).toContain('Unattended-Upgrade "1"');
+  });
+
+  needs("gpg").test("Docker's apt key travels in user-data (no keyserver), and gpg shows Docker's published fingerprint", () => {
+    const docker = cloudConfig.apt.sources.docker;
+    expect(docker.keyid).toBeUndefined();
+    expect(docker.keyserver).toBeUndefined();
+    expect(docker.source).toContain("signed-by=$KEY_FILE");
+    const home = tempDir("gnupg");
+    const gpg = spawnSync("gpg", ["--homedir", home, "--show-keys", "--with-colons"], { input: docker.key, encoding: "utf8" });
+    expect(gpg.status).toBe(0);
+    const fingerprints = gpg.stdout.split("\n").filter((l) => l.startsWith("fpr:")).map((l) => l.split(":")[9]);
+    expect(fingerprints[0]).toBe(DOCKER_APT_KEY_FINGERPRINT);
+    // gpg checks the armour's CRC: one changed character and the key is refused.
+    const broken = spawnSync("gpg", ["--homedir", home, "--show-keys"], { input: docker.key.replace("mQINBFit2io", "mQINBFit2iO"), encoding: "utf8" });
+    expect(broken.status).not.toBe(0);
+  });
+
+  needs("apt-get").test("real apt holds docker-ce to 29.x: a 29 patch release is the candidate, 30 is not", () => {
+    const dir = tempDir("apt");
+    ["repo", "lists/partial", "cache/archives/partial", "parts"].forEach((d) => fs.mkdirSync(path.join(dir, d), { recursive: true }));
+    const versions = ["5:29.1.3-1~ubuntu.24.04~noble", "5:29.2.0-1~ubuntu.24.04~noble", "5:30.0.0-1~ubuntu.24.04~noble"];
+    fs.writeFileSync(path.join(dir, "repo", "Packages"), versions.map((v) => `Package: docker-ce\nVersion: ${v}\nArchitecture: amd64\nFilename: x.deb\nSize: 1\nDescription: test\n`).join("\n"));
+    fs.writeFileSync(path.join(dir, "sources.list"), `deb [trusted=yes] file:${dir}/repo ./\n`);
+    const apt = (preferences: string, ...command: string[]) => {
+      fs.writeFileSync(path.join(dir, "preferences"), preferences);
+      const options = [
+        ["Dir::Etc::SourceList", `${dir}/sources.list`], ["Dir::Etc::SourceParts", `${dir}/parts`], ["Dir::State::Lists", `${dir}/lists`],
+        ["Dir::Cache", `${dir}/cache`], ["Dir::Etc::Preferences", `${dir}/preferences`], ["Dir::Etc::PreferencesParts", `${dir}/parts`],
+        ["Debug::NoLocking", "1"], ["APT::Architecture", "amd64"], ["APT::Sandbox::User", "root"],
+      ].flatMap(([k, v]) => ["-o", `${k}=${v}`]);
+      return spawnSync(command[0], [...options, ...command.slice(1)], { encoding: "utf8" });
+    };
+    expect(apt("", "apt-get", "update", "-qq").status).toBe(0);
+    const preferences = fileContent(DOCKER_PREFERENCES_PATH);
+    const policy = apt(preferences, "apt-cache", "policy", "docker-ce");
+    expect(policy.stderr).not.toMatch(/^E:/m);
+    expect(policy.stdout).toContain("Candidate: 5:29.2.0-1~ubuntu.24.04~noble");
+    // Without the pin, 30 would be installed; a malformed file is refused by apt.
+    expect(apt("", "apt-cache", "policy", "docker-ce").stdout).toContain("Candidate: 5:30.0.0");
+    expect(apt(preferences.replace("Package:", "Package"), "apt-cache", "policy", "docker-ce").stderr).toMatch(/E: Invalid record in the preferences file/);
+  });
+
+  needs("apt-get").test("unattended-upgrades also takes Docker's repository (apt-config reads the snippet)", () => {
+    const dir = tempDir("aptconf");
+    fs.writeFileSync(path.join(dir, "52dockhost"), fileContent(DOCKER_UPGRADES_PATH));
+    const dump = spawnSync("apt-config", ["-c", path.join(dir, "52dockhost"), "dump", "Unattended-Upgrade::Origins-Pattern"], { encoding: "utf8" });
+    expect(dump.status).toBe(0);
+    expect(dump.stdout).toContain('Unattended-Upgrade::Origins-Pattern:: "origin=Docker,site=download.docker.com";');
+  });
+
+  /**
+   * Runs `script` as root (sudo when not) in a private mount namespace where /etc/ssh, /etc/docker, /root, /home
+   * and /var/lib/cloud are empty tmpfs: nothing of this machine is read or changed.
+   */
+  function inThrowawayNamespace(script: string): { status: number | null; stdout: string; stderr: string } {
+    const setup = ["/etc/ssh", "/etc/docker", "/root", "/home", "/var/lib/cloud"].map((d) => `mkdir -p ${d} && mount -t tmpfs tmpfs ${d}`).join(" && ");
+    const command = ["unshare", "--mount", "sh", "-c", `mount --make-rprivate / && ${setup} && ${script}`];
+    const [exe, ...args] = isRoot() ? command : ["sudo", "-n", ...command];
+    return spawnSync(exe, args, { encoding: "utf8" });
+  }
+
+  /** Host key digests before and after cloud-init's real cc_ssh runs with `config` on a VM that has keys. */
+  function runCcSsh(config: object): { before: Record<string, string>; after: Record<string, string> } {
+    const file = path.join(tempDir("cc-ssh"), "cloud-config.yaml");
+    fs.writeFileSync(file, JSON.stringify(config));
+    const result = inThrowawayNamespace(`ssh-keygen -q -t ed25519 -N '' -f /etc/ssh/ssh_host_ed25519_key && /usr/bin/python3 ${path.join(__dirname, "support", "host", "cc-ssh.py")} ${file}`);
+    if (result.status !== 0) throw new Error(result.stderr);
+    return JSON.parse(result.stdout.trim().split("\n").pop()!);
+  }
+
+  needs("cloud-init", "ssh-keygen", "unshare", "root").test("a user-data change (a new instance id) keeps the host keys: cloud-init's own cc_ssh, with our user-data", () => {
+    expect(cloudConfig.ssh_deletekeys).toBe(false);
+    const kept = runCcSsh(cloudConfig);
+    const key = "/etc/ssh/ssh_host_ed25519_key";
+    expect(kept.after[key]).toBe(kept.before[key]);
+    // The old user-data (no ssh_deletekeys): cc_ssh deletes and regenerates the key, and accept-new refuses it.
+    const { ssh_deletekeys: _, ...old } = cloudConfig;
+    const regenerated = runCcSsh(old);
+    expect(regenerated.after[key]).toBeDefined();
+    expect(regenerated.after[key]).not.toBe(regenerated.before[key]);
+  });
+
+  needs("unshare", "root").test("a fresh clone's first boot drops host keys baked into the template; a later instance keeps them", () => {
+    expect(cloudConfig.bootcmd).toEqual([FRESH_CLONE_KEY_RESET]);
+    const run = (previousInstance: string) =>
+      inThrowawayNamespace(
+        `mkdir -p /var/lib/cloud/data && echo ${previousInstance} > /var/lib/cloud/data/previous-instance-id && touch /etc/ssh/ssh_host_ed25519_key && sh -c '${FRESH_CLONE_KEY_RESET}' && ls /etc/ssh`,
+      ).stdout;
+    expect(run("NO_PREVIOUS_INSTANCE_ID")).not.toContain("ssh_host_ed25519_key");
+    expect(run("0123456789abcdef0123456789abcdef01234567")).toContain("ssh_host_ed25519_key");
+  });
+
+  needs("unshare", "root").test("day 2 refuses a daemon.json dockerd cannot read and keeps the running one", () => {
+    const exec = infra.resource.null_resource.docker_host_apply.provisioner[0]["local-exec"];
+    const remote = Buffer.from(exec.environment.DOCKHOST_APPLY_SCRIPT, "base64").toString();
+    const functions = remote.split("\nwrite_file /")[0];
+    const attempt = (content: string) => {
+      const script = path.join(tempDir("day2"), "apply.sh");
+      fs.writeFileSync(script, `${functions}\nwrite_file /etc/docker/daemon.json 0644 ${Buffer.from(content).toString("base64")}\n`);
+      return inThrowawayNamespace(`echo '{"live-restore": true}' > /etc/docker/daemon.json && sh ${script}; echo "exit=$?"; cat /etc/docker/daemon.json`);
+    };
+    const refused = attempt('{"log-driver": "json-file",');
+    expect(refused.stdout).toContain("exit=1");
+    expect(refused.stdout).toContain('{"live-restore": true}');
+    expect(refused.stderr).toContain("the new /etc/docker/daemon.json is invalid");
+    const accepted = attempt(fileContent("/etc/docker/daemon.json"));
+    expect(accepted.stdout).toContain("exit=0");
+    expect(accepted.stdout).toContain('"default-address-pools"');
   });
 
   test("admin user with the SSH keys and no password login", () => {
@@ -183,6 +294,17 @@ describe("the engine's metrics endpoint", () => {
     expect(host.engineMetricsEndpoint).toBe("10.99.0.1:9323");
   });
 
+  test("packages per distribution: Ubuntu's by default; Debian 12's docker.io without a Compose v2 package", () => {
+    const cloudConfigOf = (props: Partial<DockerHostProps>) => parse(evaluateTemplate(hostWith(props).vm.cloudConfig.render(), SAMPLE_VALUES));
+    expect(cloudConfigOf({ packageSource: "distribution" }).packages).toEqual(expect.arrayContaining(["docker.io", "docker-compose-v2"]));
+    const debian = cloudConfigOf({ packageSource: "distribution", distribution: "debian" });
+    expect(debian.packages).toContain("docker.io");
+    expect(debian.packages).not.toContain("docker-compose-v2");
+    expect(debian.apt).toBeUndefined();
+    expect(cloudConfigOf({ distribution: "debian" }).apt.sources.docker.source).toContain("https://download.docker.com/linux/debian $RELEASE stable");
+    expect(cloudConfigOf({}).apt.sources.docker.source).toContain("https://download.docker.com/linux/ubuntu $RELEASE stable");
+  });
+
   test("can be switched off", () => {
     const host = hostWith({ engineMetrics: false });
     expect(daemon(host)["metrics-addr"]).toBeUndefined();
@@ -233,6 +355,7 @@ describe("DockerHost bad input", () => {
     ["relative stacks dir", { stacksDir: "opt/stacks" }, /stacksDir = "opt\/stacks"; expected an absolute path/],
     ["shell in the prune schedule", { pruneSchedule: "weekly; rm -rf /" }, /pruneSchedule = "weekly; rm -rf \/"/],
     ["bad journal retention", { journalRetention: "a week" }, /journalRetention = "a week"/],
+    ["unknown distribution", { distribution: "fedora" as "debian" }, /distribution = "fedora"; expected one of ubuntu, debian/],
     ["no time for the readiness gate", { readinessTimeoutSeconds: 0 }, /readinessTimeoutSeconds = 0; expected a whole number from 1 to 86400/],
   ];
   test.each(bad)("%s", (_, props, message) => {

@@ -181,3 +181,22 @@ describe("DockhostVm props", () => {
     expect(fs.existsSync(path.join(app.outdir, "stacks", "infra", "cdk.tf.json"))).toBe(false);
   });
 });
+
+describe("VM identity across the app", () => {
+  test("one DockhostVm per stack: a second one would share vm_count, vm_baseid, ...", () => {
+    const infra = new DockhostStack(testApp(), "infra");
+    new DockhostVm(infra, "first");
+    expect(() => new DockhostVm(infra, "second")).toThrow("infra/second: invalid scope = \"infra\"; one DockhostVm per stack (infra/first is already in it)");
+  });
+
+  test("VM ids and LAN addresses are checked across every stack of the app (DH-CONFLICT-VM)", () => {
+    const app = testApp();
+    for (const [stack, props] of [["infra-a", { count: 2 }], ["infra-b", { baseId: 9011, ipStart: 20 }], ["infra-c", { baseId: 9100, ipStart: 11 }]] as const) {
+      const infra = new DockhostStack(app, stack);
+      new ProxmoxConnection(infra, "proxmox");
+      new DockhostVm(infra, "dockhost", props);
+    }
+    expect(() => app.synth()).toThrow(/\[DH-CONFLICT-VM\] infra-b\/dockhost: VM id 9011: VM id 9011 is also claimed by infra-a\/dockhost/);
+    expect(app.policyReport!.errors.map((e) => `${e.path}: ${e.key}`)).toEqual(["infra-b/dockhost: VM id 9011", "infra-c/dockhost: LAN address host 11 of 192.168.1.0/24"]);
+  });
+});

@@ -1,7 +1,7 @@
 /**
  * A new user's first two commands, on a clone with nothing beside it (no companion folder) and no
  * terraform on PATH: `npm ci` installs from the npm cache alone (offline) and generates the
- * Proxmox bindings from the schema in the repository; `npx cdktf synth` writes both stacks.
+ * Proxmox bindings from the schema in the repository; `npm run synth` writes both stacks.
  * It clones HEAD: uncommitted changes are not part of what a user would clone.
  */
 import { execFileSync, spawnSync } from "child_process";
@@ -62,14 +62,16 @@ describe("a fresh clone, no sibling folder, no terraform", () => {
     expect(spawnSync("sh", ["-c", "command -v terraform"], { env }).status).not.toBe(0);
   });
 
-  test("npm ci --offline installs and generates the Proxmox bindings; npx cdktf synth writes both stacks", () => {
+  test("npm ci --offline installs and generates the Proxmox bindings; npm run synth writes both stacks", () => {
     const install = run("npm ci --offline", "npm", ["ci", "--offline", "--no-audit", "--no-fund"]);
     expect(install).toContain("generated proxmox 0.111.1 bindings into .gen/ from ");
     expect(install).not.toMatch(/checkpoint-api|ENOTFOUND|EAI_AGAIN/);
     const vmBinding = path.join(clone, ".gen", "providers", "proxmox", "virtual-environment-vm", "index.ts");
     expect(fs.readFileSync(vmBinding, "utf8")).toContain("export class VirtualEnvironmentVm extends cdktf.TerraformResource");
 
-    const synth = run("npx cdktf synth", "npx", ["cdktf", "synth"]);
+    // The README's first command.
+    const synth = run("npm run synth", "npm", ["run", "synth"]);
+    expect(synth).not.toMatch(/checkpoint-api|ENOTFOUND|EAI_AGAIN/);
     expect(synth).toContain("Generated Terraform code for the stacks: dockhost-apps, dockhost-infra");
     const infra = JSON.parse(fs.readFileSync(path.join(clone, "cdktf.out", "stacks", "dockhost-infra", "cdk.tf.json"), "utf8"));
     expect(Object.keys(infra.resource.proxmox_virtual_environment_vm)).toEqual(["dockhost"]);

@@ -17,6 +17,8 @@ describe("reference homelab: the Proxmox firewall of the VM", () => {
 
   test("default deny inbound, on every VM of the resource", () => {
     expect(options).toMatchObject({ count: "${var.vm_count}", node_name: "pve", vm_id: "${proxmox_virtual_environment_vm.dockhost[count.index].vm_id}", enabled: true, input_policy: "DROP", output_policy: "ACCEPT" });
+    // bpg 0.111.1 would send ndp=false and radv=true (proxmoxtf/resource/firewall/options.go).
+    expect(options).toMatchObject({ ndp: true, radv: false });
     expect(rules).toMatchObject({ count: "${var.vm_count}", vm_id: "${proxmox_virtual_environment_vm.dockhost[count.index].vm_id}" });
   });
 
@@ -33,6 +35,7 @@ describe("reference homelab: the Proxmox firewall of the VM", () => {
       { type: "in", action: "ACCEPT", proto: "tcp", dport: "22", source: "192.168.1.0/24", comment: "SSH from an admin network" },
       { type: "in", action: "ACCEPT", proto: "tcp", dport: "80", comment: "proxy-traefik (from anywhere)" },
       { type: "in", action: "ACCEPT", proto: "tcp", dport: "443", comment: "proxy-traefik (from anywhere)" },
+      { type: "in", action: "ACCEPT", proto: "icmp", source: "192.168.1.0/24", comment: "ICMP from the LAN (ping, path MTU)" },
     ]);
   });
 });
@@ -64,7 +67,7 @@ describe("HostFirewall rules follow the published ports", () => {
       { proto: "udp", dport: 51820, source: undefined, comment: "media-wireguard (from anywhere)" },
     ]);
     const synthesized = synthStack(infra).resource.proxmox_virtual_environment_firewall_rules.lab_firewall_rules.rule;
-    expect(synthesized.map((r: any) => `${r.dport}/${r.proto}`)).toEqual(["22/tcp", "22/tcp", "80/tcp", "443/tcp", "7359/udp", "8096/tcp", "51820/udp"]);
+    expect(synthesized.map((r: any) => `${r.dport}/${r.proto}`)).toEqual(["22/tcp", "22/tcp", "80/tcp", "443/tcp", "7359/udp", "8096/tcp", "51820/udp", "undefined/icmp"]);
   });
 
   test("web ports stay on the LAN when the proxy does not need the internet", () => {

@@ -63,10 +63,11 @@ describe("the reference homelab's monitoring", () => {
 
   needs("promtool").test("the alert rules pass `promtool check rules`: the defaults, certificate alert included", () => {
     const result = promtoolCheckRules(rules);
-    expect(result.stdout + result.stderr).toContain("SUCCESS: 7 rules found");
+    // The seven defaults and the two volume backup alerts.
+    expect(result.stdout + result.stderr).toContain("SUCCESS: 9 rules found");
     expect(result.code).toBe(0);
     expect(parse(rules).groups[0].rules.map((r: any) => r.alert)).toEqual([
-      "HostDown", "DockerDiskFilling", "MemoryPressure", "ContainerRestarting", "ContainerOomKilled", "TlsCertificateExpiring", "TargetMissing",
+      "HostDown", "DockerDiskFilling", "MemoryPressure", "ContainerRestarting", "ContainerOomKilled", "TlsCertificateExpiring", "TargetMissing", "VolumeBackupFailed", "VolumeBackupNeverSucceeded",
     ]);
   });
 
@@ -149,9 +150,8 @@ describe("the reference homelab's monitoring", () => {
       expect(c.security_opts).toEqual(["no-new-privileges:true"]);
     }
     for (const image of Object.values(MONITORING_IMAGES)) expect(image).toMatch(/:v?\d+\.\d+\.\d+$/);
-    const volumes = json.resource.docker_volume;
-    expect(volumes["monitoring_volume_prometheus-data"]).toMatchObject({ name: "monitoring_prometheus-data", lifecycle: { prevent_destroy: true } });
-    expect(volumes["monitoring_volume_grafana-data"].lifecycle.prevent_destroy).toBe(true);
+    expect(container("prometheus").volumes).toContainEqual({ volume_name: "monitoring_prometheus-data", container_path: "/prometheus" });
+    expect(container("grafana").volumes).toContainEqual({ volume_name: "monitoring_grafana-data", container_path: "/var/lib/grafana" });
     // 5 GB of the Docker disk for Prometheus: 80 % of it for blocks, the rest for the WAL.
     expect(container("prometheus").command).toContain("--storage.tsdb.retention.size=4GB");
     // Metrics history is not backed up (it churns and scraping rebuilds it); Grafana's data is.
@@ -162,13 +162,17 @@ describe("the reference homelab's monitoring", () => {
   test("exporters get read-only host access: node-exporter on the host network, on docker0 only; cAdvisor unprivileged", () => {
     const node = container("node-exporter");
     expect(node).toMatchObject({ network_mode: "host", read_only: true, capabilities: { drop: ["ALL"] } });
-    expect(node.command).toEqual(["--path.rootfs=/host", "--web.listen-address=172.30.0.1:9100"]);
-    expect(node.volumes).toEqual([{ host_path: "/", container_path: "/host", read_only: true }]);
+    expect(node.command).toEqual(["--path.rootfs=/host", "--web.listen-address=172.30.0.1:9100", "--collector.textfile.directory=/host/var/lib/node_exporter/textfile"]);
+    // rslave: mounts the host makes later (a new disk) show inside; docker_container volumes cannot say it.
+    expect(node.volumes).toBeUndefined();
+    expect(node.mounts).toEqual([{ type: "bind", source: "/", target: "/host", read_only: true, bind_options: { propagation: "rslave" } }]);
     const cadvisor = container("cadvisor");
     expect(cadvisor.privileged).toBeUndefined();
     expect(cadvisor.volumes.every((v: any) => v.read_only === true)).toBe(true);
-    expect(cadvisor.devices).toEqual([{ host_path: "/dev/kmsg", permissions: "r" }]);
-    expect(cadvisor.capabilities).toEqual({ add: ["SYSLOG"] });
+    // Written as the engine reads them back: an explicit container path keeps "r" (kreuzwerker
+    // would otherwise send rwm), and the client's CAP_ prefix.
+    expect(cadvisor.devices).toEqual([{ host_path: "/dev/kmsg", container_path: "/dev/kmsg", permissions: "r" }]);
+    expect(cadvisor.capabilities).toEqual({ add: ["CAP_SYSLOG"] });
     expect(cadvisor.ports).toBeUndefined();
   });
 
@@ -256,7 +260,7 @@ describe("Alertmanager", () => {
     expect(config.receivers[0].webhook_configs).toEqual([{ url_file: "/run/secrets/alert_webhook_url", send_resolved: true }]);
     expect(config.receivers[0].email_configs[0]).toMatchObject({ to: "me@example.com", smarthost: "smtp.example.com:587", auth_password_file: "/run/secrets/smtp_password", require_tls: true });
     expect(files["/run/secrets/alert_webhook_url"]).toBe("${var.alert_webhook_url}");
-    expect(json.resource.docker_volume["mon_volume_alertmanager-data"].lifecycle.prevent_destroy).toBe(true);
+    expect(alertmanager.volumes).toContainEqual({ volume_name: "mon_alertmanager-data", container_path: "/alertmanager" });
     const prometheus = prometheusOf(json, "mon");
     expect(parse(prometheus.config).alerting).toEqual({ alertmanagers: [{ static_configs: [{ targets: ["alertmanager:9093"] }] }] });
     expect(prometheus.targets.alertmanager).toEqual(["mon-alertmanager:9093"]);

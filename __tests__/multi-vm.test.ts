@@ -24,12 +24,19 @@ import RELEASE from "./fixtures/release-addresses.json";
 
 const TWO_VMS: HomelabSettings = { ...SETTINGS, vm: { ...SETTINGS.vm, count: 2 } };
 
+/** Resource addresses, and those a `removed` block forgets without destroying (the old docker_volumes). */
 function addresses(stack: StackJson): string[] {
-  return Object.entries<Record<string, unknown>>(stack.resource ?? {}).flatMap(([type, resources]) => Object.keys(resources).map((name) => `${type}.${name}`));
+  const forgotten = (stack.removed ?? []).filter((r: any) => r.lifecycle?.destroy === false).map((r: any) => r.from);
+  return [...Object.entries<Record<string, unknown>>(stack.resource ?? {}).flatMap(([type, resources]) => Object.keys(resources).map((name) => `${type}.${name}`)), ...forgotten];
 }
 
+/** Volumes the catalog's Nextcloud added after that release. */
+const NEXTCLOUD_VOLUMES = ["nextcloud_cache-data", "nextcloud_db-data", "nextcloud_html"];
+
+/** Named volumes the containers mount (Docker creates them; Terraform never owns them). */
 function dockerVolumes(stack: StackJson): string[] {
-  return Object.values<{ name: string }>(stack.resource?.docker_volume ?? {}).map((v) => v.name).sort();
+  const mounted = Object.values<{ volumes?: Array<{ volume_name?: string }> }>(stack.resource?.docker_container ?? {}).flatMap((c) => (c.volumes ?? []).flatMap((v) => (v.volume_name ? [v.volume_name] : [])));
+  return [...new Set(mounted)].sort();
 }
 
 function containers(stack: StackJson): string[] {
@@ -50,7 +57,7 @@ describe("upgrading from the single-VM release", () => {
   });
 
   test("the docker volumes keep their names exactly (proxy_letsencrypt holds acme.json)", () => {
-    expect(dockerVolumes(stacks["dockhost-apps"])).toEqual(RELEASE["dockhost-apps"].dockerVolumes);
+    expect(dockerVolumes(stacks["dockhost-apps"])).toEqual([...RELEASE["dockhost-apps"].dockerVolumes, ...NEXTCLOUD_VOLUMES].sort());
     expect(RELEASE["dockhost-apps"].dockerVolumes).toContain("proxy_letsencrypt");
   });
 });
@@ -65,7 +72,7 @@ describe("two VMs, each with a proxy, a volume backup and monitoring", () => {
       ["dockhost", "proxy", "backup", "monitoring"],
       ["dockhost-2", "proxy-dockhost-2", "backup-dockhost-2", "monitoring-dockhost-2"],
     ]);
-    expect(dockerVolumes(apps)).toEqual([...RELEASE["dockhost-apps"].dockerVolumes, "monitoring-dockhost-2_grafana-data", "monitoring-dockhost-2_prometheus-data", "proxy-dockhost-2_letsencrypt"].sort());
+    expect(dockerVolumes(apps)).toEqual([...RELEASE["dockhost-apps"].dockerVolumes, "monitoring-dockhost-2_grafana-data", "monitoring-dockhost-2_prometheus-data", "proxy-dockhost-2_letsencrypt", ...NEXTCLOUD_VOLUMES].sort());
     expect(addresses(apps)).toEqual(expect.arrayContaining(RELEASE["dockhost-apps"].resources));
   });
 

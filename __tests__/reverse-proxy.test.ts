@@ -40,8 +40,14 @@ describe("the reference homelab's proxy", () => {
   const labels = (id: string) => Object.fromEntries((json.resource.docker_container[id].labels ?? []).map((l: any) => [l.label, l.value]));
 
   test("Traefik v3, pinned, publishes 80 and 443; HTTP redirects to HTTPS", () => {
-    expect(json.resource.docker_image["docker-dockhost_traefik_v3_2_3"].name).toBe("traefik:v3.2.3");
-    expect(traefik.ports).toEqual([{ internal: 80, external: 80 }, { internal: 443, external: 443 }]);
+    expect(json.resource.docker_image["docker-dockhost_traefik_v3_6_24"].name).toBe("traefik:v3.6.24");
+    // On IPv4 and IPv6, as compose publishes a port without a host address.
+    expect(traefik.ports).toEqual([
+      { internal: 80, external: 80, ip: "0.0.0.0" },
+      { internal: 80, external: 80, ip: "::" },
+      { internal: 443, external: 443, ip: "0.0.0.0" },
+      { internal: 443, external: 443, ip: "::" },
+    ]);
     const config = parse(staticYaml);
     expect(config.entryPoints.web).toEqual({ address: ":80", http: { redirections: { entryPoint: { to: "websecure", scheme: "https", permanent: true } } } });
     expect(config.entryPoints.websecure).toEqual({ address: ":443" });
@@ -59,8 +65,7 @@ describe("the reference homelab's proxy", () => {
       storage: "/letsencrypt/acme.json",
       httpChallenge: { entryPoint: "web" },
     });
-    expect(traefik.volumes).toEqual([{ volume_name: "${docker_volume.proxy_volume_letsencrypt.name}", container_path: "/letsencrypt" }]);
-    expect(json.resource.docker_volume.proxy_volume_letsencrypt.lifecycle.prevent_destroy).toBe(true);
+    expect(traefik.volumes).toEqual([{ volume_name: "proxy_letsencrypt", container_path: "/letsencrypt" }]);
     expect(parse(staticYaml).api.dashboard).toBe(false);
   });
 

@@ -9,21 +9,11 @@ import { App } from "cdktf";
 import { ComposeStack } from "../constructs/compose-stack";
 import { buildReferenceHomelab } from "../main";
 import { COMPOSE_FIXTURE_DIR, COMPOSE_FIXTURES, FIXTURE_VARIABLES } from "./support/compose-fixtures";
-import { synthAll, tempDir, testApp, TEST_SSH_KEY } from "./support/synth";
+import { REFERENCE_APPS_VARS, REFERENCE_INFRA_VARS, synthAll, tempDir, testApp } from "./support/synth";
 import { describeWithTerraform, prepareWorkspace, TerraformVars, TerraformWorkspace } from "./support/terraform/harness";
 
-/** What a homelab owner passes at plan time; placeholders from TEST-NET that nothing dials. */
-const INFRA_VARS: TerraformVars = {
-  ssh_public_keys: JSON.stringify([TEST_SSH_KEY]),
-  proxmox_endpoint: "https://192.0.2.2:8006/",
-  ssh_provisioners_enabled: false,
-};
-const APPS_VARS: TerraformVars = {
-  domain: "home.example.com",
-  acme_email: "admin@example.com",
-  app_db_password: "correct-horse-battery-staple",
-  grafana_admin_password: "grafana-horse-battery-staple",
-};
+const INFRA_VARS: TerraformVars = REFERENCE_INFRA_VARS;
+const APPS_VARS: TerraformVars = REFERENCE_APPS_VARS;
 
 /** Synthesizes an app (after `customize`) and prepares a terraform workspace with its stacks. */
 function workspaceFor(customize: (homelab: ReturnType<typeof buildReferenceHomelab>) => void = () => undefined): TerraformWorkspace {
@@ -60,7 +50,7 @@ describeWithTerraform("terraform validate and plan on the reference homelab", ()
     const [options] = resources(result.plan, "proxmox_virtual_environment_firewall_options");
     expect(options.values).toMatchObject({ vm_id: 9010, enabled: true, input_policy: "DROP" });
     const [rules] = resources(result.plan, "proxmox_virtual_environment_firewall_rules");
-    expect(rules.values.rule.map((r: any) => `${r.dport}/${r.proto} ${r.source ?? "anywhere"}`)).toEqual(["22/tcp 192.168.1.0/24", "80/tcp anywhere", "443/tcp anywhere"]);
+    expect(rules.values.rule.map((r: any) => `${r.dport}/${r.proto} ${r.source ?? "anywhere"}`)).toEqual(["22/tcp 192.168.1.0/24", "80/tcp anywhere", "443/tcp anywhere", "null/icmp 192.168.1.0/24"]);
     const [job] = resources(result.plan, "proxmox_backup_job");
     expect(job.values).toMatchObject({ id: "dockhost-vms", vmid: ["9010"], schedule: "sun 01:00", mode: "snapshot", prune_backups: { "keep-weekly": "4" } });
     const [vm] = resources(result.plan, "proxmox_virtual_environment_vm");
@@ -166,7 +156,7 @@ describeWithTerraform("terraform validates every imported compose fixture", () =
   });
   afterAll(() => ws.cleanup());
 
-  test("the apps stack with all five imports validates with zero diagnostics", async () => {
+  test("the apps stack with every corpus import (24 files) validates with zero diagnostics", async () => {
     const result = await ws.validate("dockhost-apps");
     expect(result.diagnostics).toEqual([]);
   });

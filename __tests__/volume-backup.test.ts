@@ -41,8 +41,8 @@ describe("reference homelab: nightly volume backups", () => {
     }
     expect(covered).not.toContain("app_cache-data");
     // Mounted read-only into the backup container, each under /backup/<volume>, by reference.
-    expect(backup.volumes).toContainEqual({ volume_name: "${docker_volume.app_volume_db-data.name}", container_path: "/backup/app_db-data", read_only: true });
-    expect(backup.volumes).toContainEqual({ volume_name: "${docker_volume.proxy_volume_letsencrypt.name}", container_path: "/backup/proxy_letsencrypt", read_only: true });
+    expect(backup.volumes).toContainEqual({ volume_name: "app_db-data", container_path: "/backup/app_db-data", read_only: true });
+    expect(backup.volumes).toContainEqual({ volume_name: "proxy_letsencrypt", container_path: "/backup/proxy_letsencrypt", read_only: true });
     expect(backup.volumes.map((v: any) => v.container_path)).not.toContain("/backup/app_cache-data");
   });
 

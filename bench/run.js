@@ -5,6 +5,8 @@
 //   b. the same homelab with the stock `npx ts-node main.ts` command, as a ratio
 //   c. synthetic homelabs of 10, 100 and 1,000 containers on 1, 5 and 20 VMs
 //   d. the floor: a bare cdktf app with the same raw resources and nothing of ours
+//   e. import and synth of generated compose files of about 1 MB and 10 MB (one service, many
+//      environment variables: the shape that was once quadratic)
 // Times are for the app command alone; the cdktf CLI adds its own start-up to any of them.
 "use strict";
 const { spawnSync } = require("child_process");
@@ -13,8 +15,12 @@ const os = require("os");
 const path = require("path");
 
 const root = path.resolve(__dirname, "..");
+// No ledger: the benchmark synthesizes several apps from this folder, each its own homelab.
+process.env.DOCKHOST_LEDGER_FILE = "";
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const STOCK_RUNS = Number(process.env.BENCH_STOCK_RUNS ?? 3);
+const COMPOSE_MB = [1, 10];
+const COMPOSE_RUNS = Number(process.env.BENCH_COMPOSE_RUNS ?? 3);
 const SIZES = [
   { containers: 10, vms: 1 },
   { containers: 100, vms: 5 },
@@ -77,12 +83,29 @@ for (const { containers, vms } of SIZES) {
   rows.push(scenario(`${containers} containers, ${vms} VMs: bare floor`, RUNS, ...app("bench/bare-homelab.ts", floorEnv)));
 }
 
+/** A compose file of about `megabytes` MB: one service with that many bytes of environment. */
+function composeFile(megabytes) {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "dockhost-bench-compose-")), "compose.yml");
+  const lines = ["services:", "  app:", "    image: nginx:1.27.3-alpine", "    environment:"];
+  const line = (i) => `      SETTING_${i}: "value-${i}-abcdefghijklmnopqrstuvwxyz"`;
+  let size = 0;
+  for (let i = 0; size < megabytes * 1e6; i++) size += lines[lines.push(line(i)) - 1].length + 1;
+  fs.writeFileSync(file, `${lines.join("\n")}\n`);
+  return file;
+}
+for (const megabytes of COMPOSE_MB) {
+  const file = composeFile(megabytes);
+  rows.push(scenario(`compose import + synth, ${megabytes} MB`, COMPOSE_RUNS, ...app("bench/compose-import.ts", { BENCH_COMPOSE_FILE: file })));
+  fs.rmSync(path.dirname(file), { recursive: true, force: true });
+}
+
 const median = (name) => rows.find((r) => r.name === name).seconds.median;
 const ratios = {
   stockOverOurs: median("reference: npx ts-node main.ts") / median("reference: our app command"),
   oursOverFloorReference: median("reference: our app command") / median("reference floor: bare cdktf app"),
   ...Object.fromEntries(SIZES.map(({ containers, vms }) => [`oursOverFloor${containers}`, median(`${containers} containers, ${vms} VMs: ours`) / median(`${containers} containers, ${vms} VMs: bare floor`)])),
   growth100To1000: median("1000 containers, 20 VMs: ours") / median("100 containers, 5 VMs: ours"),
+  composeGrowth1To10Mb: median(`compose import + synth, ${COMPOSE_MB[1]} MB`) / median(`compose import + synth, ${COMPOSE_MB[0]} MB`),
 };
 
 const pad = (text, width) => String(text).padEnd(width);

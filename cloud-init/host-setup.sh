@@ -37,8 +37,41 @@ if getent group docker >/dev/null; then
   usermod -aG docker "$ADMIN_USER"
 fi
 
+# A daemon.json that dockerd would refuse must never reach the running engine: `dockerd --validate`
+# where the engine has it (23.0+); before that, a throwaway daemon on a temporary socket, data root
+# and exec root must get past loading its configuration (it logs "Starting up" only then).
+daemon_json_accepted() {
+  if dockerd --help 2>/dev/null | grep -q -- '--validate'; then
+    dockerd --validate --config-file "$1"
+    return
+  fi
+  check_dir=$(mktemp -d)
+  dockerd --config-file "$1" --data-root "$check_dir/data" --exec-root "$check_dir/exec" \
+    --pidfile "$check_dir/pid" --host "unix://$check_dir/sock" >"$check_dir/log" 2>&1 &
+  check_pid=$!
+  waited=0
+  while kill -0 "$check_pid" 2>/dev/null && ! grep -q 'Starting up' "$check_dir/log" && [ "$waited" -lt 100 ]; do
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  accepted=1
+  grep -q 'Starting up' "$check_dir/log" && accepted=0
+  kill "$check_pid" 2>/dev/null || true
+  wait "$check_pid" 2>/dev/null || true
+  [ "$accepted" -eq 0 ] || grep -v '^time=' "$check_dir/log" >&2 || true
+  rm -rf "$check_dir"
+  return "$accepted"
+}
+
 # Restart dockerd only when daemon.json changed; live-restore keeps the containers running.
 if [ -f /etc/docker/daemon.json ] && ! cmp -s /etc/docker/daemon.json "$STATE_DIR/daemon.json.applied"; then
+  if ! daemon_json_accepted /etc/docker/daemon.json; then
+    echo "dockhost: dockerd refuses the new /etc/docker/daemon.json (above); the engine keeps running with the previous one" >&2
+    if [ -f "$STATE_DIR/daemon.json.applied" ]; then
+      cp "$STATE_DIR/daemon.json.applied" /etc/docker/daemon.json
+    fi
+    exit 1
+  fi
   if systemctl is-active --quiet docker; then
     systemctl restart docker
   fi

@@ -1,12 +1,15 @@
 import * as fs from "fs";
-import { Lazy, TerraformStack, Token } from "cdktf";
+import * as path from "path";
+import { Annotations, App, Lazy, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
 import { Container, ContainerConfig } from "@cdktf/provider-docker/lib/container";
+import { Image } from "@cdktf/provider-docker/lib/image";
 import { Network } from "@cdktf/provider-docker/lib/network";
-import { Volume } from "@cdktf/provider-docker/lib/volume";
-import { dependencyConditions, isBindMount, ServiceSpec, StackSpec } from "../lib/compose/service";
-import { checkAbsolutePath, checkDependencies, checkHostPortConflicts, checkService, checkServiceName, CheckContext, validateStackSpec } from "../lib/compose/validate";
-import { parseComposeYaml } from "../lib/compose/import";
+import { BindMount, BuildSpec, dependencyConditions, isBindMount, ServiceSpec, StackSpec } from "../lib/compose/service";
+import { engineCapabilities, engineCpuQuota, engineDevice, engineLogOptions, engineMemorySwap, goDurationString } from "../lib/engine-forms";
+import { checkAbsolutePath, checkDependencies, checkHostPortConflicts, checkService, checkServiceName, CheckContext, tmpfsPath, validateStackSpec, volumesFromService } from "../lib/compose/validate";
+import { durationSeconds } from "../lib/compose/duration";
+import { parseComposeYaml, projectVariables } from "../lib/compose/import";
 import { toComposeYaml } from "../lib/compose/export";
 import { escapeTerraformTemplate } from "../lib/cloud-config";
 import { invalid } from "../lib/errors";
@@ -15,7 +18,8 @@ import { checkMetricsEndpoint, MetricsEndpoint } from "../lib/monitoring/metrics
 import { terraformName } from "../lib/naming";
 import { SEED } from "../lib/seed";
 import { DockerEngine } from "./docker-engine";
-import { Secret } from "./secret";
+import { NamedVolume } from "./named-volume";
+import { containsSecret, Secret } from "./secret";
 
 /** A service of a ComposeStack: the compose-shaped spec plus the secrets it receives. */
 export interface ComposeServiceProps extends ServiceSpec {
@@ -50,10 +54,17 @@ export interface ComposeStackProps {
    */
   readonly services?: Readonly<Record<string, ComposeServiceProps>>;
   /**
-   * Named volumes the services mount. Created as `<stack>_<volume>` and protected from destroy.
+   * Named volumes the services mount, `<volumePrefix>_<volume>` on the host. Docker creates them
+   * when a container first mounts them; Terraform never owns them, so no code change deletes one.
    * @default none
    */
   readonly volumes?: StackSpec["volumes"];
+  /**
+   * Prefix of the stack's volume names on the host. Set it to the old name when you rename a
+   * stack (`stackName` or the construct id): the renamed stack keeps reading its data.
+   * @default the stack name
+   */
+  readonly volumePrefix?: string;
   /**
    * Networks besides the stack's own (external ones, such as the reverse proxy's, are joined).
    * @default none
@@ -71,7 +82,7 @@ export interface ComposeStackProps {
    */
   readonly internalNetwork?: boolean;
   /**
-   * Label containers, networks and volumes the way docker compose does, so that `docker compose ls`
+   * Label containers and networks the way docker compose does, so that `docker compose ls`
    * and Portainer show the stack. Then `docker compose down` in the stack's folder on the host would
    * also remove these Terraform-managed containers: leave them to Terraform.
    * @default false
@@ -86,8 +97,18 @@ export interface ComposeImportProps extends Omit<ComposeStackProps, "services" |
    * {@link Secret} stays a sensitive-variable reference wherever it lands (inside a URL, say).
    */
   readonly variables?: Readonly<Record<string, string | Secret>>;
-  /** Secrets per service, which compose files cannot carry: `{ db: { POSTGRES_PASSWORD_FILE: secret } }`. */
+  /**
+   * Secrets per service, which compose files cannot carry: `{ db: { POSTGRES_PASSWORD_FILE: secret } }`.
+   * A secret replaces the file's value of the same variable (`X` for `X` or `X_FILE`), so any
+   * literal that DH-SECRET-LITERAL flags can be swapped for a Secret without editing the file.
+   */
   readonly secrets?: Readonly<Record<string, Readonly<Record<string, Secret>>>>;
+  /**
+   * Active compose profiles (`docker compose --profile`): services with `profiles` are imported
+   * only when one of theirs is active.
+   * @default - none: only services without profiles
+   */
+  readonly profiles?: readonly string[];
 }
 
 /** What a service became in Terraform. */
@@ -114,7 +135,7 @@ export interface StackVolume {
   readonly stack: ComposeStack;
   /** The volume's key in the stack's `volumes`. */
   readonly volume: string;
-  /** The Docker volume's name on the host: `<stack>_<volume>`, or the key itself when external. */
+  /** The Docker volume's name on the host: `<volumePrefix>_<volume>`, or the key itself when external. */
   readonly name: string;
   /** Created elsewhere: this stack neither creates nor backs it up. */
   readonly external: boolean;
@@ -199,28 +220,49 @@ export class ComposeStack extends Construct {
   }
 
   /** Reads a docker-compose.yml text (compose spec) into a new stack. */
-  public static fromYaml(scope: Construct, id: string, yaml: string, props: ComposeImportProps & { readonly source?: string }): ComposeStack {
-    const variables = Object.fromEntries(Object.entries(props.variables ?? {}).map(([name, value]) => [name, value instanceof Secret ? value.value : value]));
-    const imported = parseComposeYaml(yaml, { source: props.source ?? id, variables });
+  /**
+   * Reads a docker-compose.yml text (compose spec) into a new stack. Every problem of the file is
+   * reported in one error; what the import changed on the way (a dropped SELinux mode, a folder
+   * to copy) becomes a warning annotation on the stack.
+   */
+  public static fromYaml(scope: Construct, id: string, yaml: string, props: ComposeImportProps & { readonly source?: string; readonly baseDir?: string }): ComposeStack {
+    const { variables: given, secrets, profiles, source, baseDir, ...stackProps } = props;
+    const variables = Object.fromEntries(Object.entries(given ?? {}).map(([name, value]) => [name, value instanceof Secret ? value.value : value]));
+    const imported = parseComposeYaml(yaml, { source: source ?? id, variables, baseDir, profiles, projectName: props.stackName ?? id });
     const services = Object.fromEntries(
-      Object.entries(imported.spec.services).map(([name, spec]) => [name, { ...spec, secrets: props.secrets?.[name] }]),
+      Object.entries(imported.spec.services).map(([name, spec]) => {
+        const replaced = Object.keys(secrets?.[name] ?? {}).flatMap((key) => [key, key.endsWith(FILE_SUFFIX) ? key.slice(0, -FILE_SUFFIX.length) : key]);
+        const environment = spec.environment && Object.fromEntries(Object.entries(spec.environment).filter(([key]) => !replaced.includes(key)));
+        return [name, { ...spec, environment, secrets: secrets?.[name], files: imported.files[name] }];
+      }),
     );
-    return new ComposeStack(scope, id, { ...props, stackName: props.stackName ?? imported.name, services, volumes: imported.spec.volumes, networks: imported.spec.networks });
+    const stack = new ComposeStack(scope, id, { ...stackProps, stackName: props.stackName ?? imported.name, services, volumes: imported.spec.volumes, networks: imported.spec.networks });
+    imported.warnings.forEach((warning) => Annotations.of(stack).addWarning(warning));
+    return stack;
   }
 
-  /** Reads a docker-compose.yml file into a new stack. */
+  /**
+   * Reads a docker-compose.yml file into a new stack, as `docker compose up` in its folder would:
+   * `.env` beside it supplies variables that `variables` does not, `env_file`s and bind sources are
+   * read beside it.
+   */
   public static fromFile(scope: Construct, id: string, file: string, props: ComposeImportProps): ComposeStack {
-    return ComposeStack.fromYaml(scope, id, fs.readFileSync(file, "utf8"), { ...props, source: file });
+    const baseDir = path.dirname(path.resolve(file));
+    return ComposeStack.fromYaml(scope, id, fs.readFileSync(file, "utf8"), { ...props, variables: projectVariables(baseDir, props.variables), source: file, baseDir });
   }
 
   public readonly engine: DockerEngine;
   public readonly stackName: string;
   public readonly network: Network;
-  /** Volumes this stack created, by their name in the stack. */
-  public readonly volumes: Readonly<Record<string, Volume>>;
+  /** Prefix of the stack's volume names on the host. */
+  public readonly volumePrefix: string;
+  /** The named volumes this stack's containers create, by their name in the stack. */
+  public readonly volumes: Readonly<Record<string, NamedVolume>>;
   private readonly declared: Required<Pick<StackSpec, "volumes" | "networks">>;
   private readonly composeLabels: boolean;
   private readonly services = new Map<string, ComposeService>();
+  /** Images this stack builds, by name. */
+  private readonly builtImages = new Map<string, Image>();
   /** Labels and networks other constructs add to a service (routes, scrapers), read at synth time. */
   private readonly extraLabels = new Map<string, Record<string, string>>();
   private readonly attachedNetworks = new Map<string, Array<{ name: string; aliases: string[] }>>();
@@ -251,30 +293,29 @@ export class ComposeStack extends Construct {
     this.extraNetworks = {};
     for (const [name, network] of Object.entries(this.declared.networks)) {
       if (network.external) {
-        this.extraNetworks[name] = name;
+        this.extraNetworks[name] = network.name ?? name;
         continue;
       }
-      const created = new Network(this, `network-${name}`, { provider, name: `${this.stackName}_${name}`, internal: network.internal, labels: this.labels({ "com.docker.compose.network": name }) });
+      const created = new Network(this, `network-${name}`, { provider, name: network.name ?? `${this.stackName}_${name}`, internal: network.internal, labels: this.labels({ "com.docker.compose.network": name }) });
       created.overrideLogicalId(this.terraformId(`network_${name}`));
       this.extraNetworks[name] = created.name;
     }
 
-    const volumes: Record<string, Volume> = {};
+    this.volumePrefix = props.volumePrefix ?? this.stackName;
+    if (!STACK_NAME.test(this.volumePrefix)) invalid({ path: this.node.path, key: "volumePrefix", value: this.volumePrefix, allowed: `expected a compose project name matching ${STACK_NAME.source}` });
+    const volumes: Record<string, NamedVolume> = {};
     for (const [name, volume] of Object.entries(this.declared.volumes)) {
       if (volume.external) continue;
-      volumes[name] = new Volume(this, `volume-${name}`, {
-        provider,
-        name: this.hostVolumeName(name),
-        labels: this.labels({ "com.docker.compose.volume": name }),
-        // Volumes hold the apps' data: Terraform refuses a plan that would delete one.
-        lifecycle: { preventDestroy: true },
-      });
-      volumes[name].overrideLogicalId(this.terraformId(`volume_${name}`));
+      // Releases up to 7f2547e managed the volume as docker_volume.<stack>_volume_<name>: an upgrade forgets it, Docker keeps it.
+      const formerAddresses = [...new Set([this.stackName, this.volumePrefix].map((prefix) => `docker_volume.${terraformName(`${prefix}_volume_${name}`)}`))];
+      volumes[name] = new NamedVolume(this, `volume-${name}`, { name: this.hostVolumeName(name), formerAddresses });
       // An explicit opt-out shows in the policy report as a suppression with its reason.
       if (volume.backup === false && volume.noBackupReason !== undefined) suppress(volumes[name], "DH-VOLUME-BACKUP", volume.noBackupReason);
     }
     this.volumes = volumes;
 
+    // Built first: a service that names a built image runs it, as with compose, instead of pulling the tag.
+    for (const [name, spec] of Object.entries(services)) if (spec.build) this.buildImage(name, spec.image, spec.build);
     // Dependencies first, so each container can name the ones it waits for.
     for (const name of startOrder(services)) this.createContainer(name, services[name]);
   }
@@ -297,6 +338,7 @@ export class ComposeStack extends Construct {
   /** Adds container labels to a service (for example a reverse proxy's routing labels). */
   public addLabels(service: string, labels: Readonly<Record<string, string>>): void {
     this.service(service);
+    Object.entries(labels).forEach(([label, value]) => this.refuseSecret(`services.${service}.labels.${label}`, value));
     Object.assign(this.extraLabels.get(service)!, labels);
   }
 
@@ -370,15 +412,16 @@ export class ComposeStack extends Construct {
   }
 
   private createContainer(name: string, spec: ComposeServiceProps): ComposeService {
-    const containerName = `${this.stackName}-${name}`;
+    const containerName = spec.containerName ?? `${this.stackName}-${name}`;
     const labels: Record<string, string> = { ...spec.labels, ...this.composeServiceLabels(name) };
     const attached: Array<{ name: string; aliases: string[] }> = [];
     this.extraLabels.set(name, labels);
     this.attachedNetworks.set(name, attached);
+    const aliases = [name, ...(spec.aliases ?? [])];
     const config: ContainerConfig = {
       provider: this.engine.provider,
       name: containerName,
-      image: this.engine.image(spec.image).imageId,
+      image: (this.builtImages.get(spec.image) ?? (spec.build ? this.buildImage(name, spec.image, spec.build) : this.engine.image(spec.image))).imageId,
       // Literal strings are escaped for Terraform: `${VAR}` in a command is for the container's shell.
       command: spec.command?.map(literal),
       entrypoint: spec.entrypoint?.map(literal),
@@ -390,8 +433,8 @@ export class ComposeStack extends Construct {
           ? undefined
           : Lazy.anyValue({
               produce: () => [
-                { name: this.network.name, aliases: [name] },
-                ...(spec.networks ?? []).map((network) => ({ name: this.extraNetworks[network], aliases: [name] })),
+                ...(spec.defaultNetwork === false ? [] : [{ name: this.network.name, aliases }]),
+                ...(spec.networks ?? []).map((network) => ({ name: this.extraNetworks[network], aliases })),
                 ...attached,
               ],
             }),
@@ -399,34 +442,61 @@ export class ComposeStack extends Construct {
       privileged: spec.privileged,
       pidMode: spec.pid,
       ipcMode: spec.ipc,
-      ports: spec.ports?.map((p) => ({ internal: p.containerPort, external: p.hostPort, ip: p.hostIp, protocol: p.protocol })),
-      volumes: spec.volumes?.map((mount) =>
-        isBindMount(mount)
-          ? { hostPath: mount.hostPath, containerPath: mount.target, readOnly: mount.readOnly }
-          : { volumeName: this.volumeName(mount.volume), containerPath: mount.target, readOnly: mount.readOnly },
+      // Without a host address compose (Docker) listens on IPv4 and IPv6; the provider defaults to 0.0.0.0 only.
+      ports: spec.ports?.flatMap((p) => (p.hostIp === undefined ? ["0.0.0.0", "::"] : [p.hostIp]).map((ip) => ({ internal: p.containerPort, external: p.hostPort, ip, protocol: p.protocol }))),
+      volumes: nonEmpty([
+        ...(spec.volumes ?? [])
+          .filter((mount) => !isBindMount(mount) || mount.propagation === undefined)
+          .map((mount) =>
+            isBindMount(mount)
+              ? { hostPath: this.hostPath(mount.hostPath), containerPath: mount.target, readOnly: mount.readOnly }
+              : { volumeName: this.volumeName(mount.volume), containerPath: mount.target, readOnly: mount.readOnly },
+          ),
+        ...(spec.volumesFrom ?? []).map((from) => ({ fromContainer: this.volumesFromContainer(from) })),
+      ]),
+      // docker_container `volumes` has no propagation: such binds go through `mounts`.
+      mounts: nonEmpty(
+        (spec.volumes ?? [])
+          .filter((mount): mount is BindMount => isBindMount(mount) && mount.propagation !== undefined)
+          .map((mount) => ({ type: "bind", source: this.hostPath(mount.hostPath), target: mount.target, readOnly: mount.readOnly, bindOptions: { propagation: mount.propagation } })),
       ),
       labels: Lazy.anyValue({ produce: () => labelList(labels) }),
+      // Durations, capabilities, devices, memory_swap, cpus and log options are written as the
+      // engine reads them back (lib/engine-forms.ts): anything else is a diff on every plan.
       healthcheck: spec.healthcheck && {
         test: spec.healthcheck.test.map(literal),
-        interval: spec.healthcheck.interval,
-        timeout: spec.healthcheck.timeout,
-        startPeriod: spec.healthcheck.startPeriod,
+        interval: spec.healthcheck.interval && goDurationString(spec.healthcheck.interval),
+        timeout: spec.healthcheck.timeout && goDurationString(spec.healthcheck.timeout),
+        startPeriod: spec.healthcheck.startPeriod && goDurationString(spec.healthcheck.startPeriod),
         retries: spec.healthcheck.retries,
       },
       restart: typeof spec.restart === "object" ? spec.restart.policy : spec.restart ?? "no",
       maxRetryCount: typeof spec.restart === "object" ? spec.restart.maxRetries : undefined,
       user: spec.user && literal(spec.user),
+      groupAdd: spec.groupAdd && [...spec.groupAdd],
       readOnly: spec.readOnly,
-      capabilities: spec.capAdd || spec.capDrop ? { add: spec.capAdd && [...spec.capAdd], drop: spec.capDrop && [...spec.capDrop] } : undefined,
+      capabilities: spec.capAdd || spec.capDrop ? { add: engineCapabilities(spec.capAdd), drop: engineCapabilities(spec.capDrop) } : undefined,
       securityOpts: spec.securityOpt && [...spec.securityOpt],
       memory: spec.memoryLimitMb,
-      cpus: spec.cpus === undefined ? undefined : String(spec.cpus),
+      memorySwap: engineMemorySwap(spec.memoryLimitMb),
+      ...engineCpuQuota(spec.cpus),
       // Containers log to json-file rotated like the daemon default (seed: 10 MB), unless told otherwise.
       logDriver: spec.logging?.driver ?? "json-file",
-      logOpts: spec.logging?.options ? { ...spec.logging.options } : spec.logging?.driver ? undefined : { "max-size": SEED.logMaxSize, "max-file": "3" },
+      logOpts: nonEmptyMap(engineLogOptions(spec.logging?.driver ?? "json-file", spec.logging?.options ?? {}, "json-file", { "max-size": SEED.logMaxSize, "max-file": "3" })),
       hostname: spec.hostname && literal(spec.hostname),
-      tmpfs: spec.tmpfs && Object.fromEntries(spec.tmpfs.map((path) => [path, ""])),
-      devices: spec.devices?.map((d) => ({ hostPath: d.hostPath, containerPath: d.containerPath, permissions: d.permissions })),
+      tmpfs: spec.tmpfs && Object.fromEntries(spec.tmpfs.map((entry) => [tmpfsPath(entry), entry.slice(tmpfsPath(entry).length + 1)])),
+      shmSize: spec.shmSizeMb,
+      ulimit: spec.ulimits && Object.entries(spec.ulimits).map(([ulimit, { soft, hard }]) => ({ name: ulimit, soft, hard })),
+      // The stop timeout is what `docker stop` waits; Terraform waits as long when it replaces the container.
+      stopTimeout: spec.stopGracePeriod === undefined ? undefined : durationSeconds(spec.stopGracePeriod),
+      destroyGraceSeconds: spec.stopGracePeriod === undefined ? undefined : durationSeconds(spec.stopGracePeriod),
+      stopSignal: spec.stopSignal,
+      init: spec.init,
+      tty: spec.tty,
+      stdinOpen: spec.stdinOpen,
+      sysctls: spec.sysctls && { ...spec.sysctls },
+      dns: spec.dns && [...spec.dns],
+      devices: spec.devices?.map(engineDevice),
       host: spec.extraHosts && Object.entries(spec.extraHosts).map(([host, ip]) => ({ host, ip })),
       workingDir: spec.workingDir && literal(spec.workingDir),
       dependsOn: nonEmpty(Object.keys(dependencyConditions(spec.dependsOn)).map((dependency) => this.service(dependency).container)),
@@ -468,8 +538,24 @@ export class ComposeStack extends Construct {
     return nonEmpty([...files, ...secretFiles]);
   }
 
+  /**
+   * A Secret in a label or a command line would be in plain sight: `docker inspect` and `ps` show
+   * them to anyone on the host. Secrets reach a container through `secrets` only.
+   */
+  private refuseSecret(key: string, text: string | undefined): void {
+    if (text !== undefined && containsSecret(text)) {
+      invalid({ path: this.node.path, key, value: text, secret: true, allowed: "no Secret here: labels, command lines and these settings are visible to anyone who can run docker inspect; give it in the service's secrets, as a *_FILE variable (a file in /run/secrets) or an environment variable" });
+    }
+  }
+
   /** Checks what ComposeStack adds to the compose model: secrets, files and the metrics endpoint. */
   private checkExtras(service: string, spec: ComposeServiceProps): void {
+    const key = `services.${service}`;
+    Object.entries(spec.labels ?? {}).forEach(([label, value]) => this.refuseSecret(`${key}.labels.${label}`, value));
+    (["command", "entrypoint"] as const).forEach((name) => spec[name]?.forEach((arg, i) => this.refuseSecret(`${key}.${name}[${i}]`, arg)));
+    spec.healthcheck?.test.forEach((arg, i) => this.refuseSecret(`${key}.healthcheck.test[${i}]`, arg));
+    (["user", "hostname", "workingDir"] as const).forEach((name) => this.refuseSecret(`${key}.${name}`, spec[name]));
+    Object.entries(spec.files ?? {}).forEach(([file, content]) => this.refuseSecret(`${key}.files.${file}`, content));
     Object.keys(spec.files ?? {}).forEach((file) => checkAbsolutePath(this.context, `services.${service}.files.${file}`, file));
     if (spec.metrics) checkMetricsEndpoint(this.node.path, `services.${service}.metrics`, spec, spec.metrics);
     for (const key of Object.keys(spec.secrets ?? {})) {
@@ -479,13 +565,58 @@ export class ComposeStack extends Construct {
     }
   }
 
+  /**
+   * A bind's path on the host, resolved as `docker compose up` in the stack's folder there would:
+   * relative paths under `<stacksDir>/<stack>`, `~` in the admin user's home.
+   */
+  private hostPath(hostPath: string): string {
+    const resolved =
+      hostPath === "~" || hostPath.startsWith("~/")
+        ? path.posix.join(`/home/${this.engine.dockerHost.vm.adminUser}`, hostPath.slice(1))
+        : hostPath.startsWith(".") ? path.posix.join(this.engine.dockerHost.stacksDir, this.stackName, hostPath) : hostPath;
+    return resolved.length > 1 ? resolved.replace(/\/$/, "") : resolved;
+  }
+
+  /** `volumes_from`: a service's container name, or `container:<name>`, with its mode kept. */
+  private volumesFromContainer(from: string): string {
+    const service = volumesFromService(from);
+    if (service === undefined) return from.slice("container:".length);
+    return `${this.service(service).containerName}${from.slice(service.length)}`;
+  }
+
+  /**
+   * Builds a service's image with the Docker daemon of the engine (compose `build`). The context
+   * is written relative to the synthesized stack's folder (`path.module`), so the JSON is the same
+   * on every machine; the image is rebuilt when a file of the context changes.
+   */
+  private buildImage(service: string, name: string, build: BuildSpec): Image {
+    const stackDir = path.join(path.resolve(App.of(this).outdir), "stacks", TerraformStack.of(this).node.id);
+    const context = `\${path.module}/${path.relative(stackDir, path.resolve(build.context)).split(path.sep).join("/")}`;
+    const image = new Image(this, `build-${service}`, {
+      provider: this.engine.provider,
+      name,
+      keepLocally: true,
+      buildAttribute: {
+        context,
+        dockerfile: build.dockerfile,
+        buildArgs: build.args && { ...build.args },
+        target: build.target,
+        tag: [name],
+      },
+      triggers: { context: `\${sha1(join("", [for f in fileset("${context}", "**") : filesha1("${context}/\${f}")]))}` },
+    });
+    image.overrideLogicalId(this.terraformId(`build_${service}`));
+    this.builtImages.set(name, image);
+    return image;
+  }
+
   private volumeName(volume: string): string {
     return this.volumes[volume]?.name ?? volume;
   }
 
   /** The name on the host of a volume this stack creates. */
   private hostVolumeName(volume: string): string {
-    return `${this.stackName}_${volume}`;
+    return `${this.volumePrefix}_${volume}`;
   }
 
   private labels(extra: Record<string, string>) {
@@ -529,4 +660,8 @@ function startOrder(services: Readonly<Record<string, ServiceSpec>>): string[] {
   };
   Object.keys(services).forEach(visit);
   return [...ordered];
+}
+
+function nonEmptyMap(map: Record<string, string>): Record<string, string> | undefined {
+  return Object.keys(map).length > 0 ? map : undefined;
 }

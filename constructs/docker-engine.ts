@@ -11,6 +11,8 @@ export interface EngineHost {
   readonly bridgeAddress: string;
   /** Where the daemon serves its Prometheus metrics, when it does. */
   readonly engineMetricsEndpoint?: string;
+  /** Folder of the compose stacks on the host: relative binds of a stack resolve in `<stacksDir>/<stack>`. */
+  readonly stacksDir: string;
 }
 
 /** Where and how the Docker provider reaches one VM's daemon; made by `DockerHost.connect()`. */

@@ -6,6 +6,7 @@ import { Resource as NullResource } from "@cdktf/provider-null/lib/resource";
 import { checkInteger } from "../lib/bounds";
 import { CloudConfigFile, escapeTerraformTemplate } from "../lib/cloud-config";
 import { AddressPool, checkAddressPools, daemonJson, DEFAULT_ADDRESS_POOLS, defaultBridgeAddress, ENGINE_METRICS_PORT, LOG_SIZE_PATTERN } from "../lib/docker-daemon";
+import { DOCKER_PREFERENCES_PATH, DOCKER_UPGRADES_PATH, dockerAptSource, dockerEnginePreferences, dockerUnattendedUpgrades } from "../lib/docker-apt";
 import { invalid } from "../lib/errors";
 import { terraformName } from "../lib/naming";
 import { renderHostTemplate } from "../lib/host-template";
@@ -76,6 +77,13 @@ export interface DockerHostProps {
    */
   readonly packageSource?: "docker" | "distribution";
   /**
+   * The VM template's distribution: picks the package names and the path of Docker's apt
+   * repository. Ubuntu's `docker.io` comes with `docker-compose-v2`; Debian 12 has no Compose v2
+   * package, so `distribution` packages on Debian are `docker.io` alone.
+   * @default "ubuntu"
+   */
+  readonly distribution?: "ubuntu" | "debian";
+  /**
    * known_hosts file on the deploying machine that pins the VMs' SSH host keys (see lib/ssh.ts).
    * @default "~/.ssh/dockhost_known_hosts"
    */
@@ -99,11 +107,10 @@ export interface DockerHostProps {
   readonly engineMetrics?: boolean;
 }
 
-/** Docker's apt repository key fingerprint, as published in Docker's install docs. */
-const DOCKER_APT_KEY = "9DC858229FC7DD38854AE2D88D81803C0EBFCD88";
+const DOCKER_REPO_PACKAGES = ["docker-ce", "docker-ce-cli", "containerd.io", "docker-buildx-plugin", "docker-compose-plugin"];
 const PACKAGES = {
-  docker: ["docker-ce", "docker-ce-cli", "containerd.io", "docker-buildx-plugin", "docker-compose-plugin"],
-  distribution: ["docker.io", "docker-compose-v2"],
+  ubuntu: { docker: DOCKER_REPO_PACKAGES, distribution: ["docker.io", "docker-compose-v2"] },
+  debian: { docker: DOCKER_REPO_PACKAGES, distribution: ["docker.io"] },
 } as const;
 const SETUP_SCRIPT_PATH = "/usr/local/sbin/dockhost-host-setup";
 const SYSTEMD_CALENDAR = /^[A-Za-z0-9*:,./~ -]+$/;
@@ -113,8 +120,8 @@ const ABSOLUTE_PATH = /^\/[A-Za-z0-9._/-]*$/;
 
 /**
  * Docker Engine on the dockhost VM(s), configured by cloud-init at first boot and re-applied over
- * SSH whenever these settings change (cloud-init runs only once, and the VM ignores user-data
- * changes). In the infra stack it adds a readiness gate that waits until Docker answers; `connect()`
+ * SSH whenever these settings change: a user-data change reaches a running VM only at its next
+ * start from Proxmox (a new instance id, see DockhostVm), so day 2 goes over SSH. In the infra stack it adds a readiness gate that waits until Docker answers; `connect()`
  * gives the apps stack a Docker provider for one VM.
  *
  * Set the `ssh_provisioners_enabled` variable to false to plan and apply without any SSH.
@@ -166,11 +173,19 @@ export class DockerHost extends Construct {
       { path: "/etc/systemd/system/journal-vacuum.service", permissions: "0644", content: renderHostTemplate("journal-vacuum.service", { JOURNAL_RETENTION: journalRetention }) },
       { path: "/etc/systemd/system/journal-vacuum.timer", permissions: "0644", content: renderHostTemplate("journal-vacuum.timer", {}) },
       { path: "/etc/apt/apt.conf.d/20auto-upgrades", permissions: "0644", content: renderHostTemplate("20auto-upgrades", { UNATTENDED_UPGRADES: props.unattendedUpgrades === false ? 0 : 1 }) },
+      ...((props.packageSource ?? "docker") === "docker"
+        ? [
+            { path: DOCKER_PREFERENCES_PATH, permissions: "0644", content: dockerEnginePreferences() },
+            { path: DOCKER_UPGRADES_PATH, permissions: "0644", content: dockerUnattendedUpgrades() },
+          ]
+        : []),
       { path: SETUP_SCRIPT_PATH, permissions: "0755", content: setupScript },
     ];
     this.configHash = createHash("sha256").update(JSON.stringify(this.hostFiles)).digest("hex");
 
-    this.addCloudConfig(props.packageSource ?? "docker", props.unattendedUpgrades !== false);
+    const distribution = props.distribution ?? "ubuntu";
+    if (!Object.keys(PACKAGES).includes(distribution)) invalid({ path, key: "distribution", value: distribution, allowed: `expected one of ${Object.keys(PACKAGES).join(", ")}` });
+    this.addCloudConfig(distribution, props.packageSource ?? "docker", props.unattendedUpgrades !== false);
 
     const stack = TerraformStack.of(this);
     if (!stack.node.tryFindChild("null")) new NullProvider(stack, "null");
@@ -235,22 +250,16 @@ export class DockerHost extends Construct {
     });
   }
 
-  private addCloudConfig(source: "docker" | "distribution", unattendedUpgrades: boolean): void {
+  private addCloudConfig(distribution: "ubuntu" | "debian", source: "docker" | "distribution", unattendedUpgrades: boolean): void {
     const config = this.vm.cloudConfig;
     if (source === "docker") {
-      config.set("apt", {
-        sources: {
-          docker: {
-            source: "deb [arch=amd64 signed-by=$KEY_FILE] https://download.docker.com/linux/ubuntu $RELEASE stable",
-            keyid: DOCKER_APT_KEY,
-          },
-        },
-      });
+      // The key travels in user-data: no keyserver at first boot (lib/docker-apt.ts).
+      config.set("apt", dockerAptSource(distribution));
     }
     config
       .set("package_update", true)
       .set("package_upgrade", true)
-      .addPackages(...PACKAGES[source], "ca-certificates")
+      .addPackages(...PACKAGES[distribution][source], "ca-certificates")
       .addPackages(...(unattendedUpgrades ? ["unattended-upgrades"] : []));
     this.hostFiles.forEach((file) => config.addFile(file));
     config.addCommands(SETUP_SCRIPT_PATH);

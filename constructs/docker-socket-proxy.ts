@@ -1,10 +1,11 @@
 import { Construct } from "constructs";
+import { SOCKET_PROXY_IMAGE as PINNED_SOCKET_PROXY_IMAGE } from "../lib/images";
 import { suppress } from "../lib/policy/suppressions";
 import { ComposeService, ComposeStack } from "./compose-stack";
 import { DockerEngine } from "./docker-engine";
 
-/** Pinned image. */
-export const SOCKET_PROXY_IMAGE = "tecnativa/docker-socket-proxy:0.3.0";
+/** Pinned image (lib/images.ts): from 0.4.0 the entrypoint writes its config under /tmp, a tmpfs here. */
+export const SOCKET_PROXY_IMAGE = PINNED_SOCKET_PROXY_IMAGE;
 const SERVICE = "socket-proxy";
 const PORT = 2375;
 
@@ -13,7 +14,9 @@ const PORT = 2375;
  * non-GET request of the other open sections; ALLOW_START and ALLOW_STOP open only
  * `/containers/{id}/start` and `/stop`.
  */
-export type DockerApiSection = "CONTAINERS" | "EVENTS" | "EXEC" | "INFO" | "PING" | "POST" | "VERSION" | "ALLOW_START" | "ALLOW_STOP";
+export type DockerApiSection =
+  | "CONTAINERS" | "EVENTS" | "EXEC" | "INFO" | "PING" | "POST" | "VERSION" | "ALLOW_START" | "ALLOW_STOP"
+  | "IMAGES" | "NETWORKS" | "VOLUMES" | "SYSTEM";
 /** Sections the image opens unless told not to, and POST, which is spelled out either way. */
 const CLOSED_EXPLICITLY: readonly DockerApiSection[] = ["EVENTS", "PING", "POST", "VERSION"];
 

@@ -3,7 +3,18 @@ import { App, AppConfig } from "cdktf";
 import { PolicyReport } from "../lib/policy/evaluate";
 import { setTokenStackTraces } from "../lib/token-stack-traces";
 import { describeErrors, REPORT_FILES, writePolicyReport } from "../lib/policy/report";
+import { ledgerFile, readLedger, writeLedger } from "../lib/ledger";
 import { evaluateHomelab } from "./policy-model";
+
+/** Options of a {@link DockhostApp}: cdktf's, and where the ledger lives. */
+export interface DockhostAppConfig extends AppConfig {
+  /**
+   * The ledger of volumes and VM ids (commit it): a synth that drops one the ledger holds is refused
+   * until the code retires it (`retireVolume`, `retireVm`). `false` switches it off.
+   * @default $DOCKHOST_LEDGER_FILE, else "dockhost.ledger.json" in the folder cdktf runs in
+   */
+  readonly ledgerFile?: string | false;
+}
 
 /** Raised when the policy pack finds errors: nothing has been synthesized. */
 export class PolicyError extends Error {
@@ -32,16 +43,22 @@ export class DockhostApp extends App {
    * @param config cdktf's App settings. `stackTraces` defaults to false here: cdktf would capture a
    * stack trace for every token and construct, a third of a large synth, for metadata nobody reads.
    */
-  constructor(config: AppConfig = {}) {
-    super({ stackTraces: false, ...config });
+  /** The ledger file, or undefined when switched off. */
+  public readonly ledgerFile?: string;
+
+  constructor(config: DockhostAppConfig = {}) {
+    const { ledgerFile: ledgerOption, ...appConfig } = config;
+    super({ stackTraces: false, ...appConfig });
+    this.ledgerFile = ledgerFile(ledgerOption);
     setTokenStackTraces(config.stackTraces ?? false);
   }
 
   public synth(): void {
-    const report = evaluateHomelab(this, { outdir: this.outdir });
+    const report = evaluateHomelab(this, { ledger: this.ledgerFile === undefined ? undefined : readLedger(this.ledgerFile) });
     this.policyReport = report;
     writePolicyReport(this.outdir, report);
     if (report.errors.length > 0) throw new PolicyError(report, path.join(this.outdir, REPORT_FILES.markdown));
     super.synth();
+    if (this.ledgerFile !== undefined && report.ledger) writeLedger(this.ledgerFile, report.ledger);
   }
 }

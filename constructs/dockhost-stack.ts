@@ -1,6 +1,7 @@
 import { TerraformBackend, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { formatHcl, makeHclRenderable } from "../lib/hcl-output";
+import { recordVmRetirement, recordVolumeRetirement } from "../lib/ledger";
 import { addStateBackend, StateBackend } from "../lib/state-backend";
 
 /** Variable validations that refer to other variables need Terraform 1.9 or later. */
@@ -29,6 +30,24 @@ export class DockhostStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: DockhostStackProps = {}) {
     super(scope, id);
     this.backend = addStateBackend(this, props.backend ?? { type: "local" }, this.node.path);
+  }
+
+  /**
+   * Lets a named volume of this stack go, on purpose: the ledger stops requiring it, so a stack
+   * that no longer mounts it synthesizes. Terraform never owned it: its data stays on the VM until
+   * `docker volume rm <name>`. Keep the call while the ledger change is reviewed; it is harmless later.
+   */
+  public retireVolume(name: string, reason: string): void {
+    recordVolumeRetirement(this, name, reason);
+  }
+
+  /**
+   * Lets a VM of this stack go, on purpose (a lower `count`, another `baseId`): the ledger stops
+   * requiring its id and the VM resource drops `prevent_destroy`, so Terraform may destroy it. Lift
+   * its Proxmox protection first (`qm set <id> --protection 0`), or the destroy fails.
+   */
+  public retireVm(vmId: number, reason: string): void {
+    recordVmRetirement(this, vmId, reason);
   }
 
   /**

@@ -5,6 +5,8 @@ import { VirtualEnvironmentVm } from "../.gen/providers/proxmox/virtual-environm
 import { checkInteger, integerCondition, describeBounds } from "../lib/bounds";
 import { CloudConfig, jsonListExpression, TerraformExpression } from "../lib/cloud-config";
 import { invalid } from "../lib/errors";
+import { FRESH_CLONE_KEY_RESET, GUEST_AGENT_INSTALL } from "../lib/first-boot";
+import { vmRetirements } from "../lib/ledger";
 import { terraformName } from "../lib/naming";
 import { checkLinuxUser } from "../lib/linux-user";
 import { hostRange, hostAddress, hostNumber, Ipv4Cidr, parseAddress, parseCidr } from "../lib/ipv4";
@@ -12,7 +14,10 @@ import { SEED } from "../lib/seed";
 import { checkSshPublicKeys, SSH_PUBLIC_KEY_PATTERN } from "../lib/ssh-key";
 import { declareVariable } from "../lib/terraform-variable";
 import {
+  BRIDGE_NAME,
   ipHostRange,
+  PROXMOX_NODE_NAME,
+  PROXMOX_STORAGE_ID,
   PROXMOX_TAG_PATTERN,
   templateCollides,
   VM_LIMITS,
@@ -146,6 +151,30 @@ export interface DockhostVmProps {
    * @default "host"
    */
   readonly cpuType?: string;
+  /**
+   * PCI devices passed through to the VM (a GPU for Jellyfin's `/dev/dri`). One VM only: a device
+   * cannot be passed to two running VMs. PCIe needs the q35 machine type, which is then set.
+   * @default none
+   */
+  readonly hostPci?: readonly HostPciDevice[];
+}
+
+/**
+ * A host PCI device for the VM (bpg `hostpci` block). Name it by Proxmox resource mapping (works
+ * with an API token) or by PCI id (bpg: needs root@pam), not both.
+ */
+export interface HostPciDevice {
+  /** Proxmox device slot, `hostpci0` to `hostpci3`. */
+  readonly device: string;
+  /** Resource mapping name (Datacenter > Resource Mappings), e.g. `gpu`. */
+  readonly mapping?: string;
+  /** PCI id, e.g. `0000:01:00.0`. */
+  readonly id?: string;
+  /**
+   * Attach as PCIe (q35 machine).
+   * @default true
+   */
+  readonly pcie?: boolean;
 }
 
 /** One VM as other constructs see it. Values are Terraform references, resolved at plan time. */
@@ -186,6 +215,8 @@ export class DockhostVm extends Construct {
   public readonly ipStart: number;
   public readonly cpuCores: number;
   public readonly memoryMb: number;
+  /** PCI devices passed through (empty: none). */
+  public readonly hostPci: readonly HostPciDevice[];
   public readonly disk0SizeGb: number;
   public readonly namePrefix: string;
   public readonly lan: Ipv4Cidr;
@@ -195,6 +226,8 @@ export class DockhostVm extends Construct {
   public readonly adminUser: string;
   /** The user-data every VM boots with; add packages, files and commands before synthesis. */
   public readonly cloudConfig: CloudConfig;
+  /** Proxmox ids of the VMs the code declares: `baseId` .. `baseId + count - 1`. */
+  public readonly vmIds: readonly number[];
   /** The VMs known at synth time (`count` of them); `-var vm_count` may add more at plan time. */
   public readonly instances: readonly DockhostVmInstance[];
   public readonly vm: VirtualEnvironmentVm;
@@ -205,19 +238,24 @@ export class DockhostVm extends Construct {
   constructor(scope: Construct, id: string, props: DockhostVmProps = {}) {
     super(scope, id);
     const path = this.node.path;
+    // The variables (vm_count, vm_baseid, ...) have fixed names: a second DockhostVm would share them.
+    const other = TerraformStack.of(this).node.findAll().find((c) => c !== this && c instanceof DockhostVm);
+    if (other) invalid({ path, key: "scope", value: TerraformStack.of(this).node.id, allowed: `one DockhostVm per stack (${other.node.path} is already in it): put more VMs in count, or another DockhostVm in its own stack` });
     this.nodeName = props.nodeName ?? "pve";
-    if (this.nodeName.trim() === "") invalid({ path, key: "nodeName", value: this.nodeName, allowed: "expected a Proxmox node name" });
+    if (!PROXMOX_NODE_NAME.test(this.nodeName)) invalid({ path, key: "nodeName", value: this.nodeName, allowed: `expected a Proxmox node name matching ${PROXMOX_NODE_NAME.source}` });
     this.count = checkInteger(path, "count", props.count ?? SEED.vmCount, VM_LIMITS.count);
     this.templateId = checkInteger(path, "templateId", props.templateId ?? SEED.templateId, VM_LIMITS.vmId);
     this.baseId = checkInteger(path, "baseId", props.baseId ?? SEED.baseId, VM_LIMITS.vmId);
     this.cpuCores = checkInteger(path, "cpuCores", props.cpuCores ?? SEED.cpuCores, VM_LIMITS.cpuCores);
     this.memoryMb = checkInteger(path, "memoryMb", props.memoryMb ?? SEED.memoryMb, VM_LIMITS.memoryMb);
+    this.hostPci = checkHostPci(path, props.hostPci ?? [], this.count);
     this.disk0SizeGb = checkInteger(path, "disk0SizeGb", props.disk0SizeGb ?? SEED.disk0SizeGb, VM_LIMITS.disk0SizeGb);
     this.namePrefix = props.namePrefix ?? SEED.namePrefix;
     if (!new RegExp(VM_NAME_PATTERN).test(this.namePrefix)) {
       invalid({ path, key: "namePrefix", value: this.namePrefix, allowed: `expected a lowercase DNS label matching ${VM_NAME_PATTERN}` });
     }
     const lastId = vmIdRange(this.baseId, this.count).last;
+    this.vmIds = Array.from({ length: this.count }, (_, i) => this.baseId + i);
     if (lastId > VM_LIMITS.vmId.max) {
       invalid({ path, key: "baseId", value: this.baseId, allowed: `VM ids run to ${lastId}; expected the last one <= ${VM_LIMITS.vmId.max}` });
     }
@@ -234,6 +272,7 @@ export class DockhostVm extends Construct {
     if (this.dnsServers.length === 0) invalid({ path, key: "lan.dnsServers", value: this.dnsServers, allowed: "expected at least one DNS server" });
     this.dnsServers.forEach((server, i) => parseAddress(server) ?? invalid({ path, key: `lan.dnsServers[${i}]`, value: server, allowed: "expected an IPv4 address" }));
     this.bridge = lan.bridge ?? SEED.bridge;
+    if (!BRIDGE_NAME.test(this.bridge)) invalid({ path, key: "lan.bridge", value: this.bridge, allowed: `expected a Linux bridge name matching ${BRIDGE_NAME.source}` });
     if (lan.vlanId !== undefined) checkInteger(path, "lan.vlanId", lan.vlanId, { min: 1, max: 4094 });
     this.ipStart = checkInteger(path, "ipStart", props.ipStart ?? SEED.ipStart, hosts);
     const ips = ipHostRange(this.ipStart, this.count);
@@ -247,6 +286,11 @@ export class DockhostVm extends Construct {
     tags.forEach((tag, i) => {
       if (!PROXMOX_TAG_PATTERN.test(tag)) invalid({ path, key: `tags[${i}]`, value: tag, allowed: `expected a Proxmox tag matching ${PROXMOX_TAG_PATTERN.source}` });
     });
+    const datastoreId = props.datastoreId ?? "local-lvm";
+    const snippetsDatastoreId = props.snippetsDatastoreId ?? "local";
+    for (const [key, value] of [["datastoreId", datastoreId], ["snippetsDatastoreId", snippetsDatastoreId]]) {
+      if (!PROXMOX_STORAGE_ID.test(value)) invalid({ path, key, value, allowed: `expected a Proxmox storage id matching ${PROXMOX_STORAGE_ID.source}` });
+    }
     if (props.sshPublicKeys !== undefined) checkSshPublicKeys(path, "sshPublicKeys", props.sshPublicKeys);
     this.adminUser = checkLinuxUser(path, "adminUser", props.adminUser ?? "dockhost");
 
@@ -278,8 +322,13 @@ export class DockhostVm extends Construct {
         sudo: "ALL=(ALL) NOPASSWD:ALL",
         sshAuthorizedKeys: jsonListExpression(`var.${sshKeys.friendlyUniqueId}`),
       })
+      // Host keys: see FRESH_CLONE_KEY_RESET.
+      .set("ssh_deletekeys", false)
+      .set("bootcmd", [FRESH_CLONE_KEY_RESET])
+      // The guest agent (which bpg waits for) is a package, and again a command: cloud-init's
+      // package step fails whole when one source (Docker's repository) is unreachable.
       .addPackages("qemu-guest-agent")
-      .addCommands("systemctl enable --now qemu-guest-agent");
+      .addCommands(GUEST_AGENT_INSTALL);
 
     const count = TerraformCount.of(this.variables.vm_count.numberValue);
     // Terraform addresses are public contract: short, stable names rather than hashed ids.
@@ -287,7 +336,7 @@ export class DockhostVm extends Construct {
     this.userData = new VirtualEnvironmentFile(this, "user_data", {
       count,
       nodeName: this.nodeName,
-      datastoreId: props.snippetsDatastoreId ?? "local",
+      datastoreId: snippetsDatastoreId,
       contentType: "snippets",
       sourceRaw: {
         fileName: `\${local.vm_names[count.index]}-user-data.yaml`,
@@ -297,7 +346,7 @@ export class DockhostVm extends Construct {
     });
     this.userData.overrideLogicalId(`${resourceName}_user_data`);
 
-    const datastoreId = props.datastoreId ?? "local-lvm";
+
     this.vm = new VirtualEnvironmentVm(this, "vm", {
       count,
       nodeName: this.nodeName,
@@ -323,6 +372,10 @@ export class DockhostVm extends Construct {
         },
       ],
       scsiHardware: "virtio-scsi-single",
+      ...(this.hostPci.length > 0 && {
+        hostpci: this.hostPci.map((d) => ({ device: d.device, mapping: d.mapping, id: d.id, pcie: d.pcie ?? true })),
+        ...(this.hostPci.some((d) => d.pcie !== false) && { machine: "q35" }),
+      }),
       agent: { enabled: true },
       operatingSystem: { type: "l26" },
       initialization: {
@@ -339,6 +392,12 @@ export class DockhostVm extends Construct {
         userDataFileId: `\${${this.userData.terraformResourceType}.${this.userData.friendlyUniqueId}[count.index].id}`,
       },
       lifecycle: {
+        // A VM holds every volume: Terraform refuses to destroy or replace one unless the code
+        // retires a VM id (DockhostStack.retireVm), which also the ledger requires. bpg's vmDelete
+        // shuts the VM down before Proxmox's protection refuses the delete
+        // (bpg/terraform-provider-proxmox v0.111.1 proxmoxtf/resource/vm/vm.go): a plan that
+        // destroys or replaces a protected VM must stop in Terraform, before the provider.
+        preventDestroy: Lazy.anyValue({ produce: () => (props.protection ?? true) && vmRetirements(TerraformStack.of(this)).length === 0 }) as unknown as boolean,
         // The template and the user-data only matter when a VM is created: a new template or a
         // changed snippet must not replace a running VM (DockerHost re-applies host settings).
         ignoreChanges: ["clone", "initialization[0].user_data_file_id"],
@@ -412,7 +471,13 @@ export class DockhostVm extends Construct {
       `${name} must be ${describeBounds(bounds)}.`,
     ];
     return {
-      vm_count: number("vm_count", "Number of dockhost VMs", this.count, [whole("vm_count", VM_LIMITS.count)]),
+      vm_count: number("vm_count", "Number of dockhost VMs", this.count, [
+        whole("vm_count", VM_LIMITS.count),
+        [
+          `var.vm_count >= ${this.count}`,
+          `vm_count may add VMs at plan time, not remove the ${this.count} the code declares: lower count in the code and retire the VM ids there (retireVm).`,
+        ],
+      ]),
       vm_template_id: number("vm_template_id", "Proxmox VM id of the cloud-init template that is cloned", this.templateId, [
         whole("vm_template_id", VM_LIMITS.vmId),
         [
@@ -464,3 +529,16 @@ const NETWORK_DEVICE_NULLS = {
   trunks: null,
   vlan_id: null,
 };
+
+/** Checks passed-through devices: known slots, each named once, by mapping or id; one VM only. */
+function checkHostPci(path: string, devices: readonly HostPciDevice[], count: number): readonly HostPciDevice[] {
+  if (devices.length > 0 && count > 1) invalid({ path, key: "hostPci", value: devices.map((d) => d.device), allowed: `no passed-through devices with count ${count}: a PCI device can belong to one running VM only` });
+  const seen = new Set<string>();
+  devices.forEach((d, i) => {
+    if (!/^hostpci[0-3]$/.test(d.device) || seen.has(d.device)) invalid({ path, key: `hostPci[${i}].device`, value: d.device, allowed: "one of hostpci0..hostpci3 (bpg 0.111.1), each used once" });
+    seen.add(d.device);
+    if ((d.mapping === undefined) === (d.id === undefined)) invalid({ path, key: `hostPci[${i}]`, value: { mapping: d.mapping, id: d.id }, allowed: "exactly one of mapping (a Proxmox resource mapping) or id (a PCI id such as 0000:01:00.0)" });
+    if (d.id !== undefined && !/^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}(\.[0-7])?$/i.test(d.id)) invalid({ path, key: `hostPci[${i}].id`, value: d.id, allowed: "a PCI id such as 0000:01:00.0 (or 0000:01:00 for every function)" });
+  });
+  return devices;
+}

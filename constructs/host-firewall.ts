@@ -59,6 +59,9 @@ const LOOPBACK = /^(127\.|::1$)/;
  * `worldPorts` from anywhere, the others from the LAN), read when the app is synthesized: a new
  * stack or route opens exactly what it publishes. Loopback-bound ports need no rule.
  *
+ * ICMP from the LAN is accepted (ping, path MTU discovery), NDP is on and router advertisements
+ * from the VM are off.
+ *
  * Proxmox applies VM rules only when the datacenter firewall is on (Datacenter > Firewall >
  * Options); the VM's network device has its firewall flag set by DockhostVm.
  */
@@ -95,12 +98,20 @@ export class HostFirewall extends Construct {
       enabled: true,
       inputPolicy: "DROP",
       outputPolicy: "ACCEPT",
+      // bpg 0.111.1 sends ndp=false and radv=true unless told (proxmoxtf/resource/firewall/options.go,
+      // dvNDP/dvReadv): the VM needs neighbour discovery, and it is no router.
+      ndp: true,
+      radv: false,
     });
     this.ruleSet = new VirtualEnvironmentFirewallRules(this, "rules", {
       ...target,
       // Ports are read at synth time, once every stack has been built.
       rule: Lazy.anyValue({
-        produce: () => this.rules().map((r) => ({ type: "in", action: "ACCEPT", proto: r.proto, dport: String(r.dport), source: r.source, comment: r.comment })),
+        produce: () => [
+          ...this.rules().map((r) => ({ type: "in", action: "ACCEPT", proto: r.proto, dport: String(r.dport), source: r.source, comment: r.comment })),
+          // Ping and ICMP errors (path MTU discovery) from the LAN; the DROP policy would eat them.
+          { type: "in", action: "ACCEPT", proto: "icmp", source: this.vm.lan.text, comment: "ICMP from the LAN (ping, path MTU)" },
+        ],
       }),
     });
     this.options.overrideLogicalId(`${terraformName(id)}_options`);

@@ -9,6 +9,7 @@
 
 // The app and its stacks.
 export { DockhostApp, PolicyError } from "./dockhost-app";
+export type { DockhostAppConfig } from "./dockhost-app";
 // The policy pack runs in DockhostApp; a finding is suppressed on a construct with a reason.
 export { MIN_REASON_LENGTH, suppress } from "../lib/policy/suppressions";
 export type { PolicyReport, ReportRow, RowStatus } from "../lib/policy/evaluate";
@@ -23,7 +24,7 @@ export type { StateBackend, LocalStateBackend, S3StateBackend, PgStateBackend } 
 export { ProxmoxConnection } from "./proxmox-connection";
 export type { ProxmoxConnectionProps } from "./proxmox-connection";
 export { DockhostVm } from "./dockhost-vm";
-export type { DockhostVmProps, DockhostVmInstance, LanProps, VmVariableName } from "./dockhost-vm";
+export type { DockhostVmProps, DockhostVmInstance, LanProps, VmVariableName, HostPciDevice } from "./dockhost-vm";
 export { VM_BACKUP_MODES, VmBackup } from "./vm-backup";
 export type { VmBackupProps, VmBackupRetention, VmBackupMode, VmBackupCompression } from "./vm-backup";
 export { HostFirewall } from "./host-firewall";
@@ -37,6 +38,8 @@ export type { DockerHostProps } from "./docker-host";
 export { DockerEngine } from "./docker-engine";
 export type { DockerEngineProps, EngineHost } from "./docker-engine";
 export { ComposeStack } from "./compose-stack";
+export { NamedVolume } from "./named-volume";
+export type { NamedVolumeProps } from "./named-volume";
 export type { ComposeStackProps, ComposeServiceProps, ComposeService, ComposeImportProps, StackVolume, VolumeMountRef } from "./compose-stack";
 export { Secret } from "./secret";
 // The socket proxy that ReverseProxy and VolumeBackup put in front of docker.sock, for your own clients.
@@ -47,6 +50,23 @@ export { ReverseProxy, TRAEFIK_IMAGE } from "./reverse-proxy";
 export type { ReverseProxyProps, ProxyTlsProps, ExposeOptions, ProxyRoute, ProxyMiddleware } from "./reverse-proxy";
 export { VOLUME_BACKUP_IMAGE, VolumeBackup } from "./volume-backup";
 export type { VolumeBackupProps, VolumeBackupTarget, LocalBackupTarget, NfsBackupTarget, S3BackupTarget, CoveredVolume } from "./volume-backup";
+export { Postgres, POSTGRES_DATA_DIR, POSTGRES_IMAGE, POSTGRES_MEMORY_MB, POSTGRES_PORT } from "./postgres";
+export type { PostgresProps, PostgresServiceOptions } from "./postgres";
+export { Redis, REDIS_IMAGE, REDIS_MEMORY_MB, REDIS_PORT } from "./redis";
+export type { RedisProps, RedisServiceOptions } from "./redis";
+export { WebApp } from "./web-app";
+export type { WebAppProps, WebAppPartProps, WebAppDatabaseProps, WebAppCacheProps } from "./web-app";
+export { Nextcloud, NEXTCLOUD_IMAGE, NEXTCLOUD_MEMORY_MB } from "./nextcloud";
+export type { NextcloudProps } from "./nextcloud";
+export { Jellyfin, JELLYFIN_IMAGE, JELLYFIN_MEMORY_MB } from "./jellyfin";
+export type { JellyfinProps } from "./jellyfin";
+export { GitLabRunner, GITLAB_RUNNER_IMAGE, GITLAB_RUNNER_MEMORY_MB } from "./gitlab-runner";
+export type { GitLabRunnerProps } from "./gitlab-runner";
+export { Portainer, PORTAINER_IMAGE, PORTAINER_MEMORY_MB } from "./portainer";
+export type { PortainerProps } from "./portainer";
+export { Watchtower, WATCHTOWER_IMAGE, WATCHTOWER_OPT_IN } from "./watchtower";
+export type { WatchtowerProps } from "./watchtower";
+export type { Connection, Sensitive } from "../lib/catalog/connection";
 export { MONITORING_IMAGES, MONITORING_JOBS, MONITORING_POLICY_SUPPRESSIONS, MonitoringStack } from "./monitoring-stack";
 export type { MonitoringStackProps, AlertmanagerProps, AlertEmailProps, AlertThresholds, ScrapeOptions } from "./monitoring-stack";
 

@@ -6,12 +6,15 @@ import { invalid } from "../lib/errors";
 import { EMAIL_PATTERN, isEmail } from "../lib/hostname";
 import { renderAlertmanagerConfig } from "../lib/monitoring/alertmanager-config";
 import { AlertRule, DefaultAlertRulesProps, defaultAlertRules, renderAlertRules } from "../lib/monitoring/alert-rules";
+import { backupAlertRules, TEXTFILE_DIR } from "../lib/monitoring/backup-metric";
+import { VolumeBackup } from "./volume-backup";
 import { grafanaProvisioningFiles } from "../lib/monitoring/grafana";
 import { checkMetricsEndpoint, MetricsEndpoint } from "../lib/monitoring/metrics-endpoint";
 import { DEFAULT_PROMETHEUS_INTERVAL, PrometheusConfigSpec, renderPrometheusConfig, ScrapeJob } from "../lib/monitoring/prometheus-config";
 import { checkPrometheusInterval } from "../lib/monitoring/prometheus-duration";
 import { DEFAULT_CADVISOR_JOB, DEFAULT_NODE_EXPORTER_JOB, MetricSources } from "../lib/monitoring/queries";
 import { prometheusRetentionSize } from "../lib/monitoring/retention";
+import { CADVISOR_IMAGE } from "../lib/images";
 import { suppress } from "../lib/policy/suppressions";
 import { ENTRYPOINTS } from "../lib/traefik/static-config";
 import { ComposeService, ComposeServiceProps, ComposeStack } from "./compose-stack";
@@ -24,7 +27,7 @@ export const MONITORING_IMAGES = {
   prometheus: "prom/prometheus:v2.55.1",
   grafana: "grafana/grafana:11.3.1",
   nodeExporter: "prom/node-exporter:v1.8.2",
-  cadvisor: "ghcr.io/google/cadvisor:v0.60.5",
+  cadvisor: CADVISOR_IMAGE,
   alertmanager: "prom/alertmanager:v0.27.0",
 } as const;
 
@@ -188,6 +191,12 @@ export class MonitoringStack extends Construct {
   /** Prometheus's `--storage.tsdb.retention.size`, derived from `retentionSizeGb`. */
   public readonly retentionSize: string;
   public readonly alertRules: readonly AlertRule[];
+  /** Alerts for the volume backup of the engine, if there is one (it may be created after this stack). */
+  public backupAlertRules(): AlertRule[] {
+    const backup = VolumeBackup.onEngine(this.engine);
+    return backup ? backupAlertRules([backup.watched]) : [];
+  }
+
   private readonly jobs = new Map<string, ScrapeJob>();
   private readonly scraped = new Map<ComposeService, string>();
   private readonly joinedStacks = new Set<ComposeStack>();
@@ -226,7 +235,8 @@ export class MonitoringStack extends Construct {
         // Rendered at synth time: services added after this construct are scraped too.
         files: {
           [`${PROMETHEUS_DIR}/prometheus.yml`]: Lazy.stringValue({ produce: () => escapeTerraformTemplate(this.prometheusConfig()) }),
-          [`${PROMETHEUS_DIR}/${RULES_FILE}`]: renderAlertRules(this.alertRules),
+          // With the backup of the engine's volumes, whenever it is created.
+          [`${PROMETHEUS_DIR}/${RULES_FILE}`]: Lazy.stringValue({ produce: () => escapeTerraformTemplate(renderAlertRules([...this.alertRules, ...this.backupAlertRules()])) }),
         },
         volumes: [{ volume: "prometheus-data", target: "/prometheus" }],
         healthcheck: httpCheck(`http://127.0.0.1:${PORTS.prometheus}/-/healthy`),
@@ -261,9 +271,11 @@ export class MonitoringStack extends Construct {
         image: MONITORING_IMAGES.nodeExporter,
         // The host network shows the VM's real interfaces; docker0's address keeps it off the LAN.
         networkMode: "host",
-        command: ["--path.rootfs=/host", `--web.listen-address=${host.bridgeAddress}:${PORTS.nodeExporter}`],
+        // The textfile directory holds the volume backup's success metric (lib/monitoring/backup-metric.ts).
+        command: ["--path.rootfs=/host", `--web.listen-address=${host.bridgeAddress}:${PORTS.nodeExporter}`, `--collector.textfile.directory=/host${TEXTFILE_DIR}`],
         expose: [PORTS.nodeExporter],
-        volumes: [{ hostPath: "/", target: "/host", readOnly: true }],
+        // rslave: file systems mounted on the host later (a new disk) show up for the collector.
+        volumes: [{ hostPath: "/", target: "/host", readOnly: true, propagation: "rslave" }],
         healthcheck: httpCheck(`http://${host.bridgeAddress}:${PORTS.nodeExporter}/`),
         readOnly: true,
         capDrop: ["ALL"],

@@ -5,10 +5,12 @@ import { evaluatePolicy, PolicyReport } from "../lib/policy/evaluate";
 import { CapacityPlan } from "../lib/policy/capacity-planner";
 import { HomelabModel, PolicyRule, PolicyService, PolicyStack, PolicyVm, Subject } from "../lib/policy/types";
 import { addVariableValidation } from "../lib/terraform-variable";
+import { LedgerData } from "../lib/ledger";
 import { ComposeStack } from "./compose-stack";
 import { DockerEngine } from "./docker-engine";
 import { DockerHost } from "./docker-host";
 import { DockhostVm } from "./dockhost-vm";
+import { HostFirewall } from "./host-firewall";
 import { MonitoringStack } from "./monitoring-stack";
 import { ProxmoxConnection } from "./proxmox-connection";
 import { ReverseProxy } from "./reverse-proxy";
@@ -19,7 +21,7 @@ import { VolumeBackup } from "./volume-backup";
  * written), then writes the capacity minimums into the VM variables' validation, so that
  * `-var vm_memory=...` cannot undercut what the plan needs.
  */
-export function evaluateHomelab(root: IConstruct, options: { readonly outdir?: string; readonly rules?: readonly PolicyRule[] } = {}): PolicyReport {
+export function evaluateHomelab(root: IConstruct, options: { readonly ledger?: LedgerData; readonly rules?: readonly PolicyRule[] } = {}): PolicyReport {
   const { report, minimums } = evaluatePolicy(describeHomelab(root), options);
   writeMinimums(minimums);
   return report;
@@ -61,7 +63,8 @@ export function describeHomelab(root: IConstruct): HomelabModel {
   const subjects: Subject[] = [
     ...of(ProxmoxConnection).map((c) => ({ kind: "proxmox" as const, construct: c, credentials: { password: c.provider.password, apiToken: c.provider.apiToken, "ssh.privateKey": c.provider.ssh?.privateKey } })),
     ...of(DockhostVm).map((c) => ({ kind: "vm" as const, construct: c, agentEnabled: c.vm.agent.enabledInput, packages: c.cloudConfig.packageList })),
-    ...of(DockerHost).map((c) => ({ kind: "docker-host" as const, construct: c, addressPools: c.addressPools, lan: c.vm.lan })),
+    ...of(DockerHost).map((c) => ({ kind: "docker-host" as const, construct: c, addressPools: c.addressPools, lan: c.vm.lan, knownHostsFile: c.knownHostsFile })),
+    ...of(HostFirewall).map((c) => ({ kind: "firewall" as const, construct: c, adminCidrs: c.adminCidrs })),
     ...engines.map((c) => ({ kind: "docker-engine" as const, construct: c, sshOptions: c.sshOptions })),
     ...vms,
     ...composeStacks.flatMap((stack) => {
@@ -85,7 +88,17 @@ export function describeHomelab(root: IConstruct): HomelabModel {
     construct: proxy,
     routes: proxy.routeList.map((route) => ({ host: route.host, pathPrefix: route.pathPrefix, containerName: route.service.containerName })),
   }));
-  return { root, constructs, subjects, stacks: [...stacks.values()], proxies, vms };
+  const dockhostVms = of(DockhostVm).map((vm) => ({
+    construct: vm,
+    terraformStack: TerraformStack.of(vm).node.id,
+    ledgerKey: `${TerraformStack.of(vm).node.id}/${vm.node.id}`,
+    vmIds: vm.vmIds,
+    templateId: vm.templateId,
+    lan: vm.lan.text,
+    hosts: vm.vmIds.map((_, i) => vm.ipStart + i),
+  }));
+  const terraformStacks = constructs.filter((c): c is TerraformStack => TerraformStack.isStack(c)).map((stack) => ({ id: stack.node.id, construct: stack }));
+  return { root, constructs, subjects, stacks: [...stacks.values()], proxies, vms, dockhostVms, terraformStacks };
 }
 
 function describeStack(stack: ComposeStack): PolicyStack {
@@ -94,7 +107,7 @@ function describeStack(stack: ComposeStack): PolicyStack {
     construct: stack,
     terraformStack: TerraformStack.of(stack).node.id,
     vmKey: stack.engine.vmKey,
-    services: stack.serviceList.map((s): PolicyService => ({ name: s.name, containerName: s.containerName, spec: s.spec, construct: s.container })),
+    services: stack.serviceList.map((s): PolicyService => ({ name: s.name, containerName: s.containerName, spec: s.spec, files: s.spec.files, construct: s.container })),
     volumes: stack
       .volumeList()
       .filter((volume) => !volume.external)

@@ -4,6 +4,7 @@ import { stringify } from "yaml";
 import { checkInteger } from "../lib/bounds";
 import { offeredPorts } from "../lib/compose/port-binding";
 import { invalid } from "../lib/errors";
+import { TRAEFIK_IMAGE as PINNED_TRAEFIK_IMAGE } from "../lib/images";
 import { EMAIL_PATTERN, isEmail, isHostname } from "../lib/hostname";
 import { BUILTIN_MIDDLEWARES, containerRoute, middlewaresConfig, router } from "../lib/traefik/dynamic-config";
 import { flattenToLabels } from "../lib/traefik/labels";
@@ -14,7 +15,8 @@ import { dockerSocketProxy } from "./docker-socket-proxy";
 import { Secret } from "./secret";
 
 /** Pinned images. */
-export const TRAEFIK_IMAGE = "traefik:v3.2.3";
+/** Pinned image (lib/images.ts; lib/compatibility.ts says why this version). */
+export const TRAEFIK_IMAGE = PINNED_TRAEFIK_IMAGE;
 
 /** How the proxy gets certificates. */
 export interface ProxyTlsProps {

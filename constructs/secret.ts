@@ -1,4 +1,5 @@
-import { Construct } from "constructs";
+import { DataResource } from "cdktf";
+import { Construct, IConstruct } from "constructs";
 import { invalid } from "../lib/errors";
 import { declareVariable } from "../lib/terraform-variable";
 
@@ -14,6 +15,19 @@ export interface SecretProps {
    * @default 1
    */
   readonly minLength?: number;
+}
+
+/** Secret ids taken in each app (the root construct): two Secrets with one id would be one variable. */
+const idsByApp = new WeakMap<IConstruct, Map<string, string>>();
+/** Every Secret's value token, to find one where it would land in plain sight. */
+const valueTokens = new Set<string>();
+
+/** How cdktf writes a string token in text. */
+const TOKEN = /\$\{TfToken\[TOKEN\.\d+\]\}/g;
+
+/** Whether `text` contains a Secret's value (its Terraform reference). */
+export function containsSecret(text: string): boolean {
+  return [...text.matchAll(TOKEN)].some(([token]) => valueTokens.has(token));
 }
 
 /** Secret names are Terraform variable names and `${NAME}` references in exported compose files. */
@@ -33,13 +47,23 @@ export class Secret extends Construct {
   constructor(scope: Construct, id: string, props: SecretProps = {}) {
     super(scope, id);
     if (!SECRET_NAME.test(id)) invalid({ path: this.node.path, key: "id", value: id, allowed: `expected a secret name matching ${SECRET_NAME.source} (it becomes a Terraform variable)` });
+    const taken = idsByApp.get(this.node.root) ?? new Map<string, string>();
+    idsByApp.set(this.node.root, taken);
+    const other = taken.get(id);
+    if (other !== undefined) invalid({ path: this.node.path, key: "id", value: id, allowed: `a secret id not already used in the app (${other} has it): both would be the one variable ${id}` });
+    taken.set(id, this.node.path);
     this.name = id;
     const minLength = props.minLength ?? 1;
     this.value = declareVariable(this, id, {
       type: "string",
       description: props.description ?? `Secret ${id}`,
       sensitive: true,
-      validation: [{ condition: `length(var.${id}) >= ${minLength}`, errorMessage: `${id} must be at least ${minLength} characters long.` }],
     }).stringValue;
+    // Not a variable validation: Terraform 1.11 prints a failing validation's variable values, a
+    // sensitive `-var` included; a precondition's diagnostic shows it as sensitive.
+    new DataResource(this, "checks", {
+      lifecycle: { precondition: [{ condition: `\${length(var.${id}) >= ${minLength}}`, errorMessage: `${id} must be at least ${minLength} characters long.` }] },
+    }).overrideLogicalId(`${id}_checks`);
+    valueTokens.add(this.value);
   }
 }

@@ -3,6 +3,7 @@ import { Construct } from "constructs";
 import { BackupJob } from "../.gen/providers/proxmox/backup-job";
 import { checkInteger } from "../lib/bounds";
 import { invalid } from "../lib/errors";
+import { PROXMOX_STORAGE_ID } from "../lib/vm-rules";
 import { terraformName } from "../lib/naming";
 import { isCalendarEvent } from "../lib/schedule";
 import { shellQuote } from "../lib/ssh";
@@ -75,8 +76,6 @@ export interface VmBackupProps {
 
 const DEFAULT_RETENTION: Required<VmBackupRetention> = { keepDaily: 7, keepWeekly: 4, keepMonthly: 3 };
 const RETENTION_KEYS = { keepDaily: "keep-daily", keepWeekly: "keep-weekly", keepMonthly: "keep-monthly" } as const;
-/** Proxmox storage ids (pve's `pve-storage-id` format). */
-const STORAGE_ID = /^[a-z][a-z0-9_.-]*[a-z0-9]$/i;
 const JOB_ID = /^[a-z][a-z0-9_-]{2,}$/i;
 
 /**
@@ -103,7 +102,7 @@ export class VmBackup extends Construct {
     this.mode = props.mode ?? "snapshot";
     if (!VM_BACKUP_MODES.includes(this.mode)) invalid({ path, key: "mode", value: this.mode, allowed: `expected one of ${VM_BACKUP_MODES.join(", ")}` });
     this.storage = props.storage ?? "local";
-    if (!STORAGE_ID.test(this.storage)) invalid({ path, key: "storage", value: this.storage, allowed: "expected a Proxmox storage id such as local or nas-backups" });
+    if (!PROXMOX_STORAGE_ID.test(this.storage)) invalid({ path, key: "storage", value: this.storage, allowed: "expected a Proxmox storage id such as local or nas-backups" });
     const compression = props.compression ?? "zstd";
     if (!Object.hasOwn(COMPRESSION, compression)) invalid({ path, key: "compression", value: compression, allowed: `expected one of ${Object.keys(COMPRESSION).join(", ")}` });
     this.retention = props.retention ?? DEFAULT_RETENTION;

@@ -5,8 +5,10 @@ import { checkInteger } from "../lib/bounds";
 import { checkAbsolutePath } from "../lib/compose/validate";
 import { databaseDump, DatabaseDump, DUMP_FILE_NAME } from "../lib/database-dump";
 import { invalid } from "../lib/errors";
+import { backupSuccessCommand, TEXTFILE_DIR, WatchedBackup } from "../lib/monitoring/backup-metric";
 import { checkAtSynth } from "../lib/synth-check";
 import { isHostname } from "../lib/hostname";
+import { VOLUME_BACKUP_IMAGE as PINNED_VOLUME_BACKUP_IMAGE } from "../lib/images";
 import { parseAddress } from "../lib/ipv4";
 import { terraformName } from "../lib/naming";
 import { isCronExpression } from "../lib/schedule";
@@ -15,8 +17,8 @@ import { DockerEngine } from "./docker-engine";
 import { dockerSocketProxy } from "./docker-socket-proxy";
 import { Secret } from "./secret";
 
-/** Pinned image: offen/docker-volume-backup, maintained, small, reads `*_FILE` variables. */
-export const VOLUME_BACKUP_IMAGE = "offen/docker-volume-backup:v2.48.2";
+/** Pinned image (lib/images.ts): offen/docker-volume-backup, maintained, small, reads `*_FILE` variables. */
+export const VOLUME_BACKUP_IMAGE = PINNED_VOLUME_BACKUP_IMAGE;
 
 /** Archives on a directory of the VM (a second disk, or the VM disk itself). */
 export interface LocalBackupTarget {
@@ -84,6 +86,12 @@ export interface VolumeBackupProps {
    */
   readonly retentionDays?: number;
   /**
+   * A MonitoringStack on the engine alerts (VolumeBackupFailed) when the last successful run is
+   * older than this many hours; set it above the time between two runs.
+   * @default 26 (a daily run, with slack)
+   */
+  readonly alertAfterHours?: number;
+  /**
    * Where archives go.
    * @default { kind: "local", path: "/var/backups/dockhost" }
    */
@@ -112,6 +120,8 @@ export interface CoveredVolume extends StackVolume {
 }
 
 const SERVICE = "backup";
+/** Where node-exporter's textfile directory is mounted in the backup container. */
+const TEXTFILE_MOUNT = "/textfile";
 const SOURCES_DIR = "/backup";
 const ARCHIVE_DIR = "/archive";
 const DEFAULT_LOCAL_PATH = "/var/backups/dockhost";
@@ -121,6 +131,7 @@ const LABEL = {
   execLabel: "docker-volume-backup.exec-label",
   archivePre: "docker-volume-backup.archive-pre",
   archivePreUser: "docker-volume-backup.archive-pre.user",
+  prunePre: "docker-volume-backup.prune-pre",
 } as const;
 const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const S3_ENDPOINT = /^[a-z0-9.-]+(:[0-9]{1,5})?$/i;
@@ -149,6 +160,8 @@ export class VolumeBackup extends Construct {
   public readonly engine: DockerEngine;
   public readonly schedule: string;
   public readonly retentionDays: number;
+  /** What a MonitoringStack on the engine watches: the backup's name and how old its last success may be. */
+  public readonly watched: WatchedBackup;
   public readonly target: VolumeBackupTarget;
   public readonly stopContainers: boolean;
   /** Archive names: `<prefix>-<date>T<time>.tar.gz`, e.g. `dockhost-2026-11-25T03-00-00.tar.gz`. */
@@ -178,6 +191,7 @@ export class VolumeBackup extends Construct {
     this.stopContainers = props.stopContainers ?? true;
     this.archivePrefix = this.engine.vmName;
     const stackName = ComposeStack.perVmStackName(this, this.engine, props.stackName, "backup", ["-socket"]);
+    this.watched = { name: stackName, maxAgeHours: checkInteger(path, "alertAfterHours", props.alertAfterHours ?? 26, { min: 1, max: 24 * 366 }) };
     this.archiveVolumeName = `${stackName}_archive`;
 
     const socketProxy = dockerSocketProxy(this, "socket-proxy", {
@@ -214,6 +228,8 @@ export class VolumeBackup extends Construct {
             }),
           },
           secrets: s3 && { AWS_ACCESS_KEY_ID_FILE: s3.accessKeyId, AWS_SECRET_ACCESS_KEY_FILE: s3.secretAccessKey },
+          // Runs (in this container) only when the archive was made and copied: the success metric.
+          labels: { [LABEL.execLabel]: stackName, [LABEL.prunePre]: backupSuccessCommand(stackName, TEXTFILE_MOUNT) },
           restart: "unless-stopped",
           securityOpt: ["no-new-privileges:true"],
           memoryLimitMb: 256,
@@ -234,10 +250,12 @@ export class VolumeBackup extends Construct {
       this.archiveVolume.overrideLogicalId(terraformName(this.archiveVolumeName));
     }
     const target = this.target;
-    const archiveMount =
-      target.kind === "local" ? [{ host_path: target.path ?? DEFAULT_LOCAL_PATH, container_path: ARCHIVE_DIR }]
-      : this.archiveVolume ? [{ volume_name: this.archiveVolume.name, container_path: ARCHIVE_DIR }]
-      : [];
+    const archiveMount = [
+      ...(target.kind === "local" ? [{ host_path: target.path ?? DEFAULT_LOCAL_PATH, container_path: ARCHIVE_DIR }]
+        : this.archiveVolume ? [{ volume_name: this.archiveVolume.name, container_path: ARCHIVE_DIR }]
+        : []),
+      { host_path: TEXTFILE_DIR, container_path: TEXTFILE_MOUNT },
+    ];
     // The volumes to archive are known only once every stack is built.
     backup.container.putVolumes(
       Lazy.anyValue({
@@ -353,7 +371,13 @@ export class VolumeBackup extends Construct {
   /** Stop and dump labels on the containers of the covered volumes. */
   private labelServices(label: string): void {
     for (const volume of this.coveredVolumes()) {
-      volume.stopped.forEach((service) => service.stack.addLabels(service.name, { [LABEL.stop]: label }));
+      volume.stopped.forEach((service) => {
+        service.stack.addLabels(service.name, { [LABEL.stop]: label });
+        // kreuzwerker 3.6.2's read deletes a container that is not running when must_run is true
+        // (resource_docker_container_funcs.go, resourceDockerContainerRead): a plan during the
+        // backup would remove it. Its restart policy, not Terraform, keeps it running.
+        service.container.mustRun = false;
+      });
       if (volume.dump) {
         const { service, dump } = volume.dump;
         service.stack.addLabels(service.name, {

@@ -41,6 +41,7 @@ export interface CloudConfigFile {
 }
 
 type Scalar = string | number | boolean | TerraformExpression;
+type Setting = Scalar | readonly string[] | Record<string, unknown>;
 
 /** The VM's cloud-init user-data, which constructs add packages, files, users and commands to. */
 export class CloudConfig {
@@ -48,7 +49,7 @@ export class CloudConfig {
   private readonly users = new Map<string, CloudConfigUser>();
   private readonly files = new Map<string, CloudConfigFile>();
   private readonly commands: string[] = [];
-  private readonly settings = new Map<string, Scalar | Record<string, unknown>>();
+  private readonly settings = new Map<string, Setting>();
 
   /** @param path construct path used in error messages */
   constructor(private readonly path: string) {}
@@ -74,8 +75,8 @@ export class CloudConfig {
     return this;
   }
 
-  /** A top-level cloud-config key such as `ssh_pwauth` or `swap`. */
-  set(key: string, value: Scalar | Record<string, unknown>): this {
+  /** A top-level cloud-config key such as `ssh_pwauth` or `bootcmd`. */
+  set(key: string, value: Setting): this {
     this.claim(this.settings, key, value, key);
     return this;
   }

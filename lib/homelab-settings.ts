@@ -61,7 +61,7 @@ export interface HomelabSettings {
    * Host names of the web apps, under the `domain` variable (asked by Terraform): app.<domain>,
    * api.<domain>, grafana.<domain>.
    */
-  readonly hostNames: { readonly app: string; readonly api: string; readonly grafana: string };
+  readonly hostNames: { readonly app: string; readonly api: string; readonly grafana: string; readonly cloud: string };
 }
 
 /**
@@ -83,5 +83,5 @@ export const DEFAULT_HOMELAB_SETTINGS: HomelabSettings = {
     adminUser: "dockhost",
   },
   access: { webAccess: "world" },
-  hostNames: { app: "app", api: "api", grafana: "grafana" },
+  hostNames: { app: "app", api: "api", grafana: "grafana", cloud: "cloud" },
 };

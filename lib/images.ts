@@ -59,3 +59,12 @@ export const DEFAULT_IMAGE_SIZE_MB = 500;
 export function estimatedImageSizeMb(image: string): number {
   return SIZE_ESTIMATES_MB[repositoryOf(image)] ?? DEFAULT_IMAGE_SIZE_MB;
 }
+
+/**
+ * Images that talk to the Docker API or whose entrypoint our container settings constrain.
+ * Each pin must stay within what `lib/compatibility.ts` records for it (a test holds them).
+ */
+export const TRAEFIK_IMAGE = "traefik:v3.6.24";
+export const SOCKET_PROXY_IMAGE = "tecnativa/docker-socket-proxy:0.4.1";
+export const VOLUME_BACKUP_IMAGE = "offen/docker-volume-backup:v2.48.2";
+export const CADVISOR_IMAGE = "ghcr.io/google/cadvisor:v0.60.5";

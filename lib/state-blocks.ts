@@ -18,12 +18,22 @@ export interface MovedBlock {
 }
 
 /**
- * Top-level `import` and `moved` blocks. cdktf's own `importFrom()`/`moveFromId()` address a
+ * A Terraform `removed` block with `destroy = false` (Terraform >= 1.7): the state at `from` is
+ * forgotten, the object itself is left where it is. A `from` that is not in the state is a no-op.
+ */
+export interface RemovedBlock {
+  /** Resource address without instance keys, e.g. `docker_volume.app_volume_db-data`. */
+  readonly from: string;
+}
+
+/**
+ * Top-level `import`, `moved` and `removed` blocks. cdktf's own `importFrom()`/`moveFromId()` address a
  * whole resource, but ours have `count`, whose instances need an index (`vm[0]`) or `for_each`.
  */
 export class StateBlocks extends TerraformElement {
   private readonly imports: ImportBlock[] = [];
   private readonly moves: MovedBlock[] = [];
+  private readonly removals: RemovedBlock[] = [];
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -37,8 +47,13 @@ export class StateBlocks extends TerraformElement {
     this.moves.push(block);
   }
 
+  public addRemoved(block: RemovedBlock): void {
+    this.removals.push(block);
+  }
+
   public toTerraform(): Record<string, unknown> {
     return {
+      removed: this.removals.length > 0 ? this.removals.map(({ from }) => ({ from, lifecycle: { destroy: false } })) : undefined,
       import: this.imports.length > 0 ? this.imports.map(({ forEach, ...rest }) => ({ for_each: forEach, ...rest })) : undefined,
       moved: this.moves.length > 0 ? [...this.moves] : undefined,
     };
@@ -53,6 +68,7 @@ export class StateBlocks extends TerraformElement {
           ? this.imports.map((block) => ({ for_each: block.forEach === undefined ? undefined : text(block.forEach), to: reference(block.to), id: text(block.id) }))
           : undefined,
       moved: this.moves.length > 0 ? this.moves.map((block) => ({ from: reference(block.from), to: reference(block.to) })) : undefined,
+      removed: this.removals.length > 0 ? this.removals.map((block) => ({ from: reference(block.from), lifecycle: { destroy: false } })) : undefined,
     };
   }
 }

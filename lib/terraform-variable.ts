@@ -1,5 +1,7 @@
 import { TerraformVariable, TerraformVariableValidationConfig } from "cdktf";
 import { Construct } from "constructs";
+import { invalid } from "./errors";
+import { looksSecret } from "./secret-names";
 
 export interface VariableSpec {
   readonly type: string;
@@ -18,6 +20,11 @@ export interface VariableSpec {
  * hash suffix cdktf gives nested logical ids.
  */
 export function declareVariable(scope: Construct, name: string, spec: VariableSpec): TerraformVariable {
+  // A default is written into the synthesized JSON: never one that looks secret (a URL with credentials, say).
+  const defaults = typeof spec.default === "string" ? [spec.default] : Array.isArray(spec.default) ? spec.default.filter((v): v is string => typeof v === "string") : [];
+  if (!spec.sensitive && defaults.some((value) => looksSecret(name, value))) {
+    invalid({ path: scope.node.path, key: name, value: spec.default, secret: true, allowed: `a value without credentials: ${name}'s default is written into the synthesized JSON; pass credentials through a sensitive variable or the provider's environment` });
+  }
   const variable = new TerraformVariable(scope, name, { ...spec, default: spec.default ?? undefined, validation: spec.validation?.map(asTemplate) });
   variable.overrideLogicalId(name);
   // cdktf drops a plain null default, and its HCL renderer fails on Token.nullValue(): an override

@@ -19,6 +19,15 @@ export const VM_LIMITS = {
 /** VM names are host names: one DNS label, lowercase (Proxmox and cloud-init both need that). */
 export const VM_NAME_PATTERN = "^[a-z0-9]([a-z0-9-]{0,40}[a-z0-9])?$";
 
+/** Proxmox storage ids (pve's `pve-storage-id` format): datastores, backup storages. */
+export const PROXMOX_STORAGE_ID = /^[a-z][a-z0-9_.-]*[a-z0-9]$/i;
+
+/** Proxmox node names are host names: one DNS label (no spaces, no shell characters). */
+export const PROXMOX_NODE_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
+
+/** Linux network interface names, such as Proxmox bridges (vmbr0): at most 15 characters. */
+export const BRIDGE_NAME = /^[a-z][a-z0-9_.-]{0,14}$/i;
+
 /** Proxmox tag syntax (pve's `pve-tag` format), lowercase as Proxmox stores them. */
 export const PROXMOX_TAG_PATTERN = /^[a-z0-9_][a-z0-9_+.-]*$/;
 

@@ -10,8 +10,17 @@ describe("dockhost", () => {
     const run = await runCli(["--help"], { cwd: REPO });
     expect(run.code).toBe(0);
     expect(run.out).toMatch(/^Usage: dockhost <command> \[options\]/);
+    expect(COMMANDS.map((c) => c.name)).toEqual(["init", "doctor", "import", "updates"]);
     for (const command of COMMANDS) expect(run.out).toContain(`  ${command.name}`);
     expect(run.out).toContain(COMMANDS.find((c) => c.name === "doctor")!.summary);
+  });
+
+  test("import and updates are reached through the command line", async () => {
+    for (const name of ["import", "updates"]) {
+      const run = await runCli([name, "--help"], { cwd: REPO });
+      expect(run.code).toBe(0);
+      expect(run.out).toContain(COMMANDS.find((c) => c.name === name)!.usage.split("\n")[0]);
+    }
   });
 
   test("no command: the help on stderr, exit 2; an unknown one is named, exit 2", async () => {

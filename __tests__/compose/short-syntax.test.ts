@@ -54,6 +54,7 @@ describe("volumes", () => {
     ["/srv/app:/app:rw", { hostPath: "/srv/app", target: "/app", readOnly: false }],
     ["./config:/config", { hostPath: "./config", target: "/config" }],
     ["~/media:/media", { hostPath: "~/media", target: "/media" }],
+    ["/:/host:ro,rslave", { hostPath: "/", target: "/host", readOnly: true, propagation: "rslave" }],
   ])("reads %s and writes it back", (text, mount) => {
     expect(parseVolume(text, fail)).toEqual(mount);
     expect(formatVolume(parseVolume(text, fail))).toBe(text);
@@ -61,8 +62,9 @@ describe("volumes", () => {
 
   it.each([
     ["/data", "anonymous volumes are not supported"],
-    ["data:/data:z", "SELinux labels, propagation and nocopy are not supported"],
-    ["data:/data:ro,rslave", "SELinux labels"],
+    ["data:/data:nocopy", "nocopy is not supported"],
+    ["/srv:/data:rw,rslave,shared", "propagation only on bind mounts"],
+    ["data:/data:ro,rslave", "propagation only on bind mounts"],
     [":/data", "a mount source:target"],
     ["a:/b:ro:extra", "a mount source:target"],
   ])("rejects %s", (text, message) => {

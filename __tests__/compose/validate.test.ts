@@ -163,10 +163,10 @@ describe("validateStackSpec", () => {
         "without '..'",
       ],
       [
-        { volumes: [{ hostPath: "./data", target: "/data" }] },
+        { volumes: [{ hostPath: "data/db", target: "/data" }] },
         "services.db.volumes[0].hostPath",
-        '"./data"',
-        "its project directory",
+        '"data/db"',
+        "relative to the stack's folder on the host (./data, ../shared)",
       ],
       [
         { volumes: [{ hostPath: "/srv/../etc", target: "/data" }] },

@@ -39,7 +39,7 @@ svc("untagged database", { ...GOOD, image: "mariadb" }, "DH-IMAGE-TAG", "image")
 svc("a registry-hosted database on :latest", { ...GOOD, image: "lscr.io/linuxserver/mariadb:latest" }, "DH-IMAGE-TAG", "image");
 svc("PostgreSQL published on all interfaces", { ...GOOD, image: "postgres:16.4", ports: [{ hostPort: 5432, containerPort: 5432 }] }, "DH-PUBLISHED-SENSITIVE-PORT", "ports[0]");
 svc("Redis published on 0.0.0.0", { ...GOOD, image: "redis:7.4.1", ports: [{ hostIp: "0.0.0.0", hostPort: 6380, containerPort: 6379 }] }, "DH-PUBLISHED-SENSITIVE-PORT", "ports[0]");
-svc("Docker API published", { ...GOOD, ports: [{ hostPort: 2375, containerPort: 2375 }] }, "DH-PUBLISHED-SENSITIVE-PORT", "ports[0]");
+svc("Docker API published", { ...GOOD, image: "tecnativa/docker-socket-proxy:0.3.0", ports: [{ hostPort: 2375, containerPort: 2375 }] }, "DH-PUBLISHED-SENSITIVE-PORT", "ports[0]");
 svc("SYS_ADMIN capability", { ...GOOD, capAdd: ["SYS_ADMIN"] }, "DH-CAPABILITIES", "capAdd[0]");
 svc("ALL capabilities", { ...GOOD, capAdd: ["ALL"] }, "DH-CAPABILITIES", "capAdd[0]");
 svc("NET_ADMIN capability", { ...GOOD, capAdd: ["cap_net_admin"] }, "DH-CAPABILITIES", "capAdd[0]");
@@ -84,7 +84,7 @@ BAD_HOMELABS.push(
   }, "DH-INPUT", "dockhost-infra/firewall", "validation"],
   ["a suppression naming no rule", (lab) => {
     suppress(lab.appStack, "DH-CAPACITY-MEMROY", "a typo must not silently suppress nothing");
-  }, "DH-SUPPRESSION", "dockhost-apps/app", "suppress(DH-CAPACITY-MEMROY)"],
+  }, "DH-SUPPRESSION", "dockhost-apps/app/stack", "suppress(DH-CAPACITY-MEMROY)"],
   ["memory limits beyond the VM", (lab) => {
     lab.test.addService("svc", { ...GOOD, memoryLimitMb: 12_000 });
   }, "DH-CAPACITY-MEMORY", "dockhost-apps/docker-dockhost", "memory"],
@@ -160,10 +160,10 @@ describe("the reference homelab", () => {
   });
 
   test("capacity: 80 % is a warning, and the minimums reach the VM variables' validation", () => {
-    const lab = labWith({ svc: { ...GOOD, memoryLimitMb: 4000 } });
+    const lab = labWith({ svc: { ...GOOD, memoryLimitMb: 2208 } });
     lab.app.synth();
     const memory = lab.app.policyReport!.capacity.find((c) => c.resource === "memory")!;
-    // Host reserve 1024 + app stack 1664 + Traefik 256 + socket proxy 64 + monitoring 1856 + volume backup 256 and its socket proxy 64 + this service 4000.
+    // Host reserve 1024 + app stack 1664 + Nextcloud 1792 + Traefik 256 + socket proxy 64 + monitoring 1856 + volume backup 256 and its socket proxy 64 + this service 2208.
     expect(memory).toMatchObject({ need: 9184, capacity: 10240, status: "warning" });
     expect(lab.app.policyReport!.warnings.map((w) => w.ruleId)).toContain("DH-CAPACITY-MEMORY");
     const infra = JSON.parse(fs.readFileSync(path.join(lab.app.outdir, "stacks", "dockhost-infra", "cdk.tf.json"), "utf8"));

@@ -48,7 +48,7 @@ describe("capacity messages say the fix, and the fix is enough", () => {
   });
 
   test("disk above 80 %: the size that gets under the warning line", () => {
-    const big = { library: { sizeBudgetGb: 12 } };
+    const big = { library: { sizeBudgetGb: 3 } };
     const services = { svc: { ...GOOD, volumes: [{ volume: "library", target: "/media" }] } };
     const row = finding(report({}, services, big), "DH-CAPACITY-DISK")!;
     expect(row.level).toBe("warning");
@@ -72,7 +72,7 @@ describe("capacity messages say the fix, and the fix is enough", () => {
   });
 
   test("memory above 80 %: the memory that gets under the warning line", () => {
-    const services = { svc: { ...GOOD, memoryLimitMb: 3500 } };
+    const services = { svc: { ...GOOD, memoryLimitMb: 1700 } };
     const row = finding(report({}, services), "DH-CAPACITY-MEMORY")!;
     expect(row.level).toBe("warning");
     expect(row.message).toMatch(/: raise memoryMb \(vm_memory\) to at least \d+ to stay under 80 %, or lower the containers' memoryLimitMb$/);

@@ -1,3 +1,5 @@
+import * as fs from "fs";
+import * as path from "path";
 import { ComposeServiceProps, ComposeStack } from "../../constructs/compose-stack";
 import { DockerHost } from "../../constructs/docker-host";
 import { DockhostApp } from "../../constructs/dockhost-app";
@@ -93,8 +95,21 @@ describe("rules with context", () => {
   });
 
   test("DH-PUBLISHED-SENSITIVE-PORT flags metrics and admin ports on every interface too", () => {
-    const { app } = labWith({ svc: { ...GOOD, ports: [{ hostPort: 9100, containerPort: 9100 }, { hostIp: "0.0.0.0", hostPort: 9443, containerPort: 9443 }] } });
-    expect(rowsOf(app, "DH-PUBLISHED-SENSITIVE-PORT").filter((r) => r.path === PATH).map((r) => r.key)).toEqual(["ports[0]", "ports[1]"]);
+    const { app } = labWith({
+      svc: { ...GOOD, image: "prom/node-exporter:v1.8.2", ports: [{ hostPort: 9100, containerPort: 9100 }] },
+      ui: { ...GOOD, image: "portainer/portainer-ce:2.21.4", ports: [{ hostIp: "0.0.0.0", hostPort: 9443, containerPort: 9443 }] },
+    });
+    expect(rowsOf(app, "DH-PUBLISHED-SENSITIVE-PORT").filter((r) => r.status === "non-compliant").map((r) => `${r.path.split("/").pop()} ${r.key}`)).toEqual(["service-svc ports[0]", "service-ui ports[0]"]);
+  });
+
+  test("DH-PUBLISHED-SENSITIVE-PORT judges by image and container port: an app's own UI on 9000 or 9090 passes", () => {
+    const { app } = labWith({
+      app: { ...GOOD, image: "ghcr.io/example/notes:1.2.3", ports: [{ hostPort: 9000, containerPort: 9000 }, { hostPort: 9090, containerPort: 9090 }] },
+      db: { ...GOOD, image: "docker.io/library/postgres:16.4", ports: [{ hostPort: 15432, containerPort: 5432 }] },
+    });
+    const rows = rowsOf(app, "DH-PUBLISHED-SENSITIVE-PORT").filter((r) => r.status === "non-compliant");
+    expect(rows.map((r) => `${r.path.split("/").pop()} ${r.key}`)).toEqual(["service-db ports[0]"]);
+    expect(rows[0].message).toContain("PostgreSQL (docker.io/library/postgres:16.4, 5432/tcp)");
   });
 });
 
@@ -160,7 +175,7 @@ describe("volume rules", () => {
 
   test("DH-VOLUME-BACKUP: covered by a VolumeBackup is compliant (the reference homelab's database)", () => {
     const { app } = labWith({});
-    expect(row(app, "dockhost-apps/app/volume-db-data")).toMatchObject({ status: "compliant" });
+    expect(row(app, "dockhost-apps/app/stack/volume-db-data")).toMatchObject({ status: "compliant" });
   });
 
   test("DH-VOLUME-BACKUP: marked for backup with no VolumeBackup on the VM is an error; a reasoned opt-out shows as suppressed", () => {
@@ -170,20 +185,25 @@ describe("volume rules", () => {
     expect(row(app, "apps/shop/volume-scratch")).toMatchObject({ status: "non-compliant", message: expect.stringContaining("say why in noBackupReason") });
   });
 
-  test("DH-VOLUME-RENAME: a volume of the last synth that is gone fails the next synth; suppressible on the stack", () => {
-    const outdir = tempDir("rename");
-    const first = volumeLab({ data: { backup: false, noBackupReason: "test data, nothing to keep" } }, outdir);
-    first.app.synth();
-    const renamed = new DockhostApp({ outdir, stackTraces: false });
-    const infra = new DockhostStack(renamed, "infra");
-    new ProxmoxConnection(infra, "proxmox");
-    const host = new DockerHost(infra, "docker", { vm: new DockhostVm(infra, "dockhost") });
-    const apps = new DockhostStack(renamed, "apps");
-    new ComposeStack(apps, "store", { engine: host.connect(apps), volumes: { data: { backup: false, noBackupReason: "test data, nothing to keep" } }, services: { svc: { ...GOOD, volumes: [{ volume: "data", target: "/data" }] } } });
-    expect(() => renamed.synth()).toThrow(/\[DH-VOLUME-RENAME\] apps: docker_volume shop_data: volume shop_data was in the last synth and is gone now/);
-    suppress(apps, "DH-VOLUME-RENAME", "the shop stack is retired, its data archived elsewhere");
-    expect(() => renamed.synth()).not.toThrow();
-    expect(renamed.policyReport!.rows.find((r) => r.ruleId === "DH-VOLUME-RENAME")).toMatchObject({ status: "suppressed" });
+  test("DH-VOLUME-RENAME: a volume the ledger holds that no stack mounts fails a synth from a fresh folder, until it is retired", () => {
+    const ledgerFile = path.join(tempDir("ledger"), "dockhost.ledger.json");
+    const lab = (id: string, retire = false) => {
+      const app = new DockhostApp({ outdir: tempDir("rename"), stackTraces: false, ledgerFile });
+      const infra = new DockhostStack(app, "infra");
+      new ProxmoxConnection(infra, "proxmox");
+      const host = new DockerHost(infra, "docker", { vm: new DockhostVm(infra, "dockhost") });
+      const apps = new DockhostStack(app, "apps");
+      new ComposeStack(apps, id, { engine: host.connect(apps), volumes: { data: { backup: false, noBackupReason: "test data, nothing to keep" } }, services: { svc: { ...GOOD, volumes: [{ volume: "data", target: "/data" }] } } });
+      if (retire) apps.retireVolume("shop_data", "the shop is closed, its data archived elsewhere");
+      return app;
+    };
+    lab("shop").synth();
+    expect(JSON.parse(fs.readFileSync(ledgerFile, "utf8")).volumes).toEqual({ apps: ["shop_data"] });
+    const renamed = lab("store");
+    expect(() => renamed.synth()).toThrow(/\[DH-VOLUME-RENAME\] apps: volume shop_data: volume shop_data is in the ledger, but no ComposeStack of apps mounts it now/);
+    expect(fs.existsSync(path.join(renamed.outdir, "stacks", "apps", "cdk.tf.json"))).toBe(false);
+    expect(() => lab("store", true).synth()).not.toThrow();
+    expect(JSON.parse(fs.readFileSync(ledgerFile, "utf8")).volumes).toEqual({ apps: ["store_data"] });
   });
 });
 

@@ -9,7 +9,9 @@ export interface Requirement {
   readonly hint?: string;
 }
 
-export type RequirementName = "cloud-init" | "docker-compose" | "promtool" | "shellcheck" | "yamllint" | "ssh" | "terraform";
+export type RequirementName =
+  | "cloud-init" | "docker-compose" | "promtool" | "shellcheck" | "yamllint" | "ssh" | "ssh-keygen" | "gpg" | "apt-get" | "unshare"
+  | "docker-registry" | "terraform" | "root" | "debootstrap" | "systemd-nspawn" | "ip" | "iptables";
 
 export const REQUIREMENTS: Readonly<Record<RequirementName, Requirement>>;
 /** `DOCKHOST_REQUIRE_TOOLS`: set (and not 0), a missing requirement fails instead of skipping. */
@@ -20,6 +22,9 @@ export function strict(env?: Readonly<Record<string, string | undefined>>): bool
 export function skipSummary(skippedTitles: readonly string[]): string | undefined;
 
 /** Jest's functions for tests that need `names` (skipped without them, failing in strict mode). */
+/** This process runs as root. */
+export function isRoot(): boolean;
+
 export function needs(...names: RequirementName[]): {
   readonly test: (title: string, fn: jest.ProvidesCallback, timeout?: number) => void;
   readonly it: (title: string, fn: jest.ProvidesCallback, timeout?: number) => void;

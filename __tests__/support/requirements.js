@@ -24,6 +24,11 @@ function onPath(command) {
   });
 }
 
+/** True when this process runs as root. */
+function isRoot() {
+  return typeof process.getuid === "function" && process.getuid() === 0;
+}
+
 /** A command from a Debian package: installed with one `apt-get install` line for all of them. */
 const debianTool = (command, debianPackage) => ({ available: () => onPath(command), debianPackage });
 
@@ -38,7 +43,20 @@ const REQUIREMENTS = {
   shellcheck: debianTool("shellcheck", "shellcheck"),
   yamllint: debianTool("yamllint", "yamllint"),
   ssh: debianTool("ssh", "openssh-client"),
+  "ssh-keygen": debianTool("ssh-keygen", "openssh-client"),
+  gpg: debianTool("gpg", "gpg"),
+  "apt-get": debianTool("apt-get", "apt"),
+  unshare: debianTool("unshare", "util-linux"),
+  // A private mount namespace (unshare --mount) needs root, or sudo without a password (CI runners).
+  root: { available: () => isRoot() || require("child_process").spawnSync("sudo", ["-n", "true"]).status === 0, hint: "root or passwordless sudo (the host tests mount tmpfs over /etc/ssh, /etc/docker, ... in a private mount namespace only)" },
+  "docker-registry": debianTool("docker-registry", "docker-registry"),
   terraform: { available: () => onPath("terraform"), hint: "terraform >= 1.10 (https://developer.hashicorp.com/terraform/install)" },
+  // The host tier (__tests__/hosts, `npm run test:hosts`): throwaway hosts need root and these.
+  root: { available: () => process.getuid !== undefined && process.getuid() === 0, hint: "root (network namespaces, bridges, systemd-nspawn): sudo npm run test:hosts" },
+  debootstrap: debianTool("debootstrap", "debootstrap"),
+  "systemd-nspawn": debianTool("systemd-nspawn", "systemd-container"),
+  ip: debianTool("ip", "iproute2"),
+  iptables: debianTool("iptables", "iptables"),
 };
 
 function requirement(name) {
@@ -110,4 +128,4 @@ function skipSummary(skippedTitles) {
   return `!!! ${count} tests SKIPPED: not installed: ${absent.join(", ")}. Install: ${installHint(absent)} (CI sets ${STRICT_ENV}=1: there they fail)`;
 }
 
-module.exports = { REQUIREMENTS, STRICT_ENV, installHint, missing, needs, skipSummary, strict };
+module.exports = { isRoot, REQUIREMENTS, STRICT_ENV, installHint, missing, needs, skipSummary, strict };

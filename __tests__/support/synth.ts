@@ -40,3 +40,16 @@ export function tempDir(prefix: string): string {
 /** A real-looking but throwaway OpenSSH public key (never used to log in anywhere). */
 export const TEST_SSH_KEY =
   "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHs0bQfvNNF+Q0n8Xz2K0j9ZfV2o1m2vVbq3qX9kY6lP test@dockhost";
+
+/** What a homelab owner passes at plan time to the reference infra stack; TEST-NET placeholders that nothing dials. */
+export const REFERENCE_INFRA_VARS = { ssh_public_keys: JSON.stringify([TEST_SSH_KEY]), proxmox_endpoint: "https://192.0.2.2:8006/", ssh_provisioners_enabled: false };
+
+/** Every variable without a default of the reference apps stack (one place, so a new Secret in main.ts is one edit). */
+export const REFERENCE_APPS_VARS = {
+  domain: "home.example.com",
+  acme_email: "admin@example.com",
+  app_db_password: "correct-horse-battery-staple",
+  grafana_admin_password: "grafana-horse-battery-staple",
+  nextcloud_admin_password: "nextcloud-horse-battery",
+  nextcloud_db_password: "nextcloud-db-horse-battery",
+};

@@ -7,12 +7,14 @@
  */
 import { CliCommand, CliIo } from "./command";
 import { doctorCommand } from "./commands/doctor";
+import { command as importCommand } from "./commands/import";
 import { initCommand } from "./commands/init";
+import { command as updatesCommand } from "./commands/updates";
 import { packageInfo } from "./package-info";
 import { UsageError } from "./usage-error";
 
 /** Every subcommand, in the order `dockhost --help` lists them. */
-export const COMMANDS: readonly CliCommand[] = [initCommand, doctorCommand];
+export const COMMANDS: readonly CliCommand[] = [initCommand, doctorCommand, importCommand, updatesCommand];
 
 export const EXIT = { ok: 0, problem: 1, usage: 2 } as const;
 

@@ -3,7 +3,7 @@
  * error names the key (`services.web.ports[1]`); strings are interpolated when read, so messages
  * show what the file says (`${DB_PASSWORD}`), never what a variable holds.
  */
-import { invalid } from "../errors";
+import { DockhostInputError, invalid } from "../errors";
 import { interpolate } from "./interpolate";
 import type { Fail } from "./short-syntax";
 
@@ -23,11 +23,35 @@ const NUMBER = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)$/;
 
 /** Reads one compose file on behalf of the importer. */
 export class ComposeReader {
+  /** Problems recorded by {@link attempt}, in the order found. */
+  public readonly problems: DockhostInputError[] = [];
+  /** What the import did that a reader should know (a value dropped as compose drops it, a step left to the user). */
+  public readonly warnings: string[] = [];
+
   /**
    * @param path locator that starts every message, e.g. `compose file apps/db.yml`
    * @param variables values for interpolation
    */
   constructor(private readonly path: string, private readonly variables: Readonly<Record<string, string>>) {}
+
+  /**
+   * Runs one read; a problem it throws is recorded and the read yields undefined, so the import
+   * goes on and reports every problem of the file at once.
+   */
+  attempt<T>(read: () => T): T | undefined {
+    try {
+      return read();
+    } catch (error) {
+      if (!(error instanceof DockhostInputError)) throw error;
+      this.problems.push(error);
+      return undefined;
+    }
+  }
+
+  /** Records a warning about this field. */
+  warn(field: Field, message: string): void {
+    this.warnings.push(`${this.path}: ${field.key}: ${message}`);
+  }
 
   /** Throws for this field. */
   fail(field: Field, allowed: string): never {
@@ -62,8 +86,8 @@ export class ComposeReader {
   }
 
   /**
-   * A mapping whose keys the model represents. Any other key is an error, with the reason from
-   * `hints` when there is one: nothing in a compose file is dropped without a word.
+   * A mapping whose keys the model represents. Any other key is recorded as a problem, with the
+   * reason from `hints` when there is one: nothing in a compose file is dropped without a word.
    */
   fields(
     field: Field,
@@ -72,11 +96,12 @@ export class ComposeReader {
     extensions: Extensions = "reject",
   ): Fields {
     const entries = this.entries(field);
+    // Every unknown key is recorded and the known ones are still read: one run reports all.
     for (const [name, entry] of Object.entries(entries)) {
       if (known.includes(name) || (extensions === "ignore" && name.startsWith("x-"))) continue;
-      this.unsupported(entry, Object.hasOwn(hints, name) ? hints[name] : undefined);
+      this.attempt(() => this.unsupported(entry, Object.hasOwn(hints, name) ? hints[name] : undefined));
     }
-    return entries;
+    return Object.fromEntries(Object.entries(entries).filter(([name]) => known.includes(name)));
   }
 
   /** A list, as fields `key[0]`, `key[1]`, .... */

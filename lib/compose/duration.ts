@@ -12,3 +12,12 @@ const DURATION = new RegExp(`^${UNITS_IN_ORDER.map((unit) => `(?:${NUMBER}${unit
 export function isDuration(text: string): boolean {
   return text.length > 0 && DURATION.test(text);
 }
+
+const UNIT_SECONDS: Readonly<Record<string, number>> = { h: 3600, m: 60, s: 1, ms: 1e-3, us: 1e-6, µs: 1e-6, ns: 1e-9 };
+
+/** Whole seconds of a duration that {@link isDuration} accepts, rounded up (Docker's stop timeout is in seconds). */
+export function durationSeconds(text: string): number {
+  let seconds = 0;
+  for (const [, value, unit] of text.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)/g)) seconds += Number(value) * UNIT_SECONDS[unit];
+  return Math.ceil(seconds - 1e-9);
+}

@@ -48,13 +48,16 @@ export function toComposeYaml(spec: StackSpec, options: ComposeExportOptions = {
 function renderService(service: ServiceSpec): object {
   return {
     image: service.image,
+    build: service.build && { context: service.build.context, dockerfile: service.build.dockerfile, args: service.build.args, target: service.build.target },
+    container_name: service.containerName,
     command: service.command,
     entrypoint: service.entrypoint,
     environment: service.environment,
     expose: service.expose,
     ports: service.ports?.map(formatPort),
     volumes: service.volumes?.map(formatVolume),
-    networks: service.networks && [STACK_NETWORK, ...service.networks],
+    networks: renderNetworks(service),
+    volumes_from: service.volumesFrom,
     labels: service.labels,
     healthcheck: service.healthcheck && renderHealthcheck(service.healthcheck),
     restart: service.restart && formatRestart(service.restart),
@@ -69,6 +72,16 @@ function renderService(service: ServiceSpec): object {
     logging: service.logging,
     hostname: service.hostname,
     tmpfs: service.tmpfs,
+    shm_size: service.shmSizeMb === undefined ? undefined : `${service.shmSizeMb}m`,
+    ulimits: service.ulimits,
+    stop_grace_period: service.stopGracePeriod,
+    stop_signal: service.stopSignal,
+    group_add: service.groupAdd,
+    init: service.init,
+    tty: service.tty,
+    stdin_open: service.stdinOpen,
+    sysctls: service.sysctls,
+    dns: service.dns,
     devices: service.devices?.map(formatDevice),
     extra_hosts: service.extraHosts,
     working_dir: service.workingDir,
@@ -77,6 +90,16 @@ function renderService(service: ServiceSpec): object {
     pid: service.pid,
     ipc: service.ipc,
   };
+}
+
+/**
+ * The networks a service joins: a list (with `default` unless the service left it), or the long
+ * syntax when it has aliases, which then apply on every network as the model has them.
+ */
+function renderNetworks(service: ServiceSpec): object | undefined {
+  const names = [...(service.defaultNetwork === false ? [] : [STACK_NETWORK]), ...(service.networks ?? [])];
+  if (service.aliases?.length) return Object.fromEntries(names.map((name) => [name, { aliases: service.aliases }]));
+  return service.networks || service.defaultNetwork === false ? names : undefined;
 }
 
 function renderHealthcheck(healthcheck: HealthcheckSpec): object {
@@ -105,7 +128,7 @@ function renderVolume(volume: VolumeSpec): object {
 }
 
 function renderNetwork(network: NetworkSpec): object {
-  return { external: network.external, internal: network.internal };
+  return { name: network.name, external: network.external, internal: network.internal };
 }
 
 /** Compose interpolates every string value, so a literal `$` is written `$$`. Keys are left alone. */

@@ -47,9 +47,18 @@ export interface NamedVolumeMount {
   readonly readOnly?: boolean;
 }
 
+/** Mount propagation of a bind mount (Docker's `bind.propagation`). */
+export type BindPropagation = "private" | "rprivate" | "shared" | "rshared" | "slave" | "rslave";
+export const BIND_PROPAGATIONS: readonly BindPropagation[] = ["private", "rprivate", "shared", "rshared", "slave", "rslave"];
+
 /** A directory or file of the Docker host, mounted into a container. */
 export interface BindMount {
-  /** Absolute path on the Docker host (not on the machine running cdktf). */
+  /**
+   * Path on the Docker host (not on the machine running cdktf). As in compose, a relative path
+   * (`./data`, `../shared`) resolves against the stack's folder on the host
+   * (`<stacksDir>/<stack>`, where `docker compose up` would run), and `~` is the home of the
+   * VM's admin user, who would run it. Docker creates a missing folder.
+   */
   readonly hostPath: string;
   /** Absolute path inside the container. */
   readonly target: string;
@@ -58,6 +67,11 @@ export interface BindMount {
    * @default false
    */
   readonly readOnly?: boolean;
+  /**
+   * Mount propagation, e.g. `rslave` so mounts made on the host later (a new disk) show inside.
+   * @default Docker's (rprivate)
+   */
+  readonly propagation?: BindPropagation;
 }
 
 /** One entry of compose `volumes` on a service. Anonymous volumes are not part of the model. */
@@ -176,6 +190,27 @@ export interface DeviceSpec {
   readonly permissions?: string;
 }
 
+/** How an image is built (compose `build`), by the Docker daemon of the host, from a folder sent by Terraform. */
+export interface BuildSpec {
+  /** The build context: a folder on the machine that runs Terraform (absolute, or relative to the working directory). */
+  readonly context: string;
+  /**
+   * Dockerfile, relative to the context.
+   * @default "Dockerfile"
+   */
+  readonly dockerfile?: string;
+  /**
+   * Build arguments (`ARG`).
+   * @default - none
+   */
+  readonly args?: Readonly<Record<string, string>>;
+  /**
+   * Stage of a multi-stage Dockerfile to build.
+   * @default - the last stage
+   */
+  readonly target?: string;
+}
+
 /** One service of a stack: one container, described the way compose describes it. */
 export interface ServiceSpec {
   /** Image reference, e.g. `postgres:16` or `ghcr.io/owner/app@sha256:...`. */
@@ -283,10 +318,91 @@ export interface ServiceSpec {
    */
   readonly hostname?: string;
   /**
-   * Absolute container paths mounted as empty tmpfs (in memory, cleared on restart).
+   * Absolute container paths mounted as empty tmpfs (in memory, cleared on restart), each
+   * optionally followed by mount options as compose writes them: `/run:size=64m,mode=1777`.
    * @default - none
    */
   readonly tmpfs?: readonly string[];
+  /**
+   * Name of the container on the host (compose `container_name`).
+   * @default `<stack>-<service>`
+   */
+  readonly containerName?: string;
+  /**
+   * Whether the service joins the stack's own network (compose's `default`). Compose leaves it
+   * off a service whose `networks` list does not name `default`: a backend only on an internal
+   * network.
+   * @default true
+   */
+  readonly defaultNetwork?: boolean;
+  /**
+   * More DNS names of the service on every network it joins (compose `networks.<n>.aliases`, and
+   * the alias of `links: [db:database]`). The service name is always one.
+   * @default - the service name only
+   */
+  readonly aliases?: readonly string[];
+  /**
+   * Size of /dev/shm in MiB (compose `shm_size`; PostgreSQL images want more than Docker's 64).
+   * @default - Docker's 64 MiB
+   */
+  readonly shmSizeMb?: number;
+  /**
+   * Resource limits by name (`nofile`, `nproc`, `memlock`): soft and hard values; -1 is unlimited.
+   * @default - the daemon's
+   */
+  readonly ulimits?: Readonly<Record<string, { readonly soft: number; readonly hard: number }>>;
+  /**
+   * Time the process gets to exit after the stop signal before it is killed, a duration.
+   * @default "10s"
+   */
+  readonly stopGracePeriod?: string;
+  /**
+   * Signal that stops the container, e.g. `SIGQUIT`.
+   * @default - the image's STOPSIGNAL, else SIGTERM
+   */
+  readonly stopSignal?: string;
+  /**
+   * Supplementary groups of the process, by name or id (e.g. `video` for /dev/dri).
+   * @default - none
+   */
+  readonly groupAdd?: readonly string[];
+  /**
+   * Mounts every volume of other containers (compose `volumes_from`): a service of this stack
+   * (`app`), or an existing container (`container:name`), each optionally `:ro` or `:rw`.
+   * @default - none
+   */
+  readonly volumesFrom?: readonly string[];
+  /**
+   * Builds the image on the Docker host from a local folder instead of pulling it (compose
+   * `build`); `image` names the result.
+   * @default - the image is pulled
+   */
+  readonly build?: BuildSpec;
+  /**
+   * Run an init process (tini) as PID 1 that reaps zombies and forwards signals.
+   * @default false
+   */
+  readonly init?: boolean;
+  /**
+   * Allocate a terminal (compose `tty`).
+   * @default false
+   */
+  readonly tty?: boolean;
+  /**
+   * Keep stdin open (compose `stdin_open`).
+   * @default false
+   */
+  readonly stdinOpen?: boolean;
+  /**
+   * Namespaced kernel parameters, e.g. `net.ipv4.ip_forward: "1"`.
+   * @default - none
+   */
+  readonly sysctls?: Readonly<Record<string, string>>;
+  /**
+   * DNS servers of the container, instead of Docker's embedded resolver's upstreams.
+   * @default - the daemon's
+   */
+  readonly dns?: readonly string[];
   /**
    * Host devices made available in the container.
    * @default - none
@@ -365,6 +481,12 @@ export interface VolumeSpec {
 
 /** A network declared by a stack besides its own (compose top-level `networks`). */
 export interface NetworkSpec {
+  /**
+   * The network's name on the host (compose `name:`): a network shared with another project, or
+   * one whose name must not carry the stack prefix.
+   * @default `<stack>_<key>`, or the key itself when external
+   */
+  readonly name?: string;
   /**
    * The network exists already (e.g. the reverse proxy's); this stack joins it but does not create it.
    * @default false

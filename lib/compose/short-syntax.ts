@@ -3,6 +3,8 @@
  * formatter that writes what it reads sit side by side, so import and export agree.
  */
 import {
+  BIND_PROPAGATIONS,
+  BindPropagation,
   DeviceSpec,
   isBindMount,
   isDevicePermissions,
@@ -52,13 +54,17 @@ export function formatPort(port: PortSpec): string {
   return `${address}${port.hostPort ?? ""}:${port.containerPort}${protocol}`;
 }
 
-const VOLUME_FORM = "a mount source:target[:ro|rw]";
+const VOLUME_FORM = "a mount source:target[:ro|rw][,propagation]";
+
+/** SELinux relabelling modes: Docker ignores them on a host without SELinux, such as the Debian VM. */
+const SELINUX_MODES = ["z", "Z"];
 
 /**
- * Reads `name:/target`, `/host/path:/target:ro`. As in compose, a source that starts with `/`, `.`
- * or `~` is a host path; anything else names a volume.
+ * Reads `name:/target`, `/host/path:/target:ro`, `./conf:/conf:ro,z`. As in compose, a source
+ * that starts with `/`, `.` or `~` is a host path; anything else names a volume. `note` hears of
+ * a mode that is dropped (SELinux labels).
  */
-export function parseVolume(text: string, fail: Fail): VolumeMount {
+export function parseVolume(text: string, fail: Fail, note: (message: string) => void = () => undefined): VolumeMount {
   const [source, target, mode, ...rest] = text.split(":");
   if (target === undefined) {
     fail(
@@ -66,18 +72,24 @@ export function parseVolume(text: string, fail: Fail): VolumeMount {
     );
   }
   if (source === "" || target === "" || rest.length > 0) fail(VOLUME_FORM);
-  if (mode !== undefined && mode !== "ro" && mode !== "rw") {
-    fail(`${VOLUME_FORM}; SELinux labels, propagation and nocopy are not supported`);
+  const modes = mode === undefined ? [] : mode.split(",");
+  const access = modes.filter((m) => m === "ro" || m === "rw");
+  const selinux = modes.filter((m) => SELINUX_MODES.includes(m));
+  const propagation = modes.filter((m): m is BindPropagation => (BIND_PROPAGATIONS as readonly string[]).includes(m));
+  const bind = /^[/.~]/.test(source);
+  if (access.length > 1 || propagation.length > 1 || access.length + selinux.length + propagation.length < modes.length || (propagation.length > 0 && !bind)) {
+    fail(`${VOLUME_FORM}; nocopy is not supported (the provider's volumes block has no place for it), propagation only on bind mounts`);
   }
-  const readOnly = mode === undefined ? undefined : mode === "ro";
-  return /^[/.~]/.test(source) ? { hostPath: source, target, readOnly } : { volume: source, target, readOnly };
+  if (selinux.length > 0) note(`SELinux mode :${selinux.join(",")} dropped: the Debian VM does not run SELinux, where Docker ignores it too`);
+  const readOnly = access.length === 0 ? undefined : access[0] === "ro";
+  return bind ? { hostPath: source, target, readOnly, ...(propagation.length > 0 && { propagation: propagation[0] }) } : { volume: source, target, readOnly };
 }
 
 /** Writes the form {@link parseVolume} reads. */
 export function formatVolume(mount: VolumeMount): string {
   const source = isBindMount(mount) ? mount.hostPath : mount.volume;
-  const mode = mount.readOnly === undefined ? "" : mount.readOnly ? ":ro" : ":rw";
-  return `${source}:${mount.target}${mode}`;
+  const options = [mount.readOnly === undefined ? undefined : mount.readOnly ? "ro" : "rw", isBindMount(mount) ? mount.propagation : undefined].filter((o) => o !== undefined);
+  return `${source}:${mount.target}${options.length > 0 ? `:${options.join(",")}` : ""}`;
 }
 
 /** Reads `/dev/dri`, `/dev/dri:/dev/dri`, `/dev/dri:rw` and `/dev/dri:/dev/dri:rwm`, as Docker does. */

@@ -5,7 +5,7 @@
  * Each function throws a {@link DockhostInputError} naming the path, the key and the value.
  */
 import { isIP } from "node:net";
-import { invalid } from "../errors";
+import { DockhostInputError, invalid } from "../errors";
 import { isDuration } from "./duration";
 import { parseImageReference } from "./image-reference";
 import { portBindingsOverlap } from "./port-binding";
@@ -36,6 +36,11 @@ export interface CheckContext {
    * @default - every value is taken as final
    */
   readonly isUnresolved?: (value: unknown) => boolean;
+  /**
+   * Receives each problem instead of a throw, so that one run reports all of them (the importer).
+   * @default - the first problem throws
+   */
+  readonly report?: (problem: DockhostInputError) => void;
 }
 
 /** Declared names a service may refer to. */
@@ -47,6 +52,9 @@ export type StackDeclarations = Pick<StackSpec, "volumes" | "networks">;
  * the label), `_` kept because compose files use it widely and Docker's DNS resolves it.
  */
 const SERVICE_NAME = /^[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?$/;
+/** A container's host name (the kernel's limit is 64 bytes; one DNS label is at most 63). */
+const CONTAINER_HOSTNAME = /^(?=.{1,63}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i;
+
 /** Docker's grammar for volume and network names. */
 const OBJECT_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const MAX_PORT = 65535;
@@ -63,14 +71,21 @@ const ALLOWED = {
   port: `a whole number from 1 to ${MAX_PORT}`,
   absolutePath: "an absolute path without '..' segments",
   hostPath:
-    "an absolute path on the Docker host without '..' segments (compose would resolve a relative path " +
-    "against its project directory, which does not exist on the VM)",
+    "an absolute path on the Docker host without '..' segments, or a path relative to the stack's folder " +
+    "on the host (./data, ../shared) or to the admin user's home (~/media)",
   duration: "a duration such as 10s, 1m30s or 500ms (units h, m, s, ms, us, ns, largest first)",
   memory: `a whole number of MiB, at least ${MIN_MEMORY_MB} (Docker's minimum)`,
   cpus: "a number of CPUs greater than 0, such as 0.5 or 2",
   count: "a whole number, 0 or more",
   hostIp: "an IPv4 or IPv6 address, without brackets",
+  containerName: "a container name of letters, digits, '_', '.' and '-' that starts with a letter or digit",
+  alias: "a DNS name of lowercase letters, digits, '-', '_' and '.'",
+  volumesFrom: "a service of this stack or container:<name>, optionally followed by :ro or :rw",
+  ulimit: "whole numbers with soft <= hard (-1 for unlimited)",
 } as const;
+const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+const ALIAS = /^[a-z0-9](?:[a-z0-9_.-]{0,252}[a-z0-9])?$/;
+const VOLUMES_FROM = /^(?:container:)?[a-zA-Z0-9][a-zA-Z0-9_.-]*(?::r[ow])?$/;
 
 /** Runs every check on a whole stack. */
 export function validateStackSpec(context: CheckContext, spec: StackSpec): void {
@@ -97,7 +112,7 @@ export function checkService(
   declared: StackDeclarations,
 ): void {
   const key = `services.${name}`;
-  if (isKnown(context, service.image)) parseImageReference(service.image, { path: context.path, key: `${key}.image` });
+  if (isKnown(context, service.image)) attempt(context, () => parseImageReference(service.image, { path: context.path, key: `${key}.image` }));
   service.expose?.forEach((port, i) => checkPortNumber(context, `${key}.expose[${i}]`, port));
   service.ports?.forEach((port, i) => checkPort(context, `${key}.ports[${i}]`, port));
   service.volumes?.forEach((mount, i) => {
@@ -116,7 +131,26 @@ export function checkService(
   }
   if (service.memoryLimitMb !== undefined) checkMemory(context, `${key}.memoryLimitMb`, service.memoryLimitMb);
   if (service.cpus !== undefined) checkPositive(context, `${key}.cpus`, service.cpus, ALLOWED.cpus);
-  service.tmpfs?.forEach((path, i) => checkAbsolutePath(context, `${key}.tmpfs[${i}]`, path));
+  service.tmpfs?.forEach((entry, i) => checkAbsolutePath(context, `${key}.tmpfs[${i}]`, tmpfsPath(entry)));
+  if (service.containerName !== undefined && isKnown(context, service.containerName) && !CONTAINER_NAME.test(service.containerName)) {
+    fail(context, `${key}.containerName`, service.containerName, ALLOWED.containerName);
+  }
+  service.aliases?.forEach((alias, i) => {
+    if (isKnown(context, alias) && !ALIAS.test(alias)) fail(context, `${key}.aliases[${i}]`, alias, ALLOWED.alias);
+  });
+  if (service.shmSizeMb !== undefined) checkPositive(context, `${key}.shmSizeMb`, service.shmSizeMb, "a whole number of MiB greater than 0");
+  for (const [name, limit] of Object.entries(service.ulimits ?? {})) {
+    const ok = [limit.soft, limit.hard].every((v) => Number.isInteger(v) && v >= -1) && (limit.hard === -1 || (limit.soft !== -1 && limit.soft <= limit.hard));
+    if (!ok) fail(context, `${key}.ulimits.${name}`, limit, ALLOWED.ulimit);
+  }
+  if (service.stopGracePeriod !== undefined) checkDuration(context, `${key}.stopGracePeriod`, service.stopGracePeriod);
+  service.volumesFrom?.forEach((from, i) => {
+    if (isKnown(context, from) && !VOLUMES_FROM.test(from)) fail(context, `${key}.volumesFrom[${i}]`, from, ALLOWED.volumesFrom);
+  });
+  if (service.build !== undefined && service.build.context === "") fail(context, `${key}.build.context`, "", "a folder");
+  if (service.defaultNetwork === false && service.networkMode === undefined && !service.networks?.length) {
+    fail(context, `${key}.defaultNetwork`, false, "a service off the stack network joins at least one network of networks");
+  }
   service.devices?.forEach((device, i) => {
     const deviceKey = `${key}.devices[${i}]`;
     checkHostPath(context, `${deviceKey}.hostPath`, device.hostPath);
@@ -137,10 +171,14 @@ export function checkService(
     }
   }
   if (service.workingDir !== undefined) checkAbsolutePath(context, `${key}.workingDir`, service.workingDir);
+  if (service.hostname !== undefined && isKnown(context, service.hostname) && !CONTAINER_HOSTNAME.test(service.hostname)) {
+    fail(context, `${key}.hostname`, service.hostname, "a host name of DNS labels (letters, digits, -), 63 characters at most");
+  }
   if (service.networkMode === "host") {
     // Docker ignores published ports and cannot attach networks to a container on the host network.
     if (service.ports?.length) fail(context, `${key}.ports`, service.ports.map(formatPort), "no published ports with networkMode host (the service listens on the VM directly)");
     if (service.networks?.length) fail(context, `${key}.networks`, service.networks, "no networks with networkMode host");
+    if (service.aliases?.length) fail(context, `${key}.aliases`, service.aliases, "no aliases with networkMode host");
   }
 }
 
@@ -181,7 +219,15 @@ export function checkDependencies(context: CheckContext, services: StackSpec["se
       }
     }
   }
-  const cycle = findCycle(names, dependenciesOf);
+  for (const name of names) {
+    services[name].volumesFrom?.forEach((from, i) => {
+      const source = volumesFromService(from);
+      if (source !== undefined && !Object.hasOwn(services, source)) {
+        fail(context, `services.${name}.volumesFrom[${i}]`, from, `a service of this stack (${names.join(", ")}) or container:<name>`);
+      }
+    });
+  }
+  const cycle = findCycle(names, (name) => dependenciesOf(name).filter((d) => Object.hasOwn(services, d)));
   if (cycle !== undefined) {
     fail(
       context,
@@ -190,6 +236,17 @@ export function checkDependencies(context: CheckContext, services: StackSpec["se
       "dependencies without a cycle (no service could start first)",
     );
   }
+}
+
+/** The container path of a tmpfs entry `path[:options]`. */
+export function tmpfsPath(entry: string): string {
+  const colon = entry.indexOf(":");
+  return colon < 0 ? entry : entry.slice(0, colon);
+}
+
+/** The service a `volumesFrom` entry names, or undefined for `container:<name>`. */
+export function volumesFromService(entry: string): string | undefined {
+  return entry.startsWith("container:") ? undefined : entry.replace(/:r[ow]$/, "");
 }
 
 /** A port number, 1..65535. */
@@ -227,6 +284,7 @@ function checkVolume(context: CheckContext, name: string, volume: VolumeSpec): v
 
 function checkNetwork(context: CheckContext, name: string, network: NetworkSpec): void {
   checkObjectName(context, `networks.${name}`, name);
+  if (network.name !== undefined) checkObjectName(context, `networks.${name}.name`, network.name);
   if (name === STACK_NETWORK) {
     fail(context, `networks.${name}`, name, "another name: every service joins the stack's own network already");
   }
@@ -254,7 +312,12 @@ function checkPort(context: CheckContext, key: string, port: PortSpec): void {
 }
 
 function checkHostPath(context: CheckContext, key: string, path: string): void {
-  if (isKnown(context, path) && !isAbsoluteWithoutParent(path)) fail(context, key, path, ALLOWED.hostPath);
+  if (isKnown(context, path) && !isAbsoluteWithoutParent(path) && !isRelativeHostPath(path)) fail(context, key, path, ALLOWED.hostPath);
+}
+
+/** `./x`, `../x`, `.`, `~` and `~/x`: paths compose resolves against the project folder or the home. */
+export function isRelativeHostPath(path: string): boolean {
+  return /^(?:\.{1,2}(?:\/|$)|~(?:\/|$))/.test(path);
 }
 
 function checkDeclared(
@@ -342,10 +405,22 @@ function findCycle(nodes: readonly string[], edges: (node: string) => readonly s
   return undefined;
 }
 
+/** Runs a check that throws, reporting its problem when the context collects them. */
+function attempt(context: CheckContext, check: () => unknown): void {
+  try {
+    check();
+  } catch (error) {
+    if (context.report === undefined || !(error instanceof DockhostInputError)) throw error;
+    context.report(error);
+  }
+}
+
 function isKnown(context: CheckContext, value: unknown): boolean {
   return context.isUnresolved?.(value) !== true;
 }
 
-function fail(context: CheckContext, key: string, value: unknown, allowed: string): never {
-  return invalid({ path: context.path, key, value, allowed });
+/** Throws, or hands the problem to `context.report` and lets the checks go on. */
+function fail(context: CheckContext, key: string, value: unknown, allowed: string): void {
+  if (context.report === undefined) invalid({ path: context.path, key, value, allowed });
+  context.report(new DockhostInputError({ path: context.path, key, value, allowed }));
 }

@@ -3,7 +3,9 @@ import { IConstruct } from "constructs";
 import { CAPACITY_RULES, CapacityLine, CapacityPlan, planCapacity } from "./capacity-planner";
 import { CrossFinding, findConflicts } from "./conflicts";
 import { HOMELAB_RULES } from "./rules";
-import { findVolumeRenames, VOLUME_RENAME_RULE } from "./volume-renames";
+import { LedgerData } from "../ledger";
+import { checkLedger } from "./ledger-check";
+import { findVmConflicts } from "./vm-conflicts";
 import { allSuppressions, MIN_REASON_LENGTH, Suppression, suppressionsFor } from "./suppressions";
 import { HomelabModel, PolicyRule, RuleLevel, Subject } from "./types";
 
@@ -32,6 +34,8 @@ export interface PolicyReport {
   /** Unsuppressed non-compliant errors: any of them stops synthesis. */
   readonly errors: readonly ReportRow[];
   readonly warnings: readonly ReportRow[];
+  /** The ledger after this synth (when one was given): what DockhostApp writes back. */
+  readonly ledger?: LedgerData;
 }
 
 export const SUPPRESSION_RULE = "DH-SUPPRESSION";
@@ -46,9 +50,9 @@ export interface PolicyEvaluation {
 
 /**
  * Runs the policy pack over the whole homelab: every rule on every subject, the cross-stack
- * conflicts and the capacity plan. `outdir` holds the previous synth (for volume renames).
+ * conflicts, the capacity plan and, given the ledger, what the code no longer declares.
  */
-export function evaluatePolicy(model: HomelabModel, options: { readonly outdir?: string; readonly rules?: readonly PolicyRule[] } = {}): PolicyEvaluation {
+export function evaluatePolicy(model: HomelabModel, options: { readonly ledger?: LedgerData; readonly rules?: readonly PolicyRule[] } = {}): PolicyEvaluation {
   const rules = options.rules ?? HOMELAB_RULES;
   const rows: ReportRow[] = [];
   for (const subject of model.subjects) {
@@ -57,12 +61,12 @@ export function evaluatePolicy(model: HomelabModel, options: { readonly outdir?:
     }
   }
   const capacity = planCapacity(model);
-  const renames = options.outdir ? findVolumeRenames(model, options.outdir) : [];
-  rows.push(...[...findConflicts(model), ...capacity.findings, ...renames].map(crossRow));
+  const ledger = options.ledger ? checkLedger(model, options.ledger) : undefined;
+  rows.push(...[...findConflicts(model), ...findVmConflicts(model), ...capacity.findings, ...(ledger?.findings ?? [])].map(crossRow));
   rows.push(...validationRows(model.constructs));
-  rows.push(...checkSuppressions(allSuppressions(model.constructs), new Set([...rules.map((r) => r.id), VOLUME_RENAME_RULE, ...Object.values(CAPACITY_RULES)])));
+  rows.push(...checkSuppressions(allSuppressions(model.constructs), new Set([...rules.map((r) => r.id), ...Object.values(CAPACITY_RULES)])));
   const open = rows.filter((r) => r.status === "non-compliant");
-  const report = { rows, capacity: capacity.lines, errors: open.filter((r) => r.level === "error"), warnings: open.filter((r) => r.level === "warning") };
+  const report = { rows, capacity: capacity.lines, errors: open.filter((r) => r.level === "error"), warnings: open.filter((r) => r.level === "warning"), ledger: ledger?.next };
   return { report, minimums: capacity.minimums };
 }
 

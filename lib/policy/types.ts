@@ -36,6 +36,8 @@ export function resultOf(findings: readonly Finding[]): RuleResult {
 
 /** A container of a ComposeStack, as its compose spec. */
 export interface PolicyService {
+  /** Files written into the container before it starts, by path (ComposeStack's `files`). */
+  readonly files?: Readonly<Record<string, string>>;
   readonly name: string;
   /** The container's name on the host. */
   readonly containerName: string;
@@ -113,6 +115,8 @@ export interface ServiceSubject {
 export interface DockerHostSubject {
   readonly kind: "docker-host";
   readonly construct: IConstruct;
+  /** Where SSH pins the VM's host key. */
+  readonly knownHostsFile: string;
   readonly addressPools: readonly AddressPool[];
   readonly lan: Ipv4Cidr;
 }
@@ -133,6 +137,13 @@ export interface VmSubject {
   readonly packages: readonly string[];
 }
 
+/** A HostFirewall: who reaches the VM's SSH. */
+export interface FirewallSubject {
+  readonly kind: "firewall";
+  readonly construct: IConstruct;
+  readonly adminCidrs: readonly string[];
+}
+
 export interface ProxmoxSubject {
   readonly kind: "proxmox";
   readonly construct: IConstruct;
@@ -149,7 +160,7 @@ export interface VolumeSubject {
   readonly backedUp: boolean;
 }
 
-export type Subject = ServiceSubject | DockerHostSubject | DockerEngineSubject | VmSubject | ProxmoxSubject | VolumeSubject | PolicyVm;
+export type Subject = ServiceSubject | DockerHostSubject | DockerEngineSubject | VmSubject | ProxmoxSubject | VolumeSubject | PolicyVm | FirewallSubject;
 export type SubjectKind = Subject["kind"];
 
 /** A rule: a pure function of one subject. */
@@ -164,6 +175,26 @@ export interface PolicyRule<K extends SubjectKind = SubjectKind> {
 }
 
 /** Everything the policy pass looks at, gathered in one walk of the construct tree. */
+/** A DockhostVm: the Proxmox ids and LAN hosts it claims. */
+export interface PolicyDockhostVm {
+  readonly construct: IConstruct;
+  /** Its Terraform stack's name. */
+  readonly terraformStack: string;
+  /** `<terraform stack>/<construct id>`, its key in the ledger. */
+  readonly ledgerKey: string;
+  readonly vmIds: readonly number[];
+  readonly templateId: number;
+  /** The LAN in CIDR notation and the host numbers of its VMs. */
+  readonly lan: string;
+  readonly hosts: readonly number[];
+}
+
+/** A Terraform stack of the app, for checks against the ledger. */
+export interface PolicyTerraformStack {
+  readonly id: string;
+  readonly construct: IConstruct;
+}
+
 export interface HomelabModel {
   /** The app. */
   readonly root: IConstruct;
@@ -173,4 +204,6 @@ export interface HomelabModel {
   readonly stacks: readonly PolicyStack[];
   readonly proxies: readonly PolicyProxy[];
   readonly vms: readonly PolicyVm[];
+  readonly dockhostVms: readonly PolicyDockhostVm[];
+  readonly terraformStacks: readonly PolicyTerraformStack[];
 }

@@ -283,7 +283,8 @@ describeWithTerraform('terraform harness: validate, plan and apply against stand
     if (!second.ok) throw new Error(second.error);
     expect(second.counts).toEqual({ create: 0, update: 0, delete: 0, replace: 0, noop: 3, read: 0 });
 
-    // An override is an in-place update (a stand-in never asks for replacement).
+    // An override is an in-place update (the stand-ins ask for replacement only where the real
+    // provider does: null_resource's triggers).
     const resized = await ws.plan('good', { vars: { ...OFFLINE, vm_memory: 12288 } });
     if (!resized.ok) throw new Error(resized.error);
     expect(resized.counts).toMatchObject({ update: 1, noop: 2 });
@@ -354,7 +355,10 @@ describeWithTerraform('terraform harness: fresh stand-in per start, plaintext tr
 
   beforeAll(() => {
     fixtureDir = writeStacks({
-      solo: stack('solo', ['null'], { resource: { null_resource: { a: { triggers: { x: 'y' } } } } }),
+      solo: stack('solo', ['null'], {
+        variable: { x: { type: 'string', default: 'y' } },
+        resource: { null_resource: { a: { triggers: { x: '${var.x}' } } } },
+      }),
     });
     // No warm pool: every provider start runs standin-provider.js directly, as terraform would a
     // real provider; TF_DISABLE_PLUGIN_TLS=1 exercises the plaintext handshake.
@@ -368,5 +372,15 @@ describeWithTerraform('terraform harness: fresh stand-in per start, plaintext tr
     const plan = await ws.plan('solo');
     if (!plan.ok) throw new Error(plan.error);
     expect(plan.counts.create).toBe(1);
+  }, 60_000);
+
+  test("a changed trigger replaces the null_resource, as hashicorp/null's RequiresReplace does", async () => {
+    await ws.apply('solo');
+    const same = await ws.plan('solo');
+    if (!same.ok) throw new Error(same.error);
+    expect(same.counts).toMatchObject({ noop: 1, replace: 0 });
+    const changed = await ws.plan('solo', { vars: { x: 'z' } });
+    if (!changed.ok) throw new Error(changed.error);
+    expect(changed.counts).toMatchObject({ replace: 1, update: 0 });
   }, 60_000);
 });

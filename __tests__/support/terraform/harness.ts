@@ -183,6 +183,12 @@ export interface PlanOptions {
 
 export interface ApplyOptions {
   readonly vars?: TerraformVars;
+  /**
+   * Leave the stacks' SSH steps as `vars` say. Only for the host tier (`__tests__/hosts`), whose
+   * stacks address its own throwaway hosts (support/test-hosts.ts); every other apply runs with
+   * them off. @default false
+   */
+  readonly sshToTestHosts?: boolean;
 }
 
 export interface OutputValue {
@@ -256,6 +262,8 @@ export interface TerraformWorkspace {
   output(stack: string): Promise<Record<string, OutputValue>>;
   /** One line per invocation, plus totals per command. */
   timingReport(): string;
+  /** Tells the modelled Docker engine which containers are stopped (by name) from now on. */
+  stopContainers(names: readonly string[]): void;
   /** Removes the temp dir. */
   cleanup(): void;
 }
@@ -282,6 +290,11 @@ function copyFilter(src: string): boolean {
   );
 }
 
+/** The modelled Docker engine's state (stopped containers), read by the stand-ins. */
+function engineFile(dir: string): string {
+  return path.join(dir, 'engine.json');
+}
+
 /** Environment for terraform: the caller's, minus anything TF_* that could change behaviour. */
 function terraformEnv(dir: string, pluginTls: boolean): NodeJS.ProcessEnv {
   const keep = new Set(['TF_LOG', 'TF_LOG_PATH', 'TF_LOG_CORE', 'TF_LOG_PROVIDER']);
@@ -295,6 +308,7 @@ function terraformEnv(dir: string, pluginTls: boolean): NodeJS.ProcessEnv {
   env.CHECKPOINT_DISABLE = '1';
   env.HOME = path.join(dir, 'home'); // so nothing can land in the user's ~/.terraform.d
   if (!pluginTls) env.TF_DISABLE_PLUGIN_TLS = '1';
+  env.DOCKHOST_STANDIN_ENGINE = engineFile(dir);
   return env;
 }
 
@@ -419,7 +433,7 @@ export function prepareWorkspace(stacksDir: string, options: WorkspaceOptions = 
       for (let i = 0; i < poolSize; i += 1) {
         const slotDir = path.join(poolDir, `slot-${i}`);
         const logFd = fs.openSync(path.join(dir, 'logs', `${type}-${i}.log`), 'a');
-        const child = spawn(command[0], [...command.slice(1), '--pool', slotDir], { stdio: ['ignore', logFd, logFd] });
+        const child = spawn(command[0], [...command.slice(1), '--pool', slotDir], { stdio: ['ignore', logFd, logFd], env: { ...process.env, DOCKHOST_STANDIN_ENGINE: engineFile(dir) } });
         fs.closeSync(logFd);
         // A pooled stand-in that cannot start only costs speed: the wrapper then starts a fresh one.
         child.on('error', (err) => fs.appendFileSync(path.join(dir, 'logs', `${type}-${i}.log`), `${err}\n`));
@@ -575,8 +589,9 @@ export function prepareWorkspace(stacksDir: string, options: WorkspaceOptions = 
 
   async function apply(stack: string, opts: ApplyOptions = {}): Promise<ApplyResult> {
     await init(stack);
-    // An apply here must never reach a host: the stacks' SSH steps are off whatever the caller says.
-    const args = ['apply', '-input=false', '-no-color', '-auto-approve', ...varArgs({ ...opts.vars, ...sshOff(stack) })];
+    // An apply must never reach a host but a test host: the stacks' SSH steps are off otherwise.
+    const vars = opts.sshToTestHosts ? opts.vars : { ...opts.vars, ...sshOff(stack) };
+    const args = ['apply', '-input=false', '-no-color', '-auto-approve', ...varArgs(vars)];
     const r = await run(stack, 'apply', args);
     if (r.code !== 0) fail(stack, args, r);
     return { stdout: r.stdout, durationMs: r.ms };
@@ -624,6 +639,7 @@ export function prepareWorkspace(stacksDir: string, options: WorkspaceOptions = 
     apply,
     output,
     timingReport,
+    stopContainers: (names) => fs.writeFileSync(engineFile(dir), JSON.stringify({ stopped: names })),
     cleanup,
   };
 }

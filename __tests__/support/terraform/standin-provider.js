@@ -27,6 +27,7 @@ const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
 const { loadProviderSchema, toProtoSchema, blockType } = require('./standin-schema');
 const V = require('./standin-values');
+const R = require('./standin-readback');
 
 // go-plugin handshake constants used by terraform (see terraform-plugin-protocol/SOURCES.md).
 const MAGIC_COOKIE_KEY = 'TF_PLUGIN_MAGIC_COOKIE';
@@ -114,6 +115,18 @@ function serverCapabilities() {
   return { plan_destroy: true, get_provider_schema_optional: true, move_resource_state: false };
 }
 
+// ---------------------------------------------------------------- the modelled engine
+
+/**
+ * Containers the modelled engine reports stopped (e.g. by the nightly volume backup): the
+ * `stopped` list of the JSON file DOCKHOST_STANDIN_ENGINE names, read at each call.
+ */
+function stoppedContainers() {
+  const file = process.env.DOCKHOST_STANDIN_ENGINE;
+  if (!file || !fs.existsSync(file)) return [];
+  return JSON.parse(fs.readFileSync(file, 'utf8')).stopped || [];
+}
+
 // ---------------------------------------------------------------- RPC handlers
 
 function errorDiagnostic(summary, detail) {
@@ -163,8 +176,19 @@ const handlers = {
   },
 
   ReadResource(req) {
-    // Nothing exists outside terraform's state, so the remote object is whatever state says.
-    return { new_state: req.current_state, private: req.private, diagnostics: [] };
+    // The remote object is what state says, as the real provider reads it back (standin-readback.js).
+    const read = R.READ[req.type_name];
+    if (!read) return { new_state: req.current_state, private: req.private, diagnostics: [] };
+    const type = typeOf('resource', req.type_name, resourceSchema(req.type_name));
+    const current = V.decodeDynamic(req.current_state, type);
+    if (current === null) return { new_state: req.current_state, private: req.private, diagnostics: [] };
+    if (req.type_name === 'docker_container' && stoppedContainers().includes(current.name)) {
+      // resource_docker_container_funcs.go resourceDockerContainerRead: a container that is not
+      // running under must_run (default true) is deleted by the read itself and leaves state.
+      if (current.must_run !== false) return { new_state: V.encodeDynamic(null), private: req.private, diagnostics: [] };
+      return { new_state: V.encodeDynamic(R.readStoppedContainer(current)), private: req.private, diagnostics: [] };
+    }
+    return { new_state: V.encodeDynamic(read(current)), private: req.private, diagnostics: [] };
   },
 
   PlanResourceChange(req) {
@@ -173,14 +197,25 @@ const handlers = {
     const prior = V.decodeDynamic(req.prior_state, type);
     const proposed = V.decodeDynamic(req.proposed_new_state, type);
     let planned = V.nullWriteOnly(s.block, proposed);
+    let requiresReplace = [];
     if (proposed !== null && prior === null) {
       // Create: computed attributes not set in config (id included) become "known after apply".
-      planned = V.fillComputed(s.block, planned, () => V.UNKNOWN);
+      planned = V.fillComputed(s.block, R.withDefaults(req.type_name, planned), () => V.UNKNOWN);
+    } else if (proposed !== null) {
+      // Update: terraform's proposed new state carries prior values for unset computed attributes;
+      // the provider's own equivalences and suppressed diffs keep more of them, and its force-new
+      // arguments are named: terraform plans a replacement when one of them changed.
+      planned = R.planUpdate(req.type_name, prior, planned);
+      requiresReplace = R.requiresReplace(req.type_name, prior);
     }
-    // Update: terraform's proposed new state already carries prior values for unset computed
-    // attributes, which is exactly what a provider with no server-side changes would plan.
     // Destroy: proposed is null and so is the plan.
-    return { planned_state: V.encodeDynamic(planned), planned_private: req.prior_private, requires_replace: [], diagnostics: [] };
+    return {
+      planned_state: V.encodeDynamic(planned),
+      planned_private: req.prior_private,
+      requires_replace: requiresReplace,
+      legacy_type_system: R.SDK_V2.test(req.type_name),
+      diagnostics: [],
+    };
   },
 
   ApplyResourceChange(req) {
@@ -188,15 +223,19 @@ const handlers = {
     const type = typeOf('resource', req.type_name, s);
     const planned = V.decodeDynamic(req.planned_state, type);
     if (planned === null) return { new_state: V.encodeDynamic(null), diagnostics: [] }; // destroy
-    const newState = V.nullWriteOnly(s.block, V.resolveUnknowns(type, planned, V.makePlaceholders(req.type_name)));
-    return { new_state: V.encodeDynamic(newState), private: req.planned_private, diagnostics: [] };
+    const failure = R.applyError(req.type_name, planned);
+    if (failure) throw new Error(failure);
+    let newState = V.nullWriteOnly(s.block, V.resolveUnknowns(type, planned, V.makePlaceholders(req.type_name)));
+    // SDK v2 providers end create and update with their read.
+    if (R.READ[req.type_name]) newState = R.READ[req.type_name](newState);
+    return { new_state: V.encodeDynamic(newState), private: req.planned_private, legacy_type_system: R.SDK_V2.test(req.type_name), diagnostics: [] };
   },
 
   ImportResourceState(req) {
     const s = resourceSchema(req.type_name);
     // Minimal: an object with only `id` set; terraform then calls ReadResource, which keeps it.
-    const state = V.emptyObject(s.block);
-    if (s.block.attributes && 'id' in s.block.attributes) state.id = req.id;
+    let state = V.emptyObject(s.block);
+    if (s.block.attributes && 'id' in s.block.attributes) state = R.importedState(req.type_name, req.id, state);
     return {
       imported_resources: [{ type_name: req.type_name, state: V.encodeDynamic(state), private: Buffer.alloc(0) }],
       diagnostics: [],

@@ -1,5 +1,6 @@
 import { PolicyRule } from "../types";
 import { addressPools } from "./address-pools";
+import { adminCidr } from "./admin-cidr";
 import { autoUpdateDatabase } from "./auto-update-database";
 import { capabilities } from "./capabilities";
 import { dockerSocket } from "./docker-socket";
@@ -8,6 +9,7 @@ import { healthcheckWaited } from "./healthcheck-waited";
 import { hostNamespace } from "./host-namespace";
 import { hostPathReadWrite } from "./host-path-rw";
 import { imageTag } from "./image-tag";
+import { knownHosts } from "./known-hosts";
 import { logRotation } from "./log-rotation";
 import { memoryLimit } from "./memory-limit";
 import { noNewPrivileges } from "./no-new-privileges";
@@ -37,6 +39,8 @@ export const HOMELAB_RULES: readonly PolicyRule[] = [
   logRotation,
   autoUpdateDatabase,
   sshHostKey,
+  knownHosts,
+  adminCidr,
   addressPools,
   proxmoxPassword,
   guestAgent,
