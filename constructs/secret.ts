@@ -1,4 +1,4 @@
-import { DataResource } from "cdktf";
+import { TerraformResource } from "cdktf";
 import { Construct, IConstruct } from "constructs";
 import { invalid } from "../lib/errors";
 import { declareVariable } from "../lib/terraform-variable";
@@ -61,7 +61,12 @@ export class Secret extends Construct {
     }).stringValue;
     // Not a variable validation: Terraform 1.11 prints a failing validation's variable values, a
     // sensitive `-var` included; a precondition's diagnostic shows it as sensitive.
-    new DataResource(this, "checks", {
+    // Terraform's built-in terraform_data as a plain resource: cdktf's DataResource class would add a
+    // validation that runs `terraform version`, and synth must work where terraform is not installed
+    // (the stacks require Terraform >= 1.9, which has terraform_data).
+    new TerraformResource(this, "checks", {
+      terraformResourceType: "terraform_data",
+      terraformGeneratorMetadata: { providerName: "terraform" },
       lifecycle: { precondition: [{ condition: `\${length(var.${id}) >= ${minLength}}`, errorMessage: `${id} must be at least ${minLength} characters long.` }] },
     }).overrideLogicalId(`${id}_checks`);
     valueTokens.add(this.value);
