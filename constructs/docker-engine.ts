@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import { Image } from "@cdktf/provider-docker/lib/image";
 import { DockerProvider } from "@cdktf/provider-docker/lib/provider";
 import { terraformName } from "../lib/naming";
+import type { SwarmTopology } from "../lib/swarm";
 import type { DockhostVm } from "./dockhost-vm";
 
 /** What an engine knows of the Docker host it reaches (a DockerHost). */
@@ -29,6 +30,12 @@ export interface DockerEngineProps {
   readonly dockerHost: EngineHost;
   /** Which VM of the DockhostVm this engine runs on. */
   readonly vmIndex: number;
+  /**
+   * Set when the engine is a Swarm manager (`SwarmCluster.connect()`): stacks on it become Swarm
+   * services placed across these nodes.
+   * @default a single Docker host
+   */
+  readonly swarm?: SwarmTopology;
 }
 
 /**
@@ -42,6 +49,8 @@ export class DockerEngine extends Construct {
   public readonly lanCidr: string;
   public readonly dockerHost: EngineHost;
   public readonly vmIndex: number;
+  /** The Swarm this engine manages, when it is a Swarm manager. */
+  public readonly swarm?: SwarmTopology;
   /** Options of the `ssh` command the provider runs. */
   public readonly sshOptions: readonly string[];
   private readonly images = new Map<string, Image>();
@@ -52,6 +61,7 @@ export class DockerEngine extends Construct {
     this.lanCidr = props.lanCidr;
     this.dockerHost = props.dockerHost;
     this.vmIndex = props.vmIndex;
+    this.swarm = props.swarm;
     this.sshOptions = props.sshOptions;
     this.provider = new DockerProvider(this, "provider", {
       host: props.host,
