@@ -129,7 +129,8 @@ export const ENGINE_READBACK_CHECK = {
    * 64 MiB) are read in moby's source, where they are unchanged since 20.10 (daemon_unix.go
    * adaptContainerSettings, daemon/logs.go mergeAndVerifyLogConfig); the client-side ones (CAP_,
    * rwm) do not depend on the engine. 20.10 stored memory_swap = 2 x memory only because the test
-   * host's kernel has swap accounting (cgroup v2 memory.swap.max); without it the engine stores -1.
+   * host's kernel has swap accounting (cgroup v2 memory.swap.max); without it the engine stores -1
+   * (moby daemon/daemon_unix.go verifyPlatformContainerResources), and a plan would drift.
    */
   caveat: "checked on Debian 12 docker.io 20.10 (API 1.41), not on Docker 29",
 } as const;
