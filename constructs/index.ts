@@ -69,6 +69,8 @@ export type { WatchtowerProps } from "./watchtower";
 export type { Connection, Sensitive } from "../lib/catalog/connection";
 export { MONITORING_IMAGES, MONITORING_JOBS, MONITORING_POLICY_SUPPRESSIONS, MonitoringStack } from "./monitoring-stack";
 export type { MonitoringStackProps, AlertmanagerProps, AlertEmailProps, AlertThresholds, ScrapeOptions } from "./monitoring-stack";
+export { VmBackupCheck } from "./vm-backup-check";
+export type { VmBackupCheckProps } from "./vm-backup-check";
 
 // Types that the props and public fields above use, and the guard that tells their mounts apart.
 export { isBindMount } from "../lib/compose/service";

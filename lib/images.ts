@@ -68,3 +68,5 @@ export const TRAEFIK_IMAGE = "traefik:v3.6.24";
 export const SOCKET_PROXY_IMAGE = "tecnativa/docker-socket-proxy:0.4.1";
 export const VOLUME_BACKUP_IMAGE = "offen/docker-volume-backup:v2.48.2";
 export const CADVISOR_IMAGE = "ghcr.io/google/cadvisor:v0.60.5";
+/** The VM backup check's runtime (Python's standard library only; lib/monitoring/vm-backup-metric.ts). */
+export const VM_BACKUP_CHECK_IMAGE = "python:3.13.1-alpine3.21";

@@ -10,7 +10,7 @@ export interface Requirement {
 }
 
 export type RequirementName =
-  | "cloud-init" | "docker-compose" | "promtool" | "shellcheck" | "yamllint" | "ssh" | "ssh-keygen" | "gpg" | "apt-get" | "unshare"
+  | "cloud-init" | "docker-compose" | "promtool" | "python3" | "shellcheck" | "yamllint" | "ssh" | "ssh-keygen" | "gpg" | "apt-get" | "unshare"
   | "docker-registry" | "terraform" | "root" | "debootstrap" | "systemd-nspawn" | "ip" | "iptables";
 
 export const REQUIREMENTS: Readonly<Record<RequirementName, Requirement>>;

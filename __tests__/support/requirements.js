@@ -40,6 +40,7 @@ const REQUIREMENTS = {
   "cloud-init": debianTool("cloud-init", "cloud-init"),
   "docker-compose": debianTool("docker-compose", "docker-compose"),
   promtool: debianTool("promtool", "prometheus"),
+  python3: debianTool("python3", "python3"),
   shellcheck: debianTool("shellcheck", "shellcheck"),
   yamllint: debianTool("yamllint", "yamllint"),
   ssh: debianTool("ssh", "openssh-client"),
