@@ -61,6 +61,7 @@ const RUNTIME_EXPORTS = [
   "VOLUME_BACKUP_IMAGE",
   "VmAdoption",
   "VmBackup",
+  "VmBackupCheck",
   "VolumeBackup",
   "WATCHTOWER_IMAGE",
   "WATCHTOWER_OPT_IN",
