@@ -28,6 +28,7 @@ import { goDurationString } from "../../lib/engine-forms";
 import { ENGINE_READBACK_CHECK } from "../../lib/compatibility";
 import { importStandinImages } from "../support/standin-images";
 import { REFERENCE_APPS_VARS, StackJson, synthAll, testApp, TEST_SSH_KEY } from "../support/synth";
+import { allowedEnvPath, sentinelPaths } from "../support/sentinel-paths";
 import { evaluateTemplate } from "../support/terraform-template";
 import { bootTestHost, createTestNetwork, ensureRoot, hostTier, networkLeftovers, teardownTestHosts, TestHost, TestNetwork } from "../support/test-hosts";
 
@@ -350,22 +351,3 @@ hostTier.describe("the read-back model and Secrets against a real engine (test h
     expect(sentinelPaths(await inspect(leaky), Object.values(sentinels))).toEqual(expect.arrayContaining(['Config.Labels["x.password"]', "Config.Cmd[1]", "Args[1]"]));
   });
 });
-
-/** Every path in `value` whose string contains one of the sentinels. */
-function sentinelPaths(value: unknown, sentinels: readonly string[], at = ""): string[] {
-  if (typeof value === "string") return sentinels.some((s) => value.includes(s)) ? [at] : [];
-  if (Array.isArray(value)) return value.flatMap((v, i) => sentinelPaths(v, sentinels, `${at}[${i}]`));
-  if (value && typeof value === "object") {
-    return Object.entries(value).flatMap(([k, v]) => [
-      ...(sentinels.some((s) => k.includes(s)) ? [`${at} key ${k}`] : []),
-      ...sentinelPaths(v, sentinels, /^[A-Za-z]\w*$/.test(k) ? (at ? `${at}.${k}` : k) : `${at}[${JSON.stringify(k)}]`),
-    ]);
-  }
-  return [];
-}
-
-/** Whether `p` is the Config.Env entry (NAME=value) of an allowed variable. */
-function allowedEnvPath(inspect: any, p: string, allowed: ReadonlySet<string>): boolean {
-  const index = /^Config\.Env\[(\d+)\]$/.exec(p)?.[1];
-  return index !== undefined && allowed.has(inspect.Config.Env[Number(index)].split("=")[0]);
-}
