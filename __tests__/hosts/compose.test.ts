@@ -11,12 +11,12 @@ import * as path from "node:path";
 import { App } from "cdktf";
 import { parse } from "yaml";
 import { ComposeStack } from "../../constructs/compose-stack";
-import { buildReferenceHomelab, ReferenceHomelab, SETTINGS } from "../../main";
+import { ReferenceHomelab } from "../../main";
+import { bootReferenceHost, referenceHomelabOn } from "../support/reference-host";
 import { allowedEnvPath, sentinelPaths } from "../support/sentinel-paths";
 import { importStandinImages } from "../support/standin-images";
-import { synthAll, StackJson, testApp, TEST_SSH_KEY } from "../support/synth";
-import { evaluateTemplate } from "../support/terraform-template";
-import { bootTestHost, createTestNetwork, hostTier, ensureRoot, networkLeftovers, teardownTestHosts, TestHost, TestNetwork } from "../support/test-hosts";
+import { synthAll, StackJson } from "../support/synth";
+import { createTestNetwork, hostTier, ensureRoot, networkLeftovers, teardownTestHosts, TestHost, TestNetwork } from "../support/test-hosts";
 
 /** A unique sentinel for the app's database password Secret, to find it in `docker inspect`. */
 const DB_PASSWORD_SENTINEL = `SENTINEL${randomBytes(12).toString("hex")}`;
@@ -34,18 +34,13 @@ hostTier.describe("compose stacks exported by toComposeYaml() on a test host", (
   beforeAll(async () => {
     const { root } = ensureRoot();
     net = createTestNetwork();
-    homelab = buildReferenceHomelab(testApp(), { ...SETTINGS, lan: { ...SETTINGS.lan, cidr: net.cidr } }, { distribution: "debian", packageSource: "distribution", swapSizeMb: 0 });
+    homelab = referenceHomelabOn(net);
     // A second stack on the same engine, for isolation between stacks.
     other = new ComposeStack(homelab.apps, "other", { engine: homelab.engine, services: { probe: { image: "busybox:1.36.1", restart: "unless-stopped", expose: [8080] } } });
     const stacks = synthAll(homelab.app as App);
     apps = stacks["dockhost-apps"];
-    const userData = evaluateTemplate(stacks["dockhost-infra"].resource.proxmox_virtual_environment_file.dockhost_user_data.source_raw.data, {
-      "jsonencode(var.ssh_public_keys)": [TEST_SSH_KEY],
-      "local.vm_names[count.index]": "dockhost",
-    });
     let started = Date.now();
-    host = await bootTestHost(root, net, { name: "compose", hostNumber: 10, userData });
-    host.sh("cloud-init status --wait >/dev/null", { timeoutMs: 300_000 });
+    host = await bootReferenceHost(root, net, "compose", stacks["dockhost-infra"]);
     timings["boot + cloud-init"] = Date.now() - started;
     started = Date.now();
     const specs = [homelab.appStack, other].flatMap((stack) => Object.values(stack.toSpec().services));

@@ -23,14 +23,14 @@ import * as fs from "node:fs";
 import * as http from "node:http";
 import { randomBytes } from "node:crypto";
 import { App } from "cdktf";
-import { buildReferenceHomelab, SETTINGS } from "../../main";
 import { goDurationString } from "../../lib/engine-forms";
 import { ENGINE_READBACK_CHECK } from "../../lib/compatibility";
 import { importStandinImages } from "../support/standin-images";
-import { REFERENCE_APPS_VARS, StackJson, synthAll, testApp, TEST_SSH_KEY } from "../support/synth";
+import { bootReferenceHost, referenceHomelabOn } from "../support/reference-host";
+import { REFERENCE_APPS_VARS, StackJson, synthAll } from "../support/synth";
 import { allowedEnvPath, sentinelPaths } from "../support/sentinel-paths";
 import { evaluateTemplate } from "../support/terraform-template";
-import { bootTestHost, createTestNetwork, ensureRoot, hostTier, networkLeftovers, teardownTestHosts, TestHost, TestNetwork } from "../support/test-hosts";
+import { createTestNetwork, ensureRoot, hostTier, networkLeftovers, teardownTestHosts, TestHost, TestNetwork } from "../support/test-hosts";
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const readback = require("../support/terraform/standin-readback.js");
@@ -158,7 +158,8 @@ hostTier.describe("the read-back model and Secrets against a real engine (test h
   let net: TestNetwork;
   let host: TestHost;
   let apps: StackJson;
-  let apiVersion: string;
+  /** Empty until negotiated: the first call (GET /version) goes without a version prefix. */
+  let apiVersion = "";
   const timings: Record<string, number> = {};
 
   /** One Engine API call over the host's socket (no network). */
@@ -204,20 +205,14 @@ hostTier.describe("the read-back model and Secrets against a real engine (test h
   beforeAll(async () => {
     const { root } = ensureRoot();
     net = createTestNetwork();
-    const homelab = buildReferenceHomelab(testApp(), { ...SETTINGS, lan: { ...SETTINGS.lan, cidr: net.cidr } }, { distribution: "debian", packageSource: "distribution", swapSizeMb: 0 });
+    const homelab = referenceHomelabOn(net);
     const stacks = synthAll(homelab.app as App);
     apps = stacks["dockhost-apps"];
-    const userData = evaluateTemplate(stacks["dockhost-infra"].resource.proxmox_virtual_environment_file.dockhost_user_data.source_raw.data, {
-      "jsonencode(var.ssh_public_keys)": [TEST_SSH_KEY],
-      "local.vm_names[count.index]": "dockhost",
-    });
     let started = Date.now();
-    host = await bootTestHost(root, net, { name: "readback", hostNumber: 10, userData });
-    host.sh("cloud-init status --wait >/dev/null", { timeoutMs: 300_000 });
+    host = await bootReferenceHost(root, net, "readback", stacks["dockhost-infra"]);
     timings["boot + cloud-init"] = Date.now() - started;
     started = Date.now();
     // kreuzwerker negotiates: the highest version both sides speak (20.10: 1.41).
-    apiVersion = "";
     apiVersion = (await api("GET", "/version")).body.ApiVersion;
     const images = Object.values<any>(apps.resource.docker_image).map((i) => ({ tag: i.name, ports: [] }));
     importStandinImages(host, [...images, { tag: STANDIN, ports: [] }], ["pg_isready", "curl"]);
