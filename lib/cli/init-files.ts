@@ -6,6 +6,7 @@
  */
 import { DEFAULT_HOMELAB_SETTINGS, HomelabSettings } from "../homelab-settings";
 import { PackageInfo } from "./package-info";
+import { renovateConfig } from "../updates/renovate";
 import { TESTED_VERSIONS } from "./pins";
 
 /** The packages a homelab repository needs: the package's peers, and the tools to synth and deploy. */
@@ -168,6 +169,17 @@ jobs:
       - run: npm ci
       - run: npx tsc --noEmit
       - run: npm run synth
+      # A pull request (Renovate's image bumps included) shows what it changes in the Terraform.
+      - name: Diff the synthesized stacks against the base branch
+        if: github.event_name == 'pull_request'
+        env:
+          BASE_SHA: \${{ github.event.pull_request.base.sha }}
+        run: |
+          git fetch --no-tags --depth=1 origin "$BASE_SHA"
+          git worktree add --detach ../base "$BASE_SHA"
+          (cd ../base && npm ci && npm run synth)
+          git diff --no-index --stat ../base/cdktf.out/stacks cdktf.out/stacks || [ $? -eq 1 ]
+          git diff --no-index ../base/cdktf.out/stacks cdktf.out/stacks || [ $? -eq 1 ]
 `;
 
 /** The scaffold, file path (relative, forward slashes) to content. */
@@ -220,5 +232,6 @@ export function initFiles(pkg: PackageInfo, projectName: string): Record<string,
     ".gitignore": GITIGNORE,
     "terraform.tfvars.example": TFVARS_EXAMPLE,
     ".github/workflows/homelab.yml": WORKFLOW,
+    "renovate.json": json(renovateConfig()),
   };
 }
