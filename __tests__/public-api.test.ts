@@ -66,6 +66,7 @@ const RUNTIME_EXPORTS = [
   "WATCHTOWER_OPT_IN",
   "Watchtower",
   "WebApp",
+  "buildHomelabFoundation",
   "dockerSocketProxy",
   "isBindMount",
   "stateBackendFromEnv",
