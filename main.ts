@@ -1,17 +1,11 @@
 import { App } from "cdktf";
 import { ComposeStack } from "./constructs/compose-stack";
-import { DockerEngine } from "./constructs/docker-engine";
-import { DockerHost, DockerHostProps } from "./constructs/docker-host";
+import { DockerHostProps } from "./constructs/docker-host";
 import { DockhostApp } from "./constructs/dockhost-app";
-import { DockhostStack } from "./constructs/dockhost-stack";
-import { DockhostVm } from "./constructs/dockhost-vm";
-import { buildHomelabFoundation } from "./constructs/homelab";
-import { HostFirewall } from "./constructs/host-firewall";
+import { buildHomelabFoundation, HomelabFoundation } from "./constructs/homelab";
 import { Nextcloud } from "./constructs/nextcloud";
 import { MonitoringStack } from "./constructs/monitoring-stack";
-import { ReverseProxy } from "./constructs/reverse-proxy";
 import { Secret } from "./constructs/secret";
-import { VmBackup } from "./constructs/vm-backup";
 import { VolumeBackup } from "./constructs/volume-backup";
 import { WebApp } from "./constructs/web-app";
 import { HomelabSettings } from "./lib/homelab-settings";
@@ -41,25 +35,14 @@ export const SETTINGS: HomelabSettings = {
   hostNames: { app: "app", api: "api", grafana: "grafana", cloud: "cloud" },
 };
 
-/** What the homelab is made of, for tests. Per-VM pieces are listed VM by VM (index 0 first). */
-export interface ReferenceHomelab {
-  readonly app: App;
-  readonly infra: DockhostStack;
-  readonly vm: DockhostVm;
-  readonly dockerHost: DockerHost;
-  readonly vmBackup: VmBackup;
-  readonly firewall: HostFirewall;
-  readonly apps: DockhostStack;
-  /** The first VM's engine, proxy, backup and monitoring (the apps run there). */
-  readonly engine: DockerEngine;
+/** What the homelab is made of, for tests: the foundation (VMs, engines, proxies, backups, monitoring) and the apps. */
+export interface ReferenceHomelab extends HomelabFoundation {
   readonly appStack: ComposeStack;
   readonly webApp: WebApp;
   readonly nextcloud: Nextcloud;
-  readonly proxy: ReverseProxy;
+  /** The first VM's backup and monitoring (the apps run there). */
   readonly volumeBackup: VolumeBackup;
   readonly monitoring: MonitoringStack;
-  /** Every VM's engine, proxy, backup and monitoring. */
-  readonly perVm: ReadonlyArray<{ readonly engine: DockerEngine; readonly proxy: ReverseProxy; readonly volumeBackup: VolumeBackup; readonly monitoring: MonitoringStack }>;
 }
 
 /** PostgREST's anonymous role: no login, read-only on the public schema, switched to by `app`. */

@@ -16,10 +16,10 @@ import * as fs from "fs";
 import * as http from "http";
 import * as path from "path";
 import { command } from "../lib/cli/commands/updates";
-import { CliIo } from "../lib/cli/command";
 import { RegistryClient } from "../lib/updates/registry";
 import { freePort, LoopbackRegistry, pushImage, REGISTRY_BIN, startRegistry } from "./support/registry";
 import { needs } from "./support/requirements";
+import { captureIo } from "./support/cli";
 import { tempDir } from "./support/synth";
 
 const SERVICE = "registry.dockhost.test";
@@ -57,11 +57,6 @@ function signToken(signer: KeyPair, claims: { scope: string; aud?: string; iss?:
   return `${header}.${payload}.${signature}`;
 }
 
-function io(cwd: string): CliIo & { lines: string[]; errors: string[] } {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  return { cwd, env: {}, lines, errors, out: (l) => lines.push(l), err: (l) => errors.push(l) };
-}
 
 describe("dockhost updates against a registry that requires Bearer tokens", () => {
   let registry: LoopbackRegistry;
@@ -135,7 +130,7 @@ describe("dockhost updates against a registry that requires Bearer tokens", () =
     const work = tempDir("homelab-token");
     const file = path.join(work, "main.ts");
     fs.writeFileSync(file, `const db = { image: "${registry.host}/library/postgres:16.4-alpine" };\nexport const WEB_IMAGE = "${registry.host}/library/nginx:1.27.3-alpine";\n`);
-    const out = io(work);
+    const out = captureIo(work);
     expect(await command.run(["--pin", "--bump"], out)).toBe(0);
     expect(out.errors).toEqual([]);
     const text = fs.readFileSync(file, "utf8");
@@ -144,7 +139,7 @@ describe("dockhost updates against a registry that requires Bearer tokens", () =
     expect(new Set(requests.map((q) => q.get("scope")))).toEqual(new Set(["repository:library/postgres:pull", "repository:library/nginx:pull"]));
 
     signer = untrusted;
-    const refused = io(work);
+    const refused = captureIo(work);
     expect(await command.run([], refused)).toBe(1);
     expect(refused.errors[0]).toMatch(/postgres:16\.6-alpine@sha256:[0-9a-f]{64} \(main\.ts:1\): GET .*\/v2\/library\/postgres\/tags\/list.*HTTP 401/);
   });

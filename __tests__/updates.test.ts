@@ -5,17 +5,12 @@
 import * as fs from "fs";
 import * as path from "path";
 import { command } from "../lib/cli/commands/updates";
-import { CliIo } from "../lib/cli/command";
 import { RegistryClient } from "../lib/updates/registry";
 import { LoopbackRegistry, pushImage, REGISTRY_BIN, startRegistry } from "./support/registry";
+import { captureIo } from "./support/cli";
 import { tempDir } from "./support/synth";
 import { needs } from "./support/requirements";
 
-function io(cwd: string): CliIo & { lines: string[]; errors: string[] } {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  return { cwd, env: {}, lines, errors, out: (l) => lines.push(l), err: (l) => errors.push(l) };
-}
 
 describe("dockhost updates against a loopback registry", () => {
   let registry: LoopbackRegistry;
@@ -51,7 +46,7 @@ describe("dockhost updates against a loopback registry", () => {
 
   needs("docker-registry").test("lists newer tags of the same shape; a database's new major is held", async () => {
     const work = homelab();
-    const out = io(work);
+    const out = captureIo(work);
     expect(await command.run([], out)).toBe(0);
     expect(out.errors).toEqual([]);
     expect(out.lines).toEqual([
@@ -64,12 +59,12 @@ describe("dockhost updates against a loopback registry", () => {
   needs("docker-registry").test("--pin writes name:tag@digest of the tag in use; --pin --bump moves within the database's major", async () => {
     const work = homelab();
     const file = path.join(work, "main.ts");
-    expect(await command.run(["--pin"], io(work))).toBe(0);
+    expect(await command.run(["--pin"], captureIo(work))).toBe(0);
     let text = fs.readFileSync(file, "utf8");
     expect(text).toContain(`"${host}/library/postgres:16.4-alpine@${digests["postgres:16.4-alpine"]}"`);
     expect(text).toContain(`"${host}/library/nginx:1.27.3-alpine@${digests["nginx:1.27.3-alpine"]}"`);
     expect(text).toContain('"no-new-privileges:true"');
-    expect(await command.run(["--pin", "--bump"], io(work))).toBe(0);
+    expect(await command.run(["--pin", "--bump"], captureIo(work))).toBe(0);
     text = fs.readFileSync(file, "utf8");
     expect(text).toContain(`"${host}/library/postgres:16.6-alpine@${digests["postgres:16.6-alpine"]}"`);
     expect(text).toContain(`"${host}/library/nginx:1.28.0-alpine@${digests["nginx:1.28.0-alpine"]}"`);
@@ -77,20 +72,20 @@ describe("dockhost updates against a loopback registry", () => {
 
   needs("docker-registry").test("--allow-major lets the database cross to the new major", async () => {
     const work = homelab();
-    expect(await command.run(["--pin", "--bump", "--allow-major"], io(work))).toBe(0);
+    expect(await command.run(["--pin", "--bump", "--allow-major"], captureIo(work))).toBe(0);
     expect(fs.readFileSync(path.join(work, "main.ts"), "utf8")).toContain(`"${host}/library/postgres:17.2-alpine@${digests["postgres:17.2-alpine"]}"`);
   });
 
   needs("docker-registry").test("bad input: an unknown option, --bump without --pin, an image the registry lacks", async () => {
     const work = homelab();
-    const bad = io(work);
+    const bad = captureIo(work);
     expect(await command.run(["--bumpp"], bad)).toBe(2);
     expect(bad.errors[0]).toMatch(/^dockhost updates: unknown option --bumpp/);
-    const nopin = io(work);
+    const nopin = captureIo(work);
     expect(await command.run(["--bump"], nopin)).toBe(2);
     expect(nopin.errors[0]).toMatch(/--bump needs --pin/);
     fs.writeFileSync(path.join(work, "main.ts"), `const x = { image: "${host}/library/missing:1.0" };\n`);
-    const missing = io(work);
+    const missing = captureIo(work);
     expect(await command.run([], missing)).toBe(1);
     expect(missing.errors[0]).toMatch(/missing:1.0 \(main.ts:1\): GET .*HTTP 404/);
   });
