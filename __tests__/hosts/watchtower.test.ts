@@ -32,6 +32,9 @@ import { prepareWorkspace, TerraformError, TerraformWorkspace } from "../support
 import { bootTestHost, createTestNetwork, ensureRoot, hostTier, networkLeftovers, teardownTestHosts, TestHost, TestNetwork, waitFor } from "../support/test-hosts";
 
 const SITE_IMAGE = "traefik/whoami:v1.10.3";
+/** A registry inside the test host (docker treats loopback registries as insecure-allowed): pins need a registry digest. */
+const LOCAL_REGISTRY = "127.0.0.1:5000";
+const PINNED_TAG = `${LOCAL_REGISTRY}/tools/pinned:1.0`;
 const CONTAINER = "site-web";
 const ADDRESS = "docker_container.site_web";
 
@@ -40,6 +43,7 @@ hostTier.describe("Watchtower (monitor-only) and terraform on a real engine", ()
   let host: TestHost;
   let ws: TerraformWorkspace;
   let images: readonly string[];
+  let pinnedImage: string;
   const timings: Record<string, number> = {};
 
   /** A new image under an existing tag, as a registry push followed by Watchtower's pull leaves it. */
@@ -74,6 +78,16 @@ hostTier.describe("Watchtower (monitor-only) and terraform on a real engine", ()
     host.sh("systemctl start docker", { timeoutMs: 120_000 });
     await waitFor("dockerd", 60_000, () => host.exec(["docker", "info"]).code === 0);
     timings["boot + dockerd"] = Date.now() - started;
+    // Debian's docker-registry (Go, linked to libc only) copied in and run in the host, and a
+    // stand-in pushed to it: its digest is what `dockhost updates --pin` would write.
+    fs.copyFileSync("/usr/bin/docker-registry", path.join(host.root, "usr/local/bin/docker-registry"));
+    fs.chmodSync(path.join(host.root, "usr/local/bin/docker-registry"), 0o755);
+    fs.writeFileSync(path.join(host.root, "etc/docker-registry.yml"), `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: /var/lib/docker-registry\nhttp:\n  addr: ${LOCAL_REGISTRY}\n`);
+    host.sh("systemd-run --unit=test-registry /usr/local/bin/docker-registry serve /etc/docker-registry.yml >/dev/null");
+    await waitFor("the host's registry", 30_000, () => host.exec(["busybox", "wget", "-qO-", `http://${LOCAL_REGISTRY}/v2/`]).code === 0);
+    importStandinImages(host, [{ tag: PINNED_TAG, ports: [] }], []);
+    host.sh(`docker push -q ${PINNED_TAG} >/dev/null`, { timeoutMs: 120_000 });
+    pinnedImage = `${PINNED_TAG}@${host.sh(`docker image inspect -f '{{index .RepoDigests 0}}' ${PINNED_TAG}`).trim().split("@")[1]}`;
 
     const app = new App({ outdir: tempDir("watchtower-host"), stackTraces: false });
     const infra = new DockhostStack(app, "dockhost-infra");
@@ -84,12 +98,13 @@ hostTier.describe("Watchtower (monitor-only) and terraform on a real engine", ()
     apps.addDependency(infra);
     const engine = dockerHost.connect(apps, { vmIndex: 0 });
     new ComposeStack(apps, "site", { engine, services: { web: { image: SITE_IMAGE, restart: "unless-stopped", labels: { ...WATCHTOWER_OPT_IN }, memoryLimitMb: 64, expose: [80] } } });
+    new ComposeStack(apps, "tools", { engine, services: { pinned: { image: pinnedImage, restart: "unless-stopped", labels: { ...WATCHTOWER_OPT_IN }, memoryLimitMb: 64 } } });
     new Watchtower(apps, "watchtower", { engine });
     app.synth();
     images = engine.imageReferences;
 
     started = Date.now();
-    importStandinImages(host, images.map((tag) => ({ tag, ports: [] })), []);
+    importStandinImages(host, images.filter((image) => image !== pinnedImage).map((tag) => ({ tag, ports: [] })), []);
     timings["stand-in images"] = Date.now() - started;
     ws = prepareWorkspace(path.join(app.outdir, "stacks"), { timeoutMs: 180_000 });
     ws.useEngine(["nsenter", "-t", String(host.leaderPid), "-a", "docker"]);
@@ -134,6 +149,19 @@ hostTier.describe("Watchtower (monitor-only) and terraform on a real engine", ()
     expect(replaced.Id).toBe(stateId());
     expect(replaced.Image).toBe(newImage);
     expect(await changes()).toEqual([]);
+  });
+
+  test("monitor-only with an image pinned by digest: Watchtower skips it, and even a pulled tag leaves the plan clean", async () => {
+    // image.go PullImage: IsImagePinnedByDigest → errPinnedImage, so IsContainerStale reports it
+    // not stale: no pull, no notification. Worse case here: the tag moved and was pulled anyway.
+    const before = inspect("tools-pinned");
+    publishNewImage(PINNED_TAG, "2");
+    host.sh(`docker push -q ${PINNED_TAG} >/dev/null && docker pull -q ${PINNED_TAG} >/dev/null`, { timeoutMs: 120_000 });
+    expect(imageIdOf(PINNED_TAG)).not.toBe(before.Image);
+    // kreuzwerker's image read finds the pinned reference's own image: nothing moves.
+    expect(imageIdOf(pinnedImage)).toBe(before.Image);
+    expect(await changes()).toEqual([]);
+    expect(inspect("tools-pinned").Id).toBe(before.Id);
   });
 
   test("update mode replayed with the docker CLI: the next plan re-creates the container and the apply fails on its name, which is why the construct refuses it", async () => {
