@@ -67,6 +67,7 @@ const RUNTIME_EXPORTS = [
   "WATCHTOWER_OPT_IN",
   "Watchtower",
   "WebApp",
+  "buildHomelabFoundation",
   "dockerSocketProxy",
   "isBindMount",
   "stateBackendFromEnv",

@@ -20,6 +20,10 @@ export type { DockhostStackProps } from "./dockhost-stack";
 export { stateBackendFromEnv } from "../lib/state-backend";
 export type { StateBackend, LocalStateBackend, S3StateBackend, PgStateBackend } from "../lib/state-backend";
 
+// A whole homelab but its apps (what main.ts and `dockhost init`'s main.ts build on).
+export { buildHomelabFoundation } from "./homelab";
+export type { HomelabFoundation, HomelabFoundationOptions, HomelabVmServices } from "./homelab";
+
 // Proxmox: the connection, the VM(s), their backups and firewall, adopting VMs that already run.
 export { ProxmoxConnection } from "./proxmox-connection";
 export type { ProxmoxConnectionProps } from "./proxmox-connection";
