@@ -274,7 +274,8 @@ describe("DockerHost in the reference homelab", () => {
     const seconds = (Date.now() - started) / 1000;
     const refused = `ssh: connect to host 127.0.0.1 port ${port}: Connection refused`;
     const attempts = run.stdout.trim().split("\n");
-    expect(attempts[0]).toBe(`dockhost: ${target}: waiting for SSH: attempt 1, 0s of 6s: ${refused}`);
+    // The first attempt starts the clock (0 s, or 1 s on a loaded machine).
+    expect(attempts[0]).toMatch(new RegExp(`^dockhost: ${target}: waiting for SSH: attempt 1, [01]s of 6s: `));
     expect(attempts.length).toBeGreaterThanOrEqual(2);
     attempts.forEach((line, i) => expect(line).toMatch(new RegExp(`^dockhost: ${target}: waiting for SSH: attempt ${i + 1}, \\d+s of 6s: ${refused}$`)));
     expect(run.stderr.trim()).toMatch(new RegExp(`^dockhost: ${target}: gave up waiting for SSH after \\d+s \\(DOCKHOST_READY_TIMEOUT=6\\); last error: ${refused}$`));
