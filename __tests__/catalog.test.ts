@@ -87,6 +87,15 @@ describe("catalog constructs on the reference homelab", () => {
     expect(containers(again).app_api.networks_advanced.map((n: any) => n.name)).toContain("${docker_network.shared-db_network.name}");
   });
 
+  test("a URL built from a Secret is a secret too: `${NAME}` in the exported compose file, refused in a label", () => {
+    const yaml = homelab.webApp.stack.toComposeYaml();
+    expect(yaml).toContain("PGRST_DB_URI: postgres://app:${APP_DB_PASSWORD}@db:5432/app");
+    expect(yaml).not.toMatch(/TfToken/);
+    const other = buildReferenceHomelab(testApp());
+    const url = new Postgres(other.apps, "leaky-db", { engine: other.engine, password: new Secret(other.apps, "leaky_db_password") }).connection.url.value;
+    expect(() => new ComposeStack(other.apps, "leaky", { engine: other.engine, services: { web: { image: "nginx:1.27.3", labels: { "backup.target": url } } } })).toThrow(/leaky.*labels.*no Secret here/s);
+  });
+
   test("Redis: the password reaches redis-server through a secret variable, not the command line", () => {
     const cache = c["shared-cache_cache"];
     expect(cache.command.join(" ")).toContain('--requirepass "$REDIS_PASSWORD"');
@@ -264,7 +273,9 @@ describe("Watchtower", () => {
     const json = synthStack(h.apps);
     const wt = containers(json)["watchtower_watchtower"];
     expect(imageOf(json, wt)).toBe("nickfedor/watchtower:1.20.3");
-    expect(wt.env).toEqual(["DOCKER_HOST=tcp://socket-proxy:2375", "WATCHTOWER_LABEL_ENABLE=true", "WATCHTOWER_MONITOR_ONLY=true", "WATCHTOWER_NOTIFICATION_URL=${var.watchtower_notify_url}", "WATCHTOWER_SCHEDULE=0 0 4 * * *"]);
+    // The notification URL (credentials) is a file that Watchtower reads; only its path is in the environment.
+    expect(wt.env).toEqual(["DOCKER_HOST=tcp://socket-proxy:2375", "WATCHTOWER_LABEL_ENABLE=true", "WATCHTOWER_MONITOR_ONLY=true", "WATCHTOWER_NOTIFICATION_URL=/run/secrets/watchtower_notify_url", "WATCHTOWER_NOTIFICATION_URL_FILE=/run/secrets/watchtower_notify_url", "WATCHTOWER_SCHEDULE=0 0 4 * * *"]);
+    expect(wt.upload).toContainEqual({ file: "/run/secrets/watchtower_notify_url", content: "${var.watchtower_notify_url}", permissions: "0444" });
     expect(wt.volumes).toBeUndefined();
     expect(containers(json)["watched_web"].labels).toContainEqual({ label: "com.centurylinklabs.watchtower.enable", value: "true" });
     expect(evaluateHomelab(h.app).errors).toEqual([]);

@@ -19,7 +19,8 @@ import { terraformName } from "../lib/naming";
 import { SEED } from "../lib/seed";
 import { DockerEngine } from "./docker-engine";
 import { NamedVolume } from "./named-volume";
-import { containsSecret, Secret } from "./secret";
+import { containsSecret, replaceSecretTokens } from "../lib/secret-tokens";
+import { Secret } from "./secret";
 
 /** A service of a ComposeStack: the compose-shaped spec plus the secrets it receives. */
 export interface ComposeServiceProps extends ServiceSpec {
@@ -168,6 +169,11 @@ const stackNamesByTerraformStack = new WeakMap<TerraformStack, Set<string>>();
 const SECRETS_DIR = "/run/secrets";
 const STACK_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const FILE_SUFFIX = "_FILE";
+
+/** Where a `*_FILE` secret's file is in the container: for images that take the path under another name. */
+export function secretFilePath(secret: Secret): string {
+  return `${SECRETS_DIR}/${secret.name}`;
+}
 /** Seconds Terraform waits for a container that others need healthy. */
 const HEALTHY_WAIT_SECONDS = 300;
 
@@ -390,15 +396,21 @@ export class ComposeStack extends Construct {
    * a `X_FILE` secret becomes `X: ${SECRET_NAME}`, which those images also accept.
    */
   public toComposeYaml(options: { readonly includeName?: boolean } = {}): string {
+    // Placeholders survive the YAML writer's `$` escaping; they become `${NAME}` afterwards.
     const placeholders = new Map<string, string>();
+    const placeholder = (secretName: string): string => {
+      const key = `__DOCKHOST_SECRET_${placeholders.size}__`;
+      placeholders.set(key, `\${${secretName.toUpperCase()}}`);
+      return key;
+    };
     const services = Object.fromEntries(
       [...this.services.values()].map(({ name, spec }) => {
         const { secrets, ...rest } = spec;
-        const environment = { ...rest.environment };
+        // A value built from a secret (a database URL) names the secret too; compose does not
+        // URL-encode it, so such a password must be URL-safe there.
+        const environment = Object.fromEntries(Object.entries(rest.environment ?? {}).map(([key, value]) => [key, replaceSecretTokens(value, placeholder)]));
         for (const [key, secret] of Object.entries(secrets ?? {})) {
-          const placeholder = `__DOCKHOST_SECRET_${placeholders.size}__`;
-          placeholders.set(placeholder, `\${${secret.name.toUpperCase()}}`);
-          environment[key.endsWith(FILE_SUFFIX) ? key.slice(0, -FILE_SUFFIX.length) : key] = placeholder;
+          environment[key.endsWith(FILE_SUFFIX) ? key.slice(0, -FILE_SUFFIX.length) : key] = placeholder(secret.name);
         }
         return [name, { ...rest, ...(Object.keys(environment).length > 0 && { environment }) }];
       }),
@@ -525,14 +537,14 @@ export class ComposeStack extends Construct {
 
   private environment(spec: ComposeServiceProps): string[] | undefined {
     const plain = Object.entries(spec.environment ?? {}).map(([k, v]) => literal(`${k}=${v}`));
-    const secret = Object.entries(spec.secrets ?? {}).map(([k, s]) => `${k}=${k.endsWith(FILE_SUFFIX) ? `${SECRETS_DIR}/${s.name}` : s.value}`);
+    const secret = Object.entries(spec.secrets ?? {}).map(([k, s]) => `${k}=${k.endsWith(FILE_SUFFIX) ? secretFilePath(s) : s.value}`);
     return nonEmpty([...plain, ...secret].sort());
   }
 
   private uploads(spec: ComposeServiceProps): ContainerConfig["upload"] {
     const secretFiles = Object.entries(spec.secrets ?? {})
       .filter(([k]) => k.endsWith(FILE_SUFFIX))
-      .map(([, s]) => ({ file: `${SECRETS_DIR}/${s.name}`, content: s.value, permissions: "0444" }));
+      .map(([, s]) => ({ file: secretFilePath(s), content: s.value, permissions: "0444" }));
     // Literal file content may contain `${`, which Terraform would read as an interpolation.
     const files = Object.entries(spec.files ?? {}).map(([file, content]) => ({ file, content: literal(content), permissions: "0444" }));
     return nonEmpty([...files, ...secretFiles]);

@@ -1,6 +1,7 @@
 import { TerraformResource } from "cdktf";
 import { Construct, IConstruct } from "constructs";
 import { invalid } from "../lib/errors";
+import { registerSecretToken } from "../lib/secret-tokens";
 import { declareVariable } from "../lib/terraform-variable";
 
 /** How Terraform describes and checks a secret it asks for. */
@@ -19,17 +20,6 @@ export interface SecretProps {
 
 /** Secret ids taken in each app (the root construct): two Secrets with one id would be one variable. */
 const idsByApp = new WeakMap<IConstruct, Map<string, string>>();
-/** Every Secret's value token, to find one where it would land in plain sight. */
-const valueTokens = new Set<string>();
-
-/** How cdktf writes a string token in text. */
-const TOKEN = /\$\{TfToken\[TOKEN\.\d+\]\}/g;
-
-/** Whether `text` contains a Secret's value (its Terraform reference). */
-export function containsSecret(text: string): boolean {
-  return [...text.matchAll(TOKEN)].some(([token]) => valueTokens.has(token));
-}
-
 /** Secret names are Terraform variable names and `${NAME}` references in exported compose files. */
 const SECRET_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 
@@ -69,6 +59,6 @@ export class Secret extends Construct {
       terraformGeneratorMetadata: { providerName: "terraform" },
       lifecycle: { precondition: [{ condition: `\${length(var.${id}) >= ${minLength}}`, errorMessage: `${id} must be at least ${minLength} characters long.` }] },
     }).overrideLogicalId(`${id}_checks`);
-    valueTokens.add(this.value);
+    registerSecretToken(this.value, id);
   }
 }

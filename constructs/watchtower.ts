@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { HARDENED } from "../lib/catalog/hardened";
 import { invalid } from "../lib/errors";
-import { ComposeService, ComposeStack } from "./compose-stack";
+import { ComposeService, ComposeStack, secretFilePath } from "./compose-stack";
 import { DockerEngine } from "./docker-engine";
 import { dockerSocketProxy } from "./docker-socket-proxy";
 import { Secret } from "./secret";
@@ -92,8 +92,12 @@ export class Watchtower extends Construct {
             WATCHTOWER_MONITOR_ONLY: "true",
             WATCHTOWER_LABEL_ENABLE: "true",
             WATCHTOWER_SCHEDULE: schedule,
+            ...(props.notificationUrl && { WATCHTOWER_NOTIFICATION_URL: secretFilePath(props.notificationUrl) }),
           },
-          ...(props.notificationUrl && { secrets: { WATCHTOWER_NOTIFICATION_URL: props.notificationUrl } }),
+          // The URL holds credentials: as a file, not in the environment that `docker inspect`
+          // shows. v1.20.3 reads notification-url from a file when the value is a path that
+          // exists (internal/flags/flags.go GetSecretsFromFiles/getSecretFromFile).
+          ...(props.notificationUrl && { secrets: { WATCHTOWER_NOTIFICATION_URL_FILE: props.notificationUrl } }),
           memoryLimitMb: MEMORY_MB,
         },
       },

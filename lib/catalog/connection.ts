@@ -3,6 +3,7 @@
  * references where they carry a Secret: they never appear in the synthesized JSON.
  */
 import { Fn } from "cdktf";
+import { deriveSecretToken } from "../secret-tokens";
 
 /** A value that holds a secret (it embeds a sensitive variable): pass it as a service secret or env, never print it. */
 export interface Sensitive {
@@ -26,6 +27,6 @@ export interface Connection {
 
 /** `scheme://user:password@host:port/database`, the password URL-encoded at plan time. */
 export function connectionUrl(scheme: string, host: string, port: number, database: string, user: string, password: string | undefined): Sensitive {
-  const credentials = password === undefined ? "" : `${user}:${Fn.urlencode(password)}@`;
+  const credentials = password === undefined ? "" : `${user}:${deriveSecretToken(Fn.urlencode(password), password)}@`;
   return { sensitive: true, value: `${scheme}://${credentials}${host}:${port}/${database}` };
 }
