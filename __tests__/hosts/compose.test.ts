@@ -179,7 +179,8 @@ hostTier.describe("compose stacks exported by toComposeYaml() on a test host", (
   /**
    * An exported compose file cannot upload files: a `*_FILE` secret becomes the plain variable
    * (`POSTGRES_PASSWORD: ${APP_DB_PASSWORD}`, documented in toComposeYaml), so in this path the
-   * value belongs in that one env entry of that one container, and nowhere else in `docker inspect`
+   * value belongs in that one env entry of the database, and in the API's database URL
+   * (`PGRST_DB_URI: postgres://app:${APP_DB_PASSWORD}@db...`), and nowhere else in `docker inspect`
    * (labels, command, healthcheck and its log, other containers). The Terraform path, where it
    * lives only in /run/secrets, is checked in readback-model.test.ts.
    */
@@ -188,10 +189,11 @@ hostTier.describe("compose stacks exported by toComposeYaml() on a test host", (
     for (const [stack, services] of [["app", Object.keys(homelab.appStack.toSpec().services)], ["other", ["probe"]]] as const) {
       for (const service of services) {
         const inspect = JSON.parse(host.sh(`docker inspect ${containerOf(stack, service)}`))[0];
-        found.push(...sentinelPaths(inspect, [DB_PASSWORD_SENTINEL]).map((p) => `${stack}/${service} ${allowedEnvPath(inspect, p, new Set(["POSTGRES_PASSWORD"])) ? "POSTGRES_PASSWORD" : p}`));
+        const allowed = new Set(["POSTGRES_PASSWORD", "PGRST_DB_URI"]);
+        found.push(...sentinelPaths(inspect, [DB_PASSWORD_SENTINEL]).map((p) => `${stack}/${service} ${allowedEnvPath(inspect, p, allowed) ? inspect.Config.Env[Number(/\d+/.exec(p)![0])].split("=")[0] : p}`));
       }
     }
-    expect(found).toEqual(["app/db POSTGRES_PASSWORD"]);
+    expect(found.sort()).toEqual(["app/api PGRST_DB_URI", "app/db POSTGRES_PASSWORD"]);
   });
 
   test("restore drill: the README's volume restore brings deleted data back", () => {
