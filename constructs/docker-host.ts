@@ -11,7 +11,8 @@ import { invalid } from "../lib/errors";
 import { terraformName } from "../lib/naming";
 import { renderHostTemplate } from "../lib/host-template";
 import { SEED } from "../lib/seed";
-import { DEFAULT_KNOWN_HOSTS_FILE, shellQuote, SSH_BATCH_OPTIONS, sshTrustOptions } from "../lib/ssh";
+import { DEFAULT_KNOWN_HOSTS_FILE, SSH_BATCH_OPTIONS, sshCommand, sshTrustOptions } from "../lib/ssh";
+import type { SwarmTopology } from "../lib/swarm";
 import { declareVariable } from "../lib/terraform-variable";
 import { DockerEngine } from "./docker-engine";
 import { DockhostVm } from "./dockhost-vm";
@@ -196,7 +197,7 @@ export class DockerHost extends Construct {
     });
     const count = TerraformCount.of(Token.asNumber(`\${var.${enabled.friendlyUniqueId} ? var.vm_count : 0}`));
     const environment = { DOCKHOST_TARGET: `${this.vm.adminUser}@${this.vm.addressOf("count.index")}` };
-    const ssh = ["ssh", ...sshTrustOptions(this.knownHostsFile), ...SSH_BATCH_OPTIONS, '"$DOCKHOST_TARGET"'].map((w) => (w.startsWith('"') ? w : shellQuote(w))).join(" ");
+    const ssh = `${sshCommand(this.knownHostsFile)} "$DOCKHOST_TARGET"`;
 
     this.readiness = new NullResource(this, "ready", {
       count,
@@ -236,9 +237,10 @@ export class DockerHost extends Construct {
 
   /**
    * The Docker provider for VM `vmIndex`, in another stack (the apps stack): `ssh://admin@address`,
-   * with the same pinned known_hosts file. The address travels as a cross-stack reference.
+   * with the same pinned known_hosts file. The address travels as a cross-stack reference. `swarm`
+   * is for SwarmCluster.connect(): the engine is then that Swarm's manager.
    */
-  public connect(scope: Construct, options: { readonly vmIndex?: number; readonly id?: string } = {}): DockerEngine {
+  public connect(scope: Construct, options: { readonly vmIndex?: number; readonly id?: string; readonly swarm?: SwarmTopology } = {}): DockerEngine {
     const vmIndex = checkInteger(this.node.path, "connect.vmIndex", options.vmIndex ?? 0, { min: 0, max: this.vm.count - 1 });
     return new DockerEngine(scope, options.id ?? `docker-${this.vm.vmName(vmIndex)}`, {
       host: `ssh://${this.vm.adminUser}@${this.vm.addressOf(vmIndex)}:22`,
@@ -247,6 +249,7 @@ export class DockerHost extends Construct {
       lanCidr: this.vm.lan.text,
       dockerHost: this,
       vmIndex,
+      swarm: options.swarm,
     });
   }
 
