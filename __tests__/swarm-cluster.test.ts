@@ -19,7 +19,7 @@ const LABELS = { 0: { zone: "rack-a" }, 2: { storage: "ssd", "com.example.zone":
 
 /** The reference homelab on `count` VMs, with a SwarmCluster of them in the infra stack. */
 function clusterLab(count: number, props: Omit<SwarmClusterProps, "host"> = {}): { lab: ReferenceHomelab; cluster: SwarmCluster } {
-  const lab = buildReferenceHomelab(testApp(), { ...SETTINGS, vm: { ...SETTINGS.vm, count } });
+  const lab = buildReferenceHomelab(testApp(), { ...SETTINGS, vm: { ...SETTINGS.vm, count } }, { liveRestore: false });
   const cluster = new SwarmCluster(lab.infra, "swarm", { host: lab.dockerHost, ...props });
   return { lab, cluster };
 }
@@ -163,6 +163,13 @@ describe("bad input", () => {
     expect(e.message).toContain(message);
   });
 
+  test("a DockerHost with live-restore on (its default): dockerd would refuse the Swarm", () => {
+    const lab = buildReferenceHomelab(testApp(), { ...SETTINGS, vm: { ...SETTINGS.vm, count: 3 } });
+    expect(() => new SwarmCluster(lab.infra, "swarm", { host: lab.dockerHost })).toThrow(
+      "dockhost-infra/swarm: invalid host.liveRestore = true; false (set liveRestore: false on dockhost-infra/docker): dockerd refuses Swarm mode with live-restore on",
+    );
+  });
+
   test("a second SwarmCluster of the same VMs, or one in another stack than its DockerHost", () => {
     const { lab } = clusterLab(3);
     expect(() => new SwarmCluster(lab.infra, "swarm2", { host: lab.dockerHost })).toThrow(/dockhost-infra\/swarm2: invalid host = "dockhost-infra\/docker"; a DockerHost no other SwarmCluster uses/);
@@ -194,11 +201,11 @@ describeWithTerraform("terraform validates and plans the 3-VM Swarm", () => {
   test("plan with the SSH steps on and vm_count 4: one init, two manager joins, one worker join, the gate", async () => {
     const plan = await ws.plan("dockhost-infra", { vars: { ...REFERENCE_INFRA_VARS, ssh_provisioners_enabled: true, vm_count: 4 } });
     if (!plan.ok) throw new Error(plan.error);
-    const created = plan.plan.resource_changes.filter((c) => c.type === "null_resource" && c.address.startsWith("null_resource.swarm_")).map((c) => c.address).sort();
+    const created = (plan.plan.resource_changes ?? []).filter((c) => c.type === "null_resource" && c.address.startsWith("null_resource.swarm_")).map((c) => c.address).sort();
     expect(created).toEqual(["null_resource.swarm_init[0]", "null_resource.swarm_manager_2[0]", "null_resource.swarm_manager_3[0]", "null_resource.swarm_ready[0]", "null_resource.swarm_worker[0]"]);
-    const worker = plan.plan.resource_changes.find((c) => c.address === "null_resource.swarm_worker[0]")!;
+    const worker = (plan.plan.resource_changes ?? []).find((c) => c.address === "null_resource.swarm_worker[0]")!;
     expect((worker.change.after as any).triggers).toMatchObject({ role: "worker", labels: "", address: "192.168.1.13", manager: "192.168.1.10", vm_id: "9013" });
-    const rules = plan.plan.resource_changes.find((c) => c.address === "proxmox_virtual_environment_firewall_rules.firewall_rules[3]")!;
+    const rules = (plan.plan.resource_changes ?? []).find((c) => c.address === "proxmox_virtual_environment_firewall_rules.firewall_rules[3]")!;
     const swarmSources = ((rules.change.after as any).rule as any[]).filter((r) => [2377, 7946, 4789].includes(Number(r.dport))).map((r) => r.source);
     expect(swarmSources).toEqual(Array(4).fill("192.168.1.10,192.168.1.11,192.168.1.12,192.168.1.13"));
   });

@@ -32,7 +32,8 @@ export interface DockerHostProps {
    */
   readonly logMaxFiles?: number;
   /**
-   * Keep containers running while dockerd restarts (upgrades, day-2 config changes).
+   * Keep containers running while dockerd restarts (upgrades, day-2 config changes). dockerd
+   * refuses Swarm mode with it on: a SwarmCluster needs `false`.
    * @default true
    */
   readonly liveRestore?: boolean;
@@ -133,6 +134,8 @@ export class DockerHost extends Construct {
   /** Pools Docker takes network subnets from. */
   public readonly addressPools: readonly AddressPool[];
   public readonly stacksDir: string;
+  /** Whether dockerd keeps containers running across its restarts (`live-restore`). */
+  public readonly liveRestore: boolean;
   /** Address of docker0 on the VM, where containers reach host services (`host-gateway`). */
   public readonly bridgeAddress: string;
   /** `address:port` of the engine's Prometheus endpoint; undefined when `engineMetrics` is off. */
@@ -159,6 +162,7 @@ export class DockerHost extends Construct {
     this.engineMetricsEndpoint = props.engineMetrics === false ? undefined : `${this.bridgeAddress}:${ENGINE_METRICS_PORT}`;
     const maxSwapMb = (this.vm.disk0SizeGb - SEED.rootFsGb) * 1024;
     const swapMb = checkInteger(path, "swapSizeMb", props.swapSizeMb ?? SEED.swapGb * 1024, { min: 0, max: maxSwapMb });
+    this.liveRestore = props.liveRestore ?? true;
     this.stacksDir = matching(path, "stacksDir", props.stacksDir ?? "/opt/docker/stacks", ABSOLUTE_PATH, "an absolute path");
     const pruneSchedule = matching(path, "pruneSchedule", props.pruneSchedule ?? "weekly", SYSTEMD_CALENDAR, "a systemd calendar expression such as weekly or Sun *-*-* 03:00");
     const pruneUntil = matching(path, "pruneUnusedFor", props.pruneUnusedFor ?? "168h", GO_DURATION, "a duration such as 168h");
@@ -168,7 +172,7 @@ export class DockerHost extends Construct {
 
     const setupScript = renderHostTemplate("host-setup.sh", { SWAP_MB: swapMb, ADMIN_USER: this.vm.adminUser, STACKS_DIR: this.stacksDir });
     this.hostFiles = [
-      { path: "/etc/docker/daemon.json", permissions: "0644", content: daemonJson({ logMaxSize, logMaxFiles, liveRestore: props.liveRestore ?? true, addressPools, metricsAddress: this.engineMetricsEndpoint }) },
+      { path: "/etc/docker/daemon.json", permissions: "0644", content: daemonJson({ logMaxSize, logMaxFiles, liveRestore: this.liveRestore, addressPools, metricsAddress: this.engineMetricsEndpoint }) },
       { path: "/etc/systemd/system/docker-prune.service", permissions: "0644", content: renderHostTemplate("docker-prune.service", { PRUNE_UNTIL: pruneUntil }) },
       { path: "/etc/systemd/system/docker-prune.timer", permissions: "0644", content: renderHostTemplate("docker-prune.timer", { PRUNE_SCHEDULE: pruneSchedule }) },
       { path: "/etc/systemd/system/journal-vacuum.service", permissions: "0644", content: renderHostTemplate("journal-vacuum.service", { JOURNAL_RETENTION: journalRetention }) },

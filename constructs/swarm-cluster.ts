@@ -94,6 +94,9 @@ export class SwarmCluster extends Construct {
     const other = this.node.root.node.findAll().find((c) => c !== this && c instanceof SwarmCluster && c.vm === this.vm);
     if (other) invalid({ path, key: "host", value: this.host.node.path, allowed: `a DockerHost no other SwarmCluster uses (${other.node.path} forms a Swarm of these VMs already)` });
 
+    // moby daemon/config (isSwarmCompatible): "--live-restore daemon configuration is incompatible
+    // with swarm mode"; `docker swarm init` and `join` fail with that message.
+    if (this.host.liveRestore) invalid({ path, key: "host.liveRestore", value: true, allowed: `false (set liveRestore: false on ${this.host.node.path}): dockerd refuses Swarm mode with live-restore on` });
     const count = this.vm.count;
     this.managers = checkManagers(path, props.managers ?? (count >= 3 ? 3 : 1), count);
     if (this.managers === 1 && count >= 3) {
