@@ -35,7 +35,8 @@ case $state in
     ;;
   inactive)
     if [ "$DOCKHOST_ROLE" = init ]; then
-      on "$DOCKHOST_TARGET" "sudo docker swarm init --advertise-addr $DOCKHOST_ADDRESS"
+      # Not printed: init's message holds the worker join command, token included.
+      on "$DOCKHOST_TARGET" "sudo docker swarm init --advertise-addr $DOCKHOST_ADDRESS >/dev/null"
       say "initialized the Swarm (first manager, advertising $DOCKHOST_ADDRESS)"
     else
       on "$DOCKHOST_MANAGER" "sudo docker swarm join-token -q $DOCKHOST_ROLE" |
