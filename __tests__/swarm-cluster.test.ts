@@ -62,6 +62,8 @@ describe("a 3-VM Swarm in the infra stack", () => {
     const joinScript = evaluateTemplate(steps.swarm_manager_2.provisioner[0]["local-exec"].command, {});
     // The token goes from the manager's stdout straight into the node's stdin.
     expect(joinScript).toMatch(/docker swarm join-token -q \$DOCKHOST_ROLE" \|\n\s+on "\$DOCKHOST_TARGET" "read -r token && sudo docker swarm join --token \\"\\\$token\\"/);
+    // swarm init prints the worker join command, token included: not into terraform's output.
+    expect(evaluateTemplate(steps.swarm_init.provisioner[0]["local-exec"].command, {})).toContain('"sudo docker swarm init --advertise-addr $DOCKHOST_ADDRESS >/dev/null"');
     // No trigger or environment variable carries anything but addresses, roles and labels.
     for (const step of Object.values<any>(steps)) {
       expect(Object.keys(step.triggers).sort()).toEqual(step.triggers.nodes ? ["managers", "nodes"] : ["address", "labels", "manager", "role", "vm_id"]);
