@@ -10,15 +10,7 @@
 # Environment: DOCKHOST_TARGET, DOCKHOST_MANAGER (admin@address), DOCKHOST_RETIRED (true/false).
 set -eu
 
-on() {
-  host=$1
-  shift
-  {{SSH}} "$host" "$@"
-}
-
-say() {
-  echo "dockhost: swarm: $DOCKHOST_TARGET: $*"
-}
+{{HELPERS}}
 
 if [ "$DOCKHOST_RETIRED" != true ]; then
   say "not retired (retireVm): stays in the Swarm"
@@ -34,25 +26,15 @@ if [ "$(on "$DOCKHOST_MANAGER" "sudo docker node inspect --format '{{.Spec.Role}
   say "demoted"
 fi
 on "$DOCKHOST_MANAGER" "sudo docker node update --availability drain $node" >/dev/null
-tries=0
-while [ -n "$(on "$DOCKHOST_MANAGER" "sudo docker node ps --quiet --filter desired-state=running $node")" ]; do
-  tries=$((tries + 1))
-  if [ "$tries" -ge 60 ]; then
-    say "tasks still running after 5 minutes of draining (docker node ps $node)" >&2
-    exit 1
-  fi
-  sleep 5
-done
+drained() {
+  [ -z "$(on "$DOCKHOST_MANAGER" "sudo docker node ps --quiet --filter desired-state=running $node")" ]
+}
+poll 60 "tasks are still running on the draining node (docker node ps $node)" drained
 say "drained"
 on "$DOCKHOST_TARGET" "sudo docker swarm leave" >/dev/null
-tries=0
-until [ "$(on "$DOCKHOST_MANAGER" "sudo docker node inspect --format '{{.Status.State}}' $node")" = down ]; do
-  tries=$((tries + 1))
-  if [ "$tries" -ge 24 ]; then
-    say "left, but the managers do not see node $node down after 2 minutes: remove it by hand (docker node rm $node)" >&2
-    exit 1
-  fi
-  sleep 5
-done
+down() {
+  [ "$(on "$DOCKHOST_MANAGER" "sudo docker node inspect --format '{{.Status.State}}' $node")" = down ]
+}
+poll 24 "left, but the managers do not see node $node down (remove it by hand: docker node rm $node)" down
 on "$DOCKHOST_MANAGER" "sudo docker node rm $node" >/dev/null
 say "left the Swarm; node $node removed"

@@ -17,16 +17,7 @@
 # (space-separated key=value, validated at synth).
 set -eu
 
-# on HOST COMMAND: runs COMMAND on HOST with the pinned SSH options.
-on() {
-  host=$1
-  shift
-  {{SSH}} "$host" "$@"
-}
-
-say() {
-  echo "dockhost: swarm: $DOCKHOST_TARGET: $*"
-}
+{{HELPERS}}
 
 state=$(on "$DOCKHOST_TARGET" "sudo docker info --format '{{.Swarm.LocalNodeState}}'")
 case $state in
@@ -53,16 +44,11 @@ esac
 node=$(on "$DOCKHOST_TARGET" "sudo docker info --format '{{.Swarm.NodeID}}'")
 [ "$DOCKHOST_ROLE" = init ] && want=manager || want=$DOCKHOST_ROLE
 
-# Ready as the managers see it (status is unknown, down, ready or disconnected), 5 s between looks.
-tries=0
-until [ "$(on "$DOCKHOST_MANAGER" "sudo docker node inspect --format '{{.Status.State}}' $node")" = ready ]; do
-  tries=$((tries + 1))
-  if [ "$tries" -ge 60 ]; then
-    say "node $node is not Ready after 5 minutes (docker node ls on $DOCKHOST_MANAGER_ADDRESS)" >&2
-    exit 1
-  fi
-  sleep 5
-done
+# Ready as the managers see it (the status is unknown, down, ready or disconnected).
+node_ready() {
+  [ "$(on "$DOCKHOST_MANAGER" "sudo docker node inspect --format '{{.Status.State}}' $node")" = ready ]
+}
+poll 60 "node $node is not Ready (docker node ls on $DOCKHOST_MANAGER_ADDRESS)" node_ready
 
 role=$(on "$DOCKHOST_MANAGER" "sudo docker node inspect --format '{{.Spec.Role}}' $node")
 if [ "$role" != "$want" ]; then

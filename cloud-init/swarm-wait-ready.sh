@@ -7,22 +7,17 @@
 # DOCKHOST_MANAGERS (how many managers).
 set -eu
 
-tries=0
-while :; do
-  nodes=$({{SSH}} "$DOCKHOST_MANAGER" "sudo docker node ls --format '{{.Hostname}} {{.Status}} {{.ManagerStatus}}'")
+{{HELPERS}}
+
+all_ready() {
+  nodes=$(on "$DOCKHOST_MANAGER" "sudo docker node ls --format '{{.Hostname}} {{.Status}} {{.ManagerStatus}}'")
   missing=
   for name in $DOCKHOST_NODES; do
     printf '%s\n' "$nodes" | grep -q "^$name Ready" || missing="$missing $name"
   done
   managers=$(printf '%s\n' "$nodes" | grep -c -E ' Ready (Leader|Reachable)$' || true)
-  if [ -z "$missing" ] && [ "$managers" -ge "$DOCKHOST_MANAGERS" ]; then
-    echo "dockhost: swarm: every node is Ready ($DOCKHOST_NODES), $managers managers reachable"
-    exit 0
-  fi
-  tries=$((tries + 1))
-  if [ "$tries" -ge 60 ]; then
-    echo "dockhost: swarm: not Ready after 5 minutes:${missing:- (all nodes Ready)}; $managers of $DOCKHOST_MANAGERS managers reachable" >&2
-    exit 1
-  fi
-  sleep 5
-done
+  detail="not Ready:${missing:- none}; $managers of $DOCKHOST_MANAGERS managers reachable"
+  [ -z "$missing" ] && [ "$managers" -ge "$DOCKHOST_MANAGERS" ]
+}
+poll 60 "the Swarm is not whole" all_ready
+say "every node is Ready ($DOCKHOST_NODES), $managers managers reachable"

@@ -120,7 +120,9 @@ export class SwarmCluster extends Construct {
     const admin = this.vm.adminUser;
     const enabled = "var.ssh_provisioners_enabled";
     const once = TerraformCount.of(Token.asNumber(`\${${enabled} ? 1 : 0}`));
-    const ssh = sshCommand(this.host.knownHostsFile);
+    // The helpers (on, say, poll) go into each step's script: a local-exec command is one string.
+    const helpers = renderHostTemplate("swarm-helpers.sh", { SSH: sshCommand(this.host.knownHostsFile) });
+    const script = (name: string, values: Record<string, string | number> = {}) => escapeTerraformTemplate(renderHostTemplate(name, { HELPERS: helpers, ...values }));
     const managerAddress = this.vm.addressOf(0);
     const retired = Lazy.stringValue({ produce: () => vmRetirements(stack).map((r) => r.vmId).join(", ") });
     const name = terraformName(id);
@@ -136,7 +138,7 @@ export class SwarmCluster extends Construct {
           {
             type: "local-exec",
             interpreter: ["/bin/sh", "-c"],
-            command: escapeTerraformTemplate(renderHostTemplate("swarm-node.sh", { SSH: ssh, MANAGER_PORT })),
+            command: script("swarm-node.sh", { MANAGER_PORT }),
             environment: {
               DOCKHOST_TARGET: `${admin}@${this.vm.addressOf(index)}`,
               DOCKHOST_ADDRESS: this.vm.addressOf(index),
@@ -154,7 +156,7 @@ export class SwarmCluster extends Construct {
                   type: "local-exec" as const,
                   when: "destroy" as const,
                   interpreter: ["/bin/sh", "-c"],
-                  command: escapeTerraformTemplate(renderHostTemplate("swarm-leave.sh", { SSH: ssh })),
+                  command: script("swarm-leave.sh"),
                   environment: {
                     DOCKHOST_TARGET: `${admin}@\${self.triggers.address}`,
                     DOCKHOST_MANAGER: `${admin}@\${self.triggers.manager}`,
@@ -190,7 +192,7 @@ export class SwarmCluster extends Construct {
         {
           type: "local-exec",
           interpreter: ["/bin/sh", "-c"],
-          command: escapeTerraformTemplate(renderHostTemplate("swarm-wait-ready.sh", { SSH: ssh })),
+          command: script("swarm-wait-ready.sh"),
           environment: { DOCKHOST_MANAGER: `${admin}@${managerAddress}`, DOCKHOST_NODES: `\${join(" ", ${VM_NAMES_EXPRESSION})}`, DOCKHOST_MANAGERS: String(this.managers) },
         },
       ],
