@@ -11,7 +11,8 @@ import { invalid } from "../lib/errors";
 import { terraformName } from "../lib/naming";
 import { renderHostTemplate } from "../lib/host-template";
 import { SEED } from "../lib/seed";
-import { DEFAULT_KNOWN_HOSTS_FILE, shellQuote, SSH_BATCH_OPTIONS, sshTrustOptions } from "../lib/ssh";
+import { DEFAULT_KNOWN_HOSTS_FILE, SSH_BATCH_OPTIONS, sshCommand, sshTrustOptions } from "../lib/ssh";
+import type { SwarmTopology } from "../lib/swarm";
 import { declareVariable } from "../lib/terraform-variable";
 import { DockerEngine } from "./docker-engine";
 import { DockhostVm } from "./dockhost-vm";
@@ -31,7 +32,8 @@ export interface DockerHostProps {
    */
   readonly logMaxFiles?: number;
   /**
-   * Keep containers running while dockerd restarts (upgrades, day-2 config changes).
+   * Keep containers running while dockerd restarts (upgrades, day-2 config changes). dockerd
+   * refuses Swarm mode with it on: a SwarmCluster needs `false`.
    * @default true
    */
   readonly liveRestore?: boolean;
@@ -132,6 +134,8 @@ export class DockerHost extends Construct {
   /** Pools Docker takes network subnets from. */
   public readonly addressPools: readonly AddressPool[];
   public readonly stacksDir: string;
+  /** Whether dockerd keeps containers running across its restarts (`live-restore`). */
+  public readonly liveRestore: boolean;
   /** Address of docker0 on the VM, where containers reach host services (`host-gateway`). */
   public readonly bridgeAddress: string;
   /** `address:port` of the engine's Prometheus endpoint; undefined when `engineMetrics` is off. */
@@ -158,6 +162,7 @@ export class DockerHost extends Construct {
     this.engineMetricsEndpoint = props.engineMetrics === false ? undefined : `${this.bridgeAddress}:${ENGINE_METRICS_PORT}`;
     const maxSwapMb = (this.vm.disk0SizeGb - SEED.rootFsGb) * 1024;
     const swapMb = checkInteger(path, "swapSizeMb", props.swapSizeMb ?? SEED.swapGb * 1024, { min: 0, max: maxSwapMb });
+    this.liveRestore = props.liveRestore ?? true;
     this.stacksDir = matching(path, "stacksDir", props.stacksDir ?? "/opt/docker/stacks", ABSOLUTE_PATH, "an absolute path");
     const pruneSchedule = matching(path, "pruneSchedule", props.pruneSchedule ?? "weekly", SYSTEMD_CALENDAR, "a systemd calendar expression such as weekly or Sun *-*-* 03:00");
     const pruneUntil = matching(path, "pruneUnusedFor", props.pruneUnusedFor ?? "168h", GO_DURATION, "a duration such as 168h");
@@ -167,7 +172,7 @@ export class DockerHost extends Construct {
 
     const setupScript = renderHostTemplate("host-setup.sh", { SWAP_MB: swapMb, ADMIN_USER: this.vm.adminUser, STACKS_DIR: this.stacksDir });
     this.hostFiles = [
-      { path: "/etc/docker/daemon.json", permissions: "0644", content: daemonJson({ logMaxSize, logMaxFiles, liveRestore: props.liveRestore ?? true, addressPools, metricsAddress: this.engineMetricsEndpoint }) },
+      { path: "/etc/docker/daemon.json", permissions: "0644", content: daemonJson({ logMaxSize, logMaxFiles, liveRestore: this.liveRestore, addressPools, metricsAddress: this.engineMetricsEndpoint }) },
       { path: "/etc/systemd/system/docker-prune.service", permissions: "0644", content: renderHostTemplate("docker-prune.service", { PRUNE_UNTIL: pruneUntil }) },
       { path: "/etc/systemd/system/docker-prune.timer", permissions: "0644", content: renderHostTemplate("docker-prune.timer", { PRUNE_SCHEDULE: pruneSchedule }) },
       { path: "/etc/systemd/system/journal-vacuum.service", permissions: "0644", content: renderHostTemplate("journal-vacuum.service", { JOURNAL_RETENTION: journalRetention }) },
@@ -196,7 +201,7 @@ export class DockerHost extends Construct {
     });
     const count = TerraformCount.of(Token.asNumber(`\${var.${enabled.friendlyUniqueId} ? var.vm_count : 0}`));
     const environment = { DOCKHOST_TARGET: `${this.vm.adminUser}@${this.vm.addressOf("count.index")}` };
-    const ssh = ["ssh", ...sshTrustOptions(this.knownHostsFile), ...SSH_BATCH_OPTIONS, '"$DOCKHOST_TARGET"'].map((w) => (w.startsWith('"') ? w : shellQuote(w))).join(" ");
+    const ssh = `${sshCommand(this.knownHostsFile)} "$DOCKHOST_TARGET"`;
 
     this.readiness = new NullResource(this, "ready", {
       count,
@@ -236,9 +241,10 @@ export class DockerHost extends Construct {
 
   /**
    * The Docker provider for VM `vmIndex`, in another stack (the apps stack): `ssh://admin@address`,
-   * with the same pinned known_hosts file. The address travels as a cross-stack reference.
+   * with the same pinned known_hosts file. The address travels as a cross-stack reference. `swarm`
+   * is for SwarmCluster.connect(): the engine is then that Swarm's manager.
    */
-  public connect(scope: Construct, options: { readonly vmIndex?: number; readonly id?: string } = {}): DockerEngine {
+  public connect(scope: Construct, options: { readonly vmIndex?: number; readonly id?: string; readonly swarm?: SwarmTopology } = {}): DockerEngine {
     const vmIndex = checkInteger(this.node.path, "connect.vmIndex", options.vmIndex ?? 0, { min: 0, max: this.vm.count - 1 });
     return new DockerEngine(scope, options.id ?? `docker-${this.vm.vmName(vmIndex)}`, {
       host: `ssh://${this.vm.adminUser}@${this.vm.addressOf(vmIndex)}:22`,
@@ -247,6 +253,7 @@ export class DockerHost extends Construct {
       lanCidr: this.vm.lan.text,
       dockerHost: this,
       vmIndex,
+      swarm: options.swarm,
     });
   }
 

@@ -186,6 +186,9 @@ export interface DockhostVmInstance {
   readonly address: string;
 }
 
+/** A VM's index: a number, or for a resource with one instance per VM an expression of `count.index`. */
+export type VmIndex = number | "count.index" | `count.index + ${number}`;
+
 /** The original module's variables, kept with their names and defaults. */
 export type VmVariableName =
   | "vm_count"
@@ -425,19 +428,19 @@ export class DockhostVm extends Construct {
 
   /**
    * The static LAN address of VM `index`, without prefix length; `"count.index"` gives the
-   * expression for a resource that has one instance per VM.
+   * expression for a resource that has one instance per VM (`"count.index + 2"`: one per VM from the third).
    */
-  public addressOf(index: number | "count.index"): string {
+  public addressOf(index: VmIndex): string {
     return Fn.element(Fn.split("/", Token.asString(this.attribute(index, "initialization[0].ip_config[0].ipv4[0].address"))), 0);
   }
 
   /** The Proxmox VM id of VM `index` (or `"count.index"`), as a reference to the VM resource. */
-  public vmIdOf(index: number | "count.index"): number {
+  public vmIdOf(index: VmIndex): number {
     return Token.asNumber(this.attribute(index, "vm_id"));
   }
 
   // `ref` (not a plain "${...}" string) so that cdktf can carry the value into another stack.
-  private attribute(index: number | "count.index", name: string) {
+  private attribute(index: VmIndex, name: string) {
     return ref(`${this.vm.terraformResourceType}.${this.vm.friendlyUniqueId}[${index}].${name}`, TerraformStack.of(this));
   }
 

@@ -11,6 +11,7 @@ import { terraformName } from "../lib/naming";
 import { ComposeStack } from "./compose-stack";
 import { DockhostVm } from "./dockhost-vm";
 import { ReverseProxy } from "./reverse-proxy";
+import { SWARM_PORTS, SwarmCluster } from "./swarm-cluster";
 
 /** Who may connect: the VM's LAN, or anyone (what the router forwards from the internet). */
 export type FirewallSource = "lan" | "world";
@@ -57,7 +58,8 @@ const LOOPBACK = /^(127\.|::1$)/;
  * Proxmox filters on the host's bridge, where Docker cannot reach. The rules are SSH from the
  * admin networks, and each host port a stack on the VM publishes (80 and 443 from `webAccess`,
  * `worldPorts` from anywhere, the others from the LAN), read when the app is synthesized: a new
- * stack or route opens exactly what it publishes. Loopback-bound ports need no rule.
+ * stack or route opens exactly what it publishes. Loopback-bound ports need no rule. With a
+ * SwarmCluster on the VMs, the Swarm's ports (SWARM_PORTS) are open between those VMs only.
  *
  * ICMP from the LAN is accepted (ping, path MTU discovery), NDP is on and router advertisements
  * from the VM are off.
@@ -157,8 +159,12 @@ export class HostFirewall extends Construct {
 
     const sourceOf = (proto: PortProtocol, port: number): FirewallSource =>
       proto === "tcp" && WEB_PORTS.includes(port) ? this.webAccess : this.worldPorts.includes(port) ? "world" : "lan";
+    // A Swarm's ports, from its own VMs only. 2377 is open on workers too (nothing listens there
+    // until a worker is promoted; then no firewall change is needed).
+    const swarm = this.node.root.node.findAll().find((c): c is SwarmCluster => c instanceof SwarmCluster && c.vm === this.vm);
     return [
       ...this.adminCidrs.map((cidr) => ({ proto: "tcp" as const, dport: SSH_PORT, source: cidr, comment: "SSH from an admin network" })),
+      ...(swarm ? SWARM_PORTS.map(({ proto, port, comment }) => ({ proto, dport: port, source: swarm.peerAddresses, comment: `${comment}, from the Swarm's VMs` })) : []),
       ...[...published.values()]
         .sort((a, b) => a.dport - b.dport || a.proto.localeCompare(b.proto))
         .map(({ proto, dport, containers }) => {

@@ -28,7 +28,7 @@ export type { HomelabFoundation, HomelabFoundationOptions, HomelabVmServices } f
 export { ProxmoxConnection } from "./proxmox-connection";
 export type { ProxmoxConnectionProps } from "./proxmox-connection";
 export { DockhostVm } from "./dockhost-vm";
-export type { DockhostVmProps, DockhostVmInstance, LanProps, VmVariableName, HostPciDevice } from "./dockhost-vm";
+export type { DockhostVmProps, DockhostVmInstance, LanProps, VmIndex, VmVariableName, HostPciDevice } from "./dockhost-vm";
 export { VM_BACKUP_MODES, VmBackup } from "./vm-backup";
 export type { VmBackupProps, VmBackupRetention, VmBackupMode, VmBackupCompression } from "./vm-backup";
 export { HostFirewall } from "./host-firewall";
@@ -41,6 +41,8 @@ export { DockerHost } from "./docker-host";
 export type { DockerHostProps } from "./docker-host";
 export { DockerEngine } from "./docker-engine";
 export type { DockerEngineProps, EngineHost } from "./docker-engine";
+export { SWARM_PORTS, SwarmCluster } from "./swarm-cluster";
+export type { SwarmClusterProps, SwarmNodeLabels } from "./swarm-cluster";
 export { ComposeStack } from "./compose-stack";
 export { NamedVolume } from "./named-volume";
 export type { NamedVolumeProps } from "./named-volume";

@@ -17,3 +17,8 @@ export const SSH_BATCH_OPTIONS = ["-o", "BatchMode=yes", "-o", "ConnectTimeout=1
 export function shellQuote(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
+
+/** The `ssh` command line (pinned trust, batch options), quoted for sh, without the destination. */
+export function sshCommand(knownHostsFile: string): string {
+  return ["ssh", ...sshTrustOptions(knownHostsFile), ...SSH_BATCH_OPTIONS].map(shellQuote).join(" ");
+}
