@@ -372,7 +372,7 @@ export class MonitoringStack extends Construct {
 
   private addService(service: ComposeService, options: ScrapeOptions, labels?: Readonly<Record<string, string>>): ScrapeJob {
     const path = this.node.path;
-    if (TerraformStack.of(service.container) !== TerraformStack.of(this) || service.stack.engine !== this.engine) {
+    if (TerraformStack.of(service.resource) !== TerraformStack.of(this) || service.stack.engine !== this.engine) {
       invalid({ path, key: "scrape.service", value: service.containerName, allowed: `a service on engine ${this.engine.node.path} in stack ${TerraformStack.of(this).node.id}` });
     }
     const earlier = this.scraped.get(service);

@@ -271,7 +271,7 @@ export class ReverseProxy extends Construct {
    */
   public expose(service: ComposeService, options: ExposeOptions): ProxyRoute {
     const path = this.node.path;
-    if (TerraformStack.of(service.container) !== TerraformStack.of(this) || service.stack.engine !== this.engine) {
+    if (TerraformStack.of(service.resource) !== TerraformStack.of(this) || service.stack.engine !== this.engine) {
       invalid({ path, key: "expose.service", value: service.containerName, allowed: `expected a service on engine ${this.engine.node.path} in stack ${TerraformStack.of(this).node.id}` });
     }
     this.checkHost("expose.host", options.host);
