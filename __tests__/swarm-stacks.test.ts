@@ -306,6 +306,15 @@ describeWithTerraform("terraform on the 3-node Swarm app", () => {
     const again = await ws.plan("dockhost-apps", { vars });
     if (!again.ok) throw new Error(again.error);
     expect(again.counts).toMatchObject({ create: 0, update: 0, delete: 0, replace: 0 });
+    // A new password: a new docker_secret is created before the old one goes, and the services using it update.
+    const rotated = await ws.plan("dockhost-apps", { vars: { ...vars, shop_db_password: "a new long password" } });
+    if (!rotated.ok) throw new Error(rotated.error);
+    const changed = (rotated.plan.resource_changes ?? []).filter((c: any) => !c.change.actions.includes("no-op"));
+    expect(changed.find((c: any) => c.address === "docker_secret.shop_secret_shop_db_password")?.change.actions).toEqual(["create", "delete"]);
+    expect(changed.filter((c: any) => c.type === "docker_service").map((c: any) => [c.address, c.change.actions])).toEqual([
+      ["docker_service.shop_api", ["update"]],
+      ["docker_service.shop_db", ["update"]],
+    ]);
   });
 });
 
