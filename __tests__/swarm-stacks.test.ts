@@ -13,6 +13,7 @@ import { DockerHost } from "../constructs/docker-host";
 import { DockhostStack } from "../constructs/dockhost-stack";
 import { DockhostVm } from "../constructs/dockhost-vm";
 import { ProxmoxConnection } from "../constructs/proxmox-connection";
+import { ReverseProxy } from "../constructs/reverse-proxy";
 import { Secret } from "../constructs/secret";
 import { DockhostInputError } from "../lib/errors";
 import type { SwarmTopology } from "../lib/swarm";
@@ -20,7 +21,7 @@ import { buildReferenceHomelab } from "../main";
 import { REFERENCE_INFRA_VARS, StackJson, synthAll, synthStack, testApp } from "./support/synth";
 import { describeWithTerraform, prepareWorkspace, TerraformWorkspace } from "./support/terraform/harness";
 import { needs } from "./support/requirements";
-import { composeSpecValidator, dockerComposeConfig } from "./support/validators";
+import { composeSpecValidator, dockerComposeConfig, traefikValidators } from "./support/validators";
 import { parse } from "yaml";
 
 /** Three VMs: one manager, two workers with SSD labels; 4 GB each. */
@@ -205,6 +206,12 @@ describe("a ComposeStack on a Swarm engine", () => {
     });
     expect(doc.services.db.deploy.placement).toEqual({ constraints: ["node.hostname == dockhost"] });
     expect(doc.services.agent.deploy.mode).toBe("global");
+    // docker stack deploy refuses mem_limit and cpus ("Set resource limits using deploy.resources").
+    expect(doc.services.api.mem_limit).toBeUndefined();
+    expect(doc.services.api.cpus).toBeUndefined();
+    // docker stack deploy refuses mem_limit and cpus: the limits are under deploy.resources only.
+    expect(doc.services.api.mem_limit).toBeUndefined();
+    expect(doc.services.api.cpus).toBeUndefined();
     expect(doc.services.web.ports).toEqual([{ target: 80, published: 8080, protocol: undefined, mode: "host" }].map(({ protocol, ...p }) => p));
     expect(doc.networks.backend.driver_opts).toEqual({ encrypted: "" });
     expect(yaml).not.toMatch(/shop_db_password[^}]/);
@@ -212,6 +219,45 @@ describe("a ComposeStack on a Swarm engine", () => {
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     expect(composeSpecValidator()(doc)).toBe(true);
+  });
+});
+
+describe("ReverseProxy on a Swarm engine", () => {
+  let json: StackJson;
+  let proxy: ReverseProxy;
+  beforeAll(() => {
+    const l = lab();
+    const stack = shop(l);
+    proxy = new ReverseProxy(l.apps, "edge", { engine: l.engine, stackName: "edge", tls: { email: "admin@example.com" } });
+    proxy.expose(stack.service("web"), { host: "shop.example.com", port: 80 });
+    json = synthStack(l.apps);
+  });
+
+  test("Traefik reads Swarm services through providers.swarm, and the static config passes Traefik's schema", () => {
+    expect(proxy.staticConfig.providers).toMatchObject({ swarm: { endpoint: "tcp://socket-proxy:2375", exposedByDefault: false, network: "edge", refreshSeconds: "15s" } });
+    expect((proxy.staticConfig.providers as Record<string, unknown>).docker).toBeUndefined();
+    const { staticConfig } = traefikValidators();
+    expect(staticConfig(proxy.staticConfig)).toBe(true);
+  });
+
+  test("routes are labels on the Swarm service (traefik.swarm.network), with the port Swarm cannot guess", () => {
+    const web = services(json).shop_web;
+    const labels = Object.fromEntries(web.labels.map((l: { label: string; value: string }) => [l.label, l.value]));
+    expect(labels).toMatchObject({ "traefik.enable": "true", "traefik.swarm.network": "${docker_network.edge_network.name}", "traefik.http.services.shop_web.loadbalancer.server.port": "80" });
+    expect(Object.keys(labels).some((k) => k.startsWith("traefik.docker."))).toBe(false);
+    expect(web.task_spec.container_spec.labels).toBeUndefined();
+    expect(web.task_spec.networks_advanced).toContainEqual({ name: "${docker_network.edge_network.id}", aliases: ["web"] });
+  });
+
+  test("the socket proxy runs on a manager and opens only what the Swarm provider reads; Traefik sits on the data node with host-mode ports", () => {
+    const socket = services(json)["edge-socket_socket-proxy"];
+    expect(socket.task_spec.placement.constraints).toEqual(["node.role == manager"]);
+    expect(socket.task_spec.container_spec.env).toMatchObject({ SERVICES: "1", TASKS: "1", NETWORKS: "1", NODES: "1", POST: "0" });
+    expect(socket.task_spec.container_spec.env.CONTAINERS).toBeUndefined();
+    const traefik = services(json).edge_traefik;
+    expect(traefik.task_spec.placement.constraints).toEqual(["node.hostname == dockhost"]);
+    expect(traefik.endpoint_spec).toMatchObject({ mode: "dnsrr", ports: [{ published_port: 80, publish_mode: "host" }, { published_port: 443, publish_mode: "host" }] });
+    expect(traefik.task_spec.container_spec.configs.map((c: { file_name: string }) => c.file_name)).toEqual(["/etc/traefik/traefik.yml", "/etc/traefik/dynamic/middlewares.yml"]);
   });
 });
 

@@ -443,7 +443,7 @@ export class ComposeStack extends Construct {
         return [name, { ...rest, ...(Object.keys(environment).length > 0 && { environment }), ...(placement && { deploy: effectiveDeploy(spec, placement) }) }];
       }),
     );
-    const yaml = toComposeYaml({ ...this.toSpec(), services }, { name: options.includeName ? this.stackName : undefined });
+    const yaml = toComposeYaml({ ...this.toSpec(), services }, { name: options.includeName ? this.stackName : undefined, swarm: this.engine.swarm !== undefined });
     return yaml.replace(/__DOCKHOST_SECRET_\d+__/g, (p) => placeholders.get(p)!);
   }
 

@@ -29,6 +29,12 @@ export interface ComposeExportOptions {
    * @default - no `name` key
    */
   readonly name?: string;
+  /**
+   * Write for `docker stack deploy`, which refuses `mem_limit` and `cpus` ("Set resource limits
+   * using deploy.resources"): limits only under `deploy.resources.limits`.
+   * @default false
+   */
+  readonly swarm?: boolean;
 }
 
 /**
@@ -40,7 +46,7 @@ export interface ComposeExportOptions {
 export function toComposeYaml(spec: StackSpec, options: ComposeExportOptions = {}): string {
   const document = {
     name: options.name,
-    services: mapValues(spec.services, renderService),
+    services: mapValues(spec.services, (service) => renderService(service, options.swarm === true)),
     volumes: spec.volumes && mapValues(spec.volumes, renderVolume),
     networks: spec.networks && mapValues(spec.networks, renderNetwork),
   };
@@ -48,7 +54,7 @@ export function toComposeYaml(spec: StackSpec, options: ComposeExportOptions = {
   return stringify(escapeDollars(document), { version: "1.1" });
 }
 
-function renderService(service: ServiceSpec): object {
+function renderService(service: ServiceSpec, swarm: boolean): object {
   return {
     image: service.image,
     build: service.build && { context: service.build.context, dockerfile: service.build.dockerfile, args: service.build.args, target: service.build.target },
@@ -71,8 +77,8 @@ function renderService(service: ServiceSpec): object {
     cap_add: service.capAdd,
     cap_drop: service.capDrop,
     security_opt: service.securityOpt,
-    mem_limit: service.memoryLimitMb === undefined ? undefined : `${service.memoryLimitMb}m`,
-    cpus: service.cpus,
+    mem_limit: service.memoryLimitMb === undefined || swarm ? undefined : `${service.memoryLimitMb}m`,
+    cpus: swarm ? undefined : service.cpus,
     logging: service.logging,
     hostname: service.hostname,
     tmpfs: service.tmpfs,
