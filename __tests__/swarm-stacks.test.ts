@@ -13,8 +13,10 @@ import { DockerHost } from "../constructs/docker-host";
 import { DockhostStack } from "../constructs/dockhost-stack";
 import { DockhostVm } from "../constructs/dockhost-vm";
 import { ProxmoxConnection } from "../constructs/proxmox-connection";
+import { MonitoringStack } from "../constructs/monitoring-stack";
 import { ReverseProxy } from "../constructs/reverse-proxy";
 import { Secret } from "../constructs/secret";
+import { VolumeBackup } from "../constructs/volume-backup";
 import { DockhostInputError } from "../lib/errors";
 import type { SwarmTopology } from "../lib/swarm";
 import { buildReferenceHomelab } from "../main";
@@ -206,6 +208,7 @@ describe("a ComposeStack on a Swarm engine", () => {
     });
     expect(doc.services.db.deploy.placement).toEqual({ constraints: ["node.hostname == dockhost"] });
     expect(doc.services.agent.deploy.mode).toBe("global");
+    expect(doc.version).toBe("3.8");
     // docker stack deploy refuses mem_limit and cpus ("Set resource limits using deploy.resources").
     expect(doc.services.api.mem_limit).toBeUndefined();
     expect(doc.services.api.cpus).toBeUndefined();
@@ -296,6 +299,14 @@ describe("bad input on a Swarm engine and Swarm-only input on a single host", ()
   test("refuses a one-shot dependency (Swarm restarts tasks; nothing waits for one to exit)", () => {
     const l = lab();
     expect(() => new ComposeStack(l.apps, "bad", { engine: l.engine, services: { init: { image: "busybox:1.36" }, app: { image: "nginx:1.27.2", dependsOn: { init: "service_completed_successfully" } } } })).toThrow(/services\.app\.dependsOn = .*service_started or service_healthy on Swarm/);
+  });
+
+  test("MonitoringStack and VolumeBackup have no Swarm form yet and say so", () => {
+    const l = lab();
+    expect(() => new MonitoringStack(l.apps, "monitoring", { engine: l.engine, grafanaAdminPassword: new Secret(l.apps, "grafana_admin_password", { minLength: 12 }) })).toThrow(
+      /dockhost-apps\/monitoring: invalid engine = "dockhost"; a single-host engine: MonitoringStack on a Swarm .* is not built yet/,
+    );
+    expect(() => new VolumeBackup(l.apps, "backup", { engine: l.engine })).toThrow(/dockhost-apps\/backup: invalid engine = "dockhost"; a single-host engine: VolumeBackup on a Swarm .* is not built yet/);
   });
 
   test("a data node that is no node of the Swarm", () => {

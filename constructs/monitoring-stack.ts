@@ -1,3 +1,4 @@
+import { refuseSwarmEngine } from "../lib/compose/swarm-service";
 import { Lazy, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
 import { dockerDiskBudgetGb } from "../lib/capacity";
@@ -205,6 +206,7 @@ export class MonitoringStack extends Construct {
     super(scope, id);
     const path = this.node.path;
     this.engine = props.engine;
+    refuseSwarmEngine(path, this.engine.swarm, this.engine.vmName, "MonitoringStack on a Swarm (global node-exporter and cAdvisor, Prometheus with dockerswarm_sd_configs) is not built yet; node-exporter needs the host network and cAdvisor /dev/kmsg, which Swarm services cannot have (README, Docker Swarm)");
     const host = this.engine.dockerHost;
     this.scrapeInterval = props.scrapeInterval ?? DEFAULT_PROMETHEUS_INTERVAL;
     checkPrometheusInterval(path, "scrapeInterval", this.scrapeInterval);

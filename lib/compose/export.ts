@@ -45,6 +45,8 @@ export interface ComposeExportOptions {
  */
 export function toComposeYaml(spec: StackSpec, options: ComposeExportOptions = {}): string {
   const document = {
+    // Docker 20.10's `docker stack deploy` refuses a file without a version ("unsupported Compose file version: 1.0"); 3.8 has max_replicas_per_node.
+    version: options.swarm ? "3.8" : undefined,
     name: options.name,
     services: mapValues(spec.services, (service) => renderService(service, options.swarm === true)),
     volumes: spec.volumes && mapValues(spec.volumes, renderVolume),
