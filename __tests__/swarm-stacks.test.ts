@@ -23,7 +23,8 @@ import { buildReferenceHomelab } from "../main";
 import { REFERENCE_INFRA_VARS, StackJson, synthAll, synthStack, testApp } from "./support/synth";
 import { describeWithTerraform, prepareWorkspace, TerraformWorkspace } from "./support/terraform/harness";
 import { needs } from "./support/requirements";
-import { composeSpecValidator, dockerComposeConfig, traefikValidators } from "./support/validators";
+import { composeSpecValidator, dockerComposeConfig, promtoolCheckConfig, traefikValidators } from "./support/validators";
+import { renderAlertRules } from "../lib/monitoring/alert-rules";
 import { parse } from "yaml";
 
 /** Three VMs: one manager, two workers with SSD labels; 4 GB each. */
@@ -264,6 +265,54 @@ describe("ReverseProxy on a Swarm engine", () => {
   });
 });
 
+describe("MonitoringStack on a Swarm engine", () => {
+  let json: StackJson;
+  let monitoring: MonitoringStack;
+  beforeAll(() => {
+    const l = lab();
+    const proxy = new ReverseProxy(l.apps, "edge", { engine: l.engine, stackName: "edge", tls: { email: "admin@example.com" } });
+    monitoring = new MonitoringStack(l.apps, "monitoring", { engine: l.engine, proxy, grafanaHost: "grafana.example.com", grafanaAdminPassword: new Secret(l.apps, "grafana_admin_password", { minLength: 12 }) });
+    json = synthStack(l.apps);
+  });
+
+  test("node-exporter and cAdvisor are global services without host network or devices; Prometheus and Grafana sit on the data node", () => {
+    const all = services(json);
+    for (const name of ["monitoring_node-exporter", "monitoring_cadvisor"]) {
+      expect(all[name].mode).toEqual({ global: true });
+      expect(all[name].endpoint_spec.mode).toBe("dnsrr");
+    }
+    expect(all["monitoring_node-exporter"].task_spec.container_spec.args).toContain("--web.listen-address=:9100");
+    expect(all.monitoring_prometheus.task_spec.placement.constraints).toEqual(["node.hostname == dockhost"]);
+    expect(all.monitoring_grafana.task_spec.placement.constraints).toEqual(["node.hostname == dockhost"]);
+    expect(all["monitoring-socket_socket-proxy"].task_spec.placement.constraints).toEqual(["node.role == manager"]);
+    expect(all["monitoring-socket_socket-proxy"].task_spec.container_spec.env).toMatchObject({ TASKS: "1", SERVICES: "1", NODES: "1", NETWORKS: "1", POST: "0" });
+  });
+
+  test("Prometheus discovers the exporters' tasks with dockerswarm_sd_configs through the socket proxy", () => {
+    const config = parse(monitoring.prometheusConfig());
+    const job = (name: string) => config.scrape_configs.find((j: { job_name: string }) => j.job_name === name);
+    expect(job("node-exporter")).toEqual({
+      job_name: "node-exporter",
+      dockerswarm_sd_configs: [{ host: "tcp://socket-proxy:2375", role: "tasks", port: 9100 }],
+      relabel_configs: [
+        { source_labels: ["__meta_dockerswarm_service_name"], regex: "monitoring_node-exporter", action: "keep" },
+        { source_labels: ["__meta_dockerswarm_task_desired_state"], regex: "running", action: "keep" },
+        { source_labels: ["__meta_dockerswarm_network_name"], regex: "monitoring", action: "keep" },
+        { source_labels: ["__meta_dockerswarm_node_hostname"], target_label: "instance" },
+      ],
+    });
+    expect(job("cadvisor").dockerswarm_sd_configs).toEqual([{ host: "tcp://socket-proxy:2375", role: "tasks", port: 8080 }]);
+    expect(job("prometheus").static_configs).toEqual([{ targets: ["monitoring_prometheus:9090"] }]);
+    expect(config.scrape_configs.map((j: { job_name: string }) => j.job_name)).not.toContain("docker-engine");
+  });
+
+  needs("promtool").test("prometheus.yml passes promtool check config", () => {
+    const result = promtoolCheckConfig(monitoring.prometheusConfig(), { "dockhost-alerts.yml": renderAlertRules(monitoring.alertRules) });
+    expect(result.stdout + result.stderr).toContain("SUCCESS");
+    expect(result.code).toBe(0);
+  });
+});
+
 describe("bad input on a Swarm engine and Swarm-only input on a single host", () => {
   function attempt(service: ComposeServiceProps, props: Partial<ComposeStackProps> = {}, single = false): DockhostInputError {
     const l = lab();
@@ -301,12 +350,12 @@ describe("bad input on a Swarm engine and Swarm-only input on a single host", ()
     expect(() => new ComposeStack(l.apps, "bad", { engine: l.engine, services: { init: { image: "busybox:1.36" }, app: { image: "nginx:1.27.2", dependsOn: { init: "service_completed_successfully" } } } })).toThrow(/services\.app\.dependsOn = .*service_started or service_healthy on Swarm/);
   });
 
-  test("MonitoringStack and VolumeBackup have no Swarm form yet and say so", () => {
+  test("VolumeBackup has no Swarm form yet and says so; MonitoringStack on a Swarm needs the proxy", () => {
     const l = lab();
-    expect(() => new MonitoringStack(l.apps, "monitoring", { engine: l.engine, grafanaAdminPassword: new Secret(l.apps, "grafana_admin_password", { minLength: 12 }) })).toThrow(
-      /dockhost-apps\/monitoring: invalid engine = "dockhost"; a single-host engine: MonitoringStack on a Swarm .* is not built yet/,
-    );
     expect(() => new VolumeBackup(l.apps, "backup", { engine: l.engine })).toThrow(/dockhost-apps\/backup: invalid engine = "dockhost"; a single-host engine: VolumeBackup on a Swarm .* is not built yet/);
+    expect(() => new MonitoringStack(l.apps, "monitoring", { engine: l.engine, grafanaAdminPassword: new Secret(l.apps, "grafana_admin_password", { minLength: 12 }) })).toThrow(
+      /dockhost-apps\/monitoring: invalid proxy = \(missing\); a ReverseProxy on a Swarm engine/,
+    );
   });
 
   test("a data node that is no node of the Swarm", () => {
