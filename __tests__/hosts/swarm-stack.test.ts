@@ -71,7 +71,7 @@ hostTier.describe("a Swarm stack from toComposeYaml() on three test hosts", () =
     manager.sh(`docker stack deploy -c /opt/stacks/${STACK}.yml ${STACK} 2>&1`, { timeoutMs: 120_000 });
     await waitFor("every task running", 150_000, () => {
       const states = tasks().map((t) => t.state);
-      return states.length === 8 && states.every((s) => s.startsWith("Running"));
+      return states.length === 9 && states.every((s) => s.startsWith("Running"));
     }, 2000).catch((error: Error) => {
       throw new Error(`${error.message}\n${manager.exec(["docker", "stack", "ps", "--no-trunc", "--format", "{{.Name}} {{.Node}} {{.DesiredState}} {{.CurrentState}} {{.Error}}", STACK]).stdout}`);
     });
