@@ -44,14 +44,14 @@ interface Lab {
 }
 
 /** A 3-VM homelab; `engine` is a Swarm manager (as SwarmCluster.connect() gives it), `single()` a plain engine. */
-function lab(): Lab {
+function lab(topology: SwarmTopology = TOPOLOGY): Lab {
   const app = testApp();
   const infra = new DockhostStack(app, "dockhost-infra");
   new ProxmoxConnection(infra, "proxmox");
   const apps = new DockhostStack(app, "dockhost-apps");
   const dockerHost = new DockerHost(infra, "docker", { vm: new DockhostVm(infra, "dockhost", { count: 3 }) });
   const plain = dockerHost.connect(apps);
-  const engine = new DockerEngine(apps, "swarm", { host: "ssh://dockhost@192.168.1.10:22", sshOptions: plain.sshOptions, name: "dockhost", lanCidr: plain.lanCidr, dockerHost, vmIndex: 0, swarm: TOPOLOGY });
+  const engine = new DockerEngine(apps, "swarm", { host: "ssh://dockhost@192.168.1.10:22", sshOptions: plain.sshOptions, name: "dockhost", lanCidr: plain.lanCidr, dockerHost, vmIndex: 0, swarm: topology });
   return { app, apps, engine, single: () => plain };
 }
 
@@ -422,6 +422,16 @@ describeWithTerraform("terraform on the 3-node Swarm app", () => {
       ["docker_service.shop_db", ["update"]],
     ]);
   });
+});
+
+test("the policy pack's capacity plan leaves Swarm services to the per-node check: more than one VM holds, spread over three, synthesizes", () => {
+  // The VMs' own size (10 GB, the seed's): four 2.5 GB services exceed one VM, not three.
+  const l = lab({ nodes: TOPOLOGY.nodes.map((n) => ({ ...n, memoryMb: 10240 })) });
+  const work = { image: "nginx:1.27.2", memoryLimitMb: 2500 };
+  new ComposeStack(l.apps, "big", { engine: l.engine, services: { a: work, b: work, c: work, d: work } });
+  expect(() => synthAll(l.app)).not.toThrow();
+  const l2 = lab();
+  expect(() => new ComposeStack(l2.apps, "big", { engine: l2.engine, services: { work: { image: "nginx:1.27.2", memoryLimitMb: 2500, deploy: { replicas: 4 } } } })).toThrow(/would need 10000 MB .* but have 9216 MB/);
 });
 
 test("the single-host reference homelab has no Swarm resource", () => {

@@ -107,6 +107,7 @@ function describeStack(stack: ComposeStack): PolicyStack {
     construct: stack,
     terraformStack: TerraformStack.of(stack).node.id,
     vmKey: stack.engine.vmKey,
+    swarm: stack.engine.swarm !== undefined,
     services: stack.serviceList.map((s): PolicyService => ({ name: s.name, containerName: s.containerName, spec: s.spec, files: s.spec.files, construct: s.resource })),
     volumes: stack
       .volumeList()
