@@ -1,8 +1,8 @@
-import { refuseSwarmEngine } from "../lib/compose/swarm-service";
 import { Aspects, Lazy, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { Volume } from "@cdktf/provider-docker/lib/volume";
 import { checkInteger } from "../lib/bounds";
+import { refuseSwarmEngine } from "../lib/compose/swarm-service";
 import { checkAbsolutePath } from "../lib/compose/validate";
 import { databaseDump, DatabaseDump, DUMP_FILE_NAME } from "../lib/database-dump";
 import { invalid } from "../lib/errors";
