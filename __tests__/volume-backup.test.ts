@@ -91,7 +91,7 @@ describe("reference homelab: nightly volume backups", () => {
     expect(result.stdout).toBe("");
     expect(result.code).toBe(0);
     expect(() => homelab.volumeBackup.restoreCommands(homelab.appStack, "cache-data")).toThrow(
-      /^dockhost-apps\/backup: invalid restoreCommands\.volume = "app\/cache-data"; a volume this backup covers: proxy\/letsencrypt, app\/db-data/,
+      /^dockhost-apps\/backup: invalid restoreCommands\.volume = "app\/cache-data"; a volume this backup covers: proxy\/letsencrypt, monitoring\/grafana-data, app\/db-data/,
     );
   });
 });

@@ -20,6 +20,10 @@ export type { DockhostStackProps } from "./dockhost-stack";
 export { stateBackendFromEnv } from "../lib/state-backend";
 export type { StateBackend, LocalStateBackend, S3StateBackend, PgStateBackend } from "../lib/state-backend";
 
+// A whole homelab but its apps (what main.ts and `dockhost init`'s main.ts build on).
+export { buildHomelabFoundation } from "./homelab";
+export type { HomelabFoundation, HomelabFoundationOptions, HomelabVmServices } from "./homelab";
+
 // Proxmox: the connection, the VM(s), their backups and firewall, adopting VMs that already run.
 export { ProxmoxConnection } from "./proxmox-connection";
 export type { ProxmoxConnectionProps } from "./proxmox-connection";
@@ -69,6 +73,8 @@ export type { WatchtowerProps } from "./watchtower";
 export type { Connection, Sensitive } from "../lib/catalog/connection";
 export { MONITORING_IMAGES, MONITORING_JOBS, MONITORING_POLICY_SUPPRESSIONS, MonitoringStack } from "./monitoring-stack";
 export type { MonitoringStackProps, AlertmanagerProps, AlertEmailProps, AlertThresholds, ScrapeOptions } from "./monitoring-stack";
+export { VmBackupCheck } from "./vm-backup-check";
+export type { VmBackupCheckProps } from "./vm-backup-check";
 
 // Types that the props and public fields above use, and the guard that tells their mounts apart.
 export { isBindMount } from "../lib/compose/service";

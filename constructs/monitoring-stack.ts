@@ -202,6 +202,14 @@ export class MonitoringStack extends Construct {
     return backup ? backupAlertRules([backup.watched]) : [];
   }
 
+  /** Rules other constructs add (the VM backup check), rendered with the rest at synth. */
+  private readonly extraAlertRules: AlertRule[] = [];
+
+  /** Adds alert rules to Prometheus's rule file (rendered at synth, so any time before it). */
+  public addAlertRules(rules: readonly AlertRule[]): void {
+    this.extraAlertRules.push(...rules);
+  }
+
   private readonly jobs = new Map<string, ScrapeJob>();
   /** The socket proxy Prometheus asks for Swarm tasks, on a Swarm engine. */
   private readonly swarmApi?: ReturnType<typeof dockerSocketProxy>;
@@ -250,7 +258,7 @@ export class MonitoringStack extends Construct {
         files: {
           [`${PROMETHEUS_DIR}/prometheus.yml`]: Lazy.stringValue({ produce: () => escapeTerraformTemplate(this.prometheusConfig()) }),
           // With the backup of the engine's volumes, whenever it is created.
-          [`${PROMETHEUS_DIR}/${RULES_FILE}`]: Lazy.stringValue({ produce: () => escapeTerraformTemplate(renderAlertRules([...this.alertRules, ...this.backupAlertRules()])) }),
+          [`${PROMETHEUS_DIR}/${RULES_FILE}`]: Lazy.stringValue({ produce: () => escapeTerraformTemplate(renderAlertRules([...this.alertRules, ...this.backupAlertRules(), ...this.extraAlertRules])) }),
         },
         volumes: [{ volume: "prometheus-data", target: "/prometheus" }],
         healthcheck: httpCheck(`http://127.0.0.1:${PORTS.prometheus}/-/healthy`),

@@ -83,7 +83,10 @@ export class Watchtower extends Construct {
         watchtower: {
           ...HARDENED,
           image: WATCHTOWER_IMAGE,
-          // Flags as environment variables (nicholas-fedor/watchtower, same names as containrrr's).
+          // Flags as environment variables, as nicholas-fedor/watchtower v1.20.3 binds them
+          // (internal/flags/{docker,update,filter,schedule,notify}/register.go EnvKeys: DOCKER_HOST,
+          // WATCHTOWER_MONITOR_ONLY, WATCHTOWER_LABEL_ENABLE, WATCHTOWER_SCHEDULE,
+          // WATCHTOWER_NOTIFICATION_URL); the schedule parser takes seconds (internal/scheduling).
           environment: {
             DOCKER_HOST: socket.endpoint,
             WATCHTOWER_MONITOR_ONLY: "true",

@@ -103,3 +103,34 @@ export function checkPin(image: string): string | undefined {
   }
   return undefined;
 }
+
+/** A field where the engine the read-back check ran on differs from what the model says for Docker 29. */
+export interface ReadBackDifference {
+  /** The host test's mismatch line, `<case>.<field>: engine …, model …`. */
+  readonly mismatch: string;
+  readonly why: string;
+  readonly source: string;
+}
+
+/**
+ * The real engine the stand-in provider's read-back model (__tests__/support/terraform/standin-readback.js)
+ * was checked against by __tests__/hosts/readback-model.test.ts: containers created with
+ * kreuzwerker 3.6.2's request shape over the Engine API, read back as kreuzwerker reads them.
+ * The test hosts run Debian 12's docker.io, not Docker {@link DOCKER_ENGINE}.major.
+ */
+export const ENGINE_READBACK_CHECK = {
+  engineVersion: "20.10",
+  apiVersion: "1.41",
+  /** Fields compared; on 20.10 every one reads back as the model says (no differences). */
+  fields: ["capabilities", "devices", "memory", "memory_swap", "shm_size", "log_driver", "log_opts", "healthcheck", "host"],
+  differences: [] as readonly ReadBackDifference[],
+  /**
+   * Not proven on Docker 29 itself: the engine-side rules (swap 2 x memory, log-opts merge, shm
+   * 64 MiB) are read in moby's source, where they are unchanged since 20.10 (daemon_unix.go
+   * adaptContainerSettings, daemon/logs.go mergeAndVerifyLogConfig); the client-side ones (CAP_,
+   * rwm) do not depend on the engine. 20.10 stored memory_swap = 2 x memory only because the test
+   * host's kernel has swap accounting (cgroup v2 memory.swap.max); without it the engine stores -1
+   * (moby daemon/daemon_unix.go verifyPlatformContainerResources), and a plan would drift.
+   */
+  caveat: "checked on Debian 12 docker.io 20.10 (API 1.41), not on Docker 29",
+} as const;

@@ -4,7 +4,7 @@ import { parseImageReference } from "./compose/image-reference";
  * What we know about images by their repository: which ones are databases (stricter rules:
  * pinned tags, no auto-updates, dumps before backups) and roughly how much disk they take.
  */
-const DATABASES = [
+export const DATABASE_IMAGES: readonly string[] = [
   "postgres", "postgis/postgis", "timescale/timescaledb", "pgvector/pgvector", "bitnami/postgresql",
   "mariadb", "mysql", "linuxserver/mariadb", "bitnami/mariadb", "bitnami/mysql",
   "mongo", "bitnami/mongodb", "redis", "bitnami/redis", "valkey/valkey",
@@ -29,7 +29,7 @@ export function repositoryOf(image: string): string {
 }
 
 export function isDatabaseImage(image: string): boolean {
-  return DATABASES.includes(repositoryOf(image));
+  return DATABASE_IMAGES.includes(repositoryOf(image));
 }
 
 /** Pulls whatever `latest` is today: no tag and no digest, or the tag `latest`. */
@@ -68,3 +68,5 @@ export const TRAEFIK_IMAGE = "traefik:v3.6.24";
 export const SOCKET_PROXY_IMAGE = "tecnativa/docker-socket-proxy:0.4.1";
 export const VOLUME_BACKUP_IMAGE = "offen/docker-volume-backup:v2.48.2";
 export const CADVISOR_IMAGE = "ghcr.io/google/cadvisor:v0.60.5";
+/** The VM backup check's runtime (Python's standard library only; lib/monitoring/vm-backup-metric.ts). */
+export const VM_BACKUP_CHECK_IMAGE = "python:3.13.1-alpine3.21";

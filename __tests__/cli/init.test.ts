@@ -13,7 +13,7 @@ import { runCli } from "../support/cli";
 import { FAKE_TOKEN, healthyState, startFakeProxmox } from "../support/fake-proxmox";
 import { tempDir } from "../support/synth";
 
-const SCAFFOLD = [".github/workflows/homelab.yml", ".gitignore", "cdktf.json", "main.ts", "package.json", "terraform.tfvars.example", "tsconfig.json"];
+const SCAFFOLD = [".github/workflows/homelab.yml", ".gitignore", "cdktf.json", "main.ts", "package.json", "renovate.json", "terraform.tfvars.example", "tsconfig.json"];
 
 /** Files under `dir`, relative, sorted (node_modules and git excluded). */
 function listFiles(dir: string, base = dir): string[] {

@@ -5,19 +5,23 @@
  * as written on the host. The host boots with the reference homelab's user-data (swap off: the
  * swap file is the whole machine's).
  */
+import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { App } from "cdktf";
 import { parse } from "yaml";
 import { ComposeStack } from "../../constructs/compose-stack";
-import { buildReferenceHomelab, ReferenceHomelab, SETTINGS } from "../../main";
+import { ReferenceHomelab } from "../../main";
+import { bootReferenceHost, referenceHomelabOn } from "../support/reference-host";
+import { allowedEnvPath, sentinelPaths } from "../support/sentinel-paths";
 import { importStandinImages } from "../support/standin-images";
-import { synthAll, StackJson, testApp, TEST_SSH_KEY } from "../support/synth";
-import { evaluateTemplate } from "../support/terraform-template";
-import { bootTestHost, createTestNetwork, hostTier, ensureRoot, networkLeftovers, teardownTestHosts, TestHost, TestNetwork } from "../support/test-hosts";
+import { synthAll, StackJson } from "../support/synth";
+import { createTestNetwork, hostTier, ensureRoot, networkLeftovers, teardownTestHosts, TestHost, TestNetwork } from "../support/test-hosts";
 
+/** A unique sentinel for the app's database password Secret, to find it in `docker inspect`. */
+const DB_PASSWORD_SENTINEL = `SENTINEL${randomBytes(12).toString("hex")}`;
 /** Variables the image stand-ins cannot see but compose needs to fill the secrets' placeholders. */
-const COMPOSE_ENV = "APP_DB_PASSWORD=correct-horse-battery-staple";
+const COMPOSE_ENV = `APP_DB_PASSWORD=${DB_PASSWORD_SENTINEL}`;
 
 hostTier.describe("compose stacks exported by toComposeYaml() on a test host", () => {
   let net: TestNetwork;
@@ -30,18 +34,13 @@ hostTier.describe("compose stacks exported by toComposeYaml() on a test host", (
   beforeAll(async () => {
     const { root } = ensureRoot();
     net = createTestNetwork();
-    homelab = buildReferenceHomelab(testApp(), { ...SETTINGS, lan: { ...SETTINGS.lan, cidr: net.cidr } }, { distribution: "debian", packageSource: "distribution", swapSizeMb: 0 });
+    homelab = referenceHomelabOn(net);
     // A second stack on the same engine, for isolation between stacks.
     other = new ComposeStack(homelab.apps, "other", { engine: homelab.engine, services: { probe: { image: "busybox:1.36.1", restart: "unless-stopped", expose: [8080] } } });
     const stacks = synthAll(homelab.app as App);
     apps = stacks["dockhost-apps"];
-    const userData = evaluateTemplate(stacks["dockhost-infra"].resource.proxmox_virtual_environment_file.dockhost_user_data.source_raw.data, {
-      "jsonencode(var.ssh_public_keys)": [TEST_SSH_KEY],
-      "local.vm_names[count.index]": "dockhost",
-    });
     let started = Date.now();
-    host = await bootTestHost(root, net, { name: "compose", hostNumber: 10, userData });
-    host.sh("cloud-init status --wait >/dev/null", { timeoutMs: 300_000 });
+    host = await bootReferenceHost(root, net, "compose", stacks["dockhost-infra"]);
     timings["boot + cloud-init"] = Date.now() - started;
     started = Date.now();
     const specs = [homelab.appStack, other].flatMap((stack) => Object.values(stack.toSpec().services));
@@ -175,6 +174,24 @@ hostTier.describe("compose stacks exported by toComposeYaml() on a test host", (
       "db memory limit (bytes): engine 1073741824, Terraform 536870912",
       'db restart policy: engine "unless-stopped", Terraform "always"',
     ]);
+  });
+
+  /**
+   * An exported compose file cannot upload files: a `*_FILE` secret becomes the plain variable
+   * (`POSTGRES_PASSWORD: ${APP_DB_PASSWORD}`, documented in toComposeYaml), so in this path the
+   * value belongs in that one env entry of that one container, and nowhere else in `docker inspect`
+   * (labels, command, healthcheck and its log, other containers). The Terraform path, where it
+   * lives only in /run/secrets, is checked in readback-model.test.ts.
+   */
+  test("sentinel Secret: docker inspect shows it only in the env variable compose gives it to", () => {
+    const found: string[] = [];
+    for (const [stack, services] of [["app", Object.keys(homelab.appStack.toSpec().services)], ["other", ["probe"]]] as const) {
+      for (const service of services) {
+        const inspect = JSON.parse(host.sh(`docker inspect ${containerOf(stack, service)}`))[0];
+        found.push(...sentinelPaths(inspect, [DB_PASSWORD_SENTINEL]).map((p) => `${stack}/${service} ${allowedEnvPath(inspect, p, new Set(["POSTGRES_PASSWORD"])) ? "POSTGRES_PASSWORD" : p}`));
+      }
+    }
+    expect(found).toEqual(["app/db POSTGRES_PASSWORD"]);
   });
 
   test("restore drill: the README's volume restore brings deleted data back", () => {

@@ -23,3 +23,10 @@ export async function runCli(args: readonly string[], options: { cwd: string; en
   const code = await main(args, io);
   return { code, out: out.join("\n"), err: err.join("\n"), all: all.join("\n") };
 }
+
+/** A CliIo for running one command directly, keeping its lines (empty environment). */
+export function captureIo(cwd: string): CliIo & { lines: string[]; errors: string[] } {
+  const lines: string[] = [];
+  const errors: string[] = [];
+  return { cwd, env: {}, lines, errors, out: (l) => lines.push(l), err: (l) => errors.push(l) };
+}

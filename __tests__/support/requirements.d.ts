@@ -10,8 +10,8 @@ export interface Requirement {
 }
 
 export type RequirementName =
-  | "cloud-init" | "docker-compose" | "promtool" | "shellcheck" | "yamllint" | "ssh" | "ssh-keygen" | "gpg" | "apt-get" | "unshare"
-  | "docker-registry" | "terraform" | "root" | "debootstrap" | "systemd-nspawn" | "ip" | "iptables";
+  | "cloud-init" | "docker-compose" | "promtool" | "python3" | "shellcheck" | "yamllint" | "ssh" | "ssh-keygen" | "gpg" | "apt-get" | "unshare"
+  | "docker-registry" | "openssl" | "terraform" | "root" | "debootstrap" | "systemd-nspawn" | "ip" | "iptables";
 
 export const REQUIREMENTS: Readonly<Record<RequirementName, Requirement>>;
 /** `DOCKHOST_REQUIRE_TOOLS`: set (and not 0), a missing requirement fails instead of skipping. */

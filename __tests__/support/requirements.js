@@ -40,6 +40,7 @@ const REQUIREMENTS = {
   "cloud-init": debianTool("cloud-init", "cloud-init"),
   "docker-compose": debianTool("docker-compose", "docker-compose"),
   promtool: debianTool("promtool", "prometheus"),
+  python3: debianTool("python3", "python3"),
   shellcheck: debianTool("shellcheck", "shellcheck"),
   yamllint: debianTool("yamllint", "yamllint"),
   ssh: debianTool("ssh", "openssh-client"),
@@ -50,6 +51,7 @@ const REQUIREMENTS = {
   // A private mount namespace (unshare --mount) needs root, or sudo without a password (CI runners).
   root: { available: () => isRoot() || require("child_process").spawnSync("sudo", ["-n", "true"]).status === 0, hint: "root or passwordless sudo (the host tests mount tmpfs over /etc/ssh, /etc/docker, ... in a private mount namespace only)" },
   "docker-registry": debianTool("docker-registry", "docker-registry"),
+  openssl: debianTool("openssl", "openssl"),
   terraform: { available: () => onPath("terraform"), hint: "terraform >= 1.10 (https://developer.hashicorp.com/terraform/install)" },
   // The host tier (__tests__/hosts, `npm run test:hosts`): throwaway hosts need root and these.
   root: { available: () => process.getuid !== undefined && process.getuid() === 0, hint: "root (network namespaces, bridges, systemd-nspawn): sudo npm run test:hosts" },

@@ -6,6 +6,7 @@
  */
 import { DEFAULT_HOMELAB_SETTINGS, HomelabSettings } from "../homelab-settings";
 import { PackageInfo } from "./package-info";
+import { renovateConfig } from "../updates/renovate";
 import { TESTED_VERSIONS } from "./pins";
 
 /** The packages a homelab repository needs: the package's peers, and the tools to synth and deploy. */
@@ -30,66 +31,20 @@ function tsLiteral(value: unknown, indent = ""): string {
 function mainTs(settings: HomelabSettings): string {
   return `
     // This homelab: Proxmox VMs running Docker, each with a reverse proxy (Let's Encrypt), nightly
-    // volume backups and monitoring, and one app. Edit SETTINGS (and the apps) to make it yours.
-    // Secrets and the domain are Terraform variables (terraform.tfvars.example lists them): nothing
-    // personal is synthesized. \`npx dockhost doctor\` checks Proxmox against what this synthesizes.
-    import { TerraformVariable } from "cdktf";
-    import {
-      ComposeStack,
-      DockerHost,
-      DockhostApp,
-      DockhostStack,
-      DockhostVm,
-      HomelabSettings,
-      HostFirewall,
-      MonitoringStack,
-      ProxmoxConnection,
-      ReverseProxy,
-      Secret,
-      stateBackendFromEnv,
-      VmBackup,
-      VolumeBackup,
-    } from "dockhost";
+    // volume backups and monitoring (buildHomelabFoundation, as dockhost's own main.ts builds
+    // them), and one app. Edit SETTINGS (and the apps) to make it yours. Secrets and the domain
+    // are Terraform variables (terraform.tfvars.example lists them): nothing personal is
+    // synthesized. \`npx dockhost doctor\` checks Proxmox against what this synthesizes.
+    import { buildHomelabFoundation, ComposeStack, DockhostApp, HomelabSettings } from "dockhost";
 
     /** Everything about this homelab that is not a Terraform variable. */
     export const SETTINGS: HomelabSettings = ${tsLiteral(settings, "    ")};
 
     export function buildHomelab(app = new DockhostApp(), settings: HomelabSettings = SETTINGS): DockhostApp {
       // State: local by default; DOCKHOST_BACKEND=s3|pg (and its settings) keeps it elsewhere.
-      const backend = stateBackendFromEnv();
-      const infra = new DockhostStack(app, "dockhost-infra", { backend });
-      new ProxmoxConnection(infra, "proxmox");
-      const vm = new DockhostVm(infra, "dockhost", {
-        ...settings.vm,
-        nodeName: settings.proxmox.node,
-        datastoreId: settings.proxmox.datastore,
-        snippetsDatastoreId: settings.proxmox.snippetsDatastore,
-        lan: settings.lan,
-      });
-      const dockerHost = new DockerHost(infra, "docker", { vm });
-      // Weekly Proxmox snapshots of the VMs, on the node's "local" storage.
-      new VmBackup(infra, "dockhost_backup", { vm });
-      new HostFirewall(infra, "firewall", { vm, ...settings.access });
-
-      const apps = new DockhostStack(app, "dockhost-apps", { backend });
-      apps.addDependency(infra);
-      const domain = new TerraformVariable(apps, "domain", { type: "string", description: "DNS domain of the web apps, e.g. home.example.com" }).stringValue;
-      const acmeEmail = new TerraformVariable(apps, "acme_email", { type: "string", description: "E-mail of the Let's Encrypt account" }).stringValue;
-      const grafanaAdminPassword = new Secret(apps, "grafana_admin_password", { description: "Password of Grafana's admin user", minLength: 12 });
-
-      // Each VM gets its own proxy, volume backup and monitoring; the first VM's keep the plain names.
-      const engines = Array.from({ length: vm.count }, (_, index) => {
-        const engine = dockerHost.connect(apps, { vmIndex: index });
-        const suffix = index === 0 ? "" : \`-\${vm.vmName(index)}\`;
-        // Only one VM receives the router's ports 80 and 443; the others' proxies use their own CA.
-        const proxy = new ReverseProxy(apps, \`proxy\${suffix}\`, { engine, tls: index === 0 ? { mode: "acme-http", email: acmeEmail } : { mode: "internal" } });
-        new VolumeBackup(apps, \`backup\${suffix}\`, { engine });
-        new MonitoringStack(apps, \`monitoring\${suffix}\`, { engine, proxy, grafanaHost: \`\${settings.hostNames.grafana}\${suffix}.\${domain}\`, grafanaAdminPassword });
-        return { engine, proxy };
-      });
+      const { apps, engine, proxy, domain } = buildHomelabFoundation(app, settings);
 
       // The apps, on the first VM: replace this one with yours.
-      const { engine, proxy } = engines[0];
       const whoami = new ComposeStack(apps, "whoami", {
         engine,
         services: {
@@ -168,6 +123,17 @@ jobs:
       - run: npm ci
       - run: npx tsc --noEmit
       - run: npm run synth
+      # A pull request (Renovate's image bumps included) shows what it changes in the Terraform.
+      - name: Diff the synthesized stacks against the base branch
+        if: github.event_name == 'pull_request'
+        env:
+          BASE_SHA: \${{ github.event.pull_request.base.sha }}
+        run: |
+          git fetch --no-tags --depth=1 origin "$BASE_SHA"
+          git worktree add --detach ../base "$BASE_SHA"
+          (cd ../base && npm ci && npm run synth)
+          git diff --no-index --stat ../base/cdktf.out/stacks cdktf.out/stacks || [ $? -eq 1 ]
+          git diff --no-index ../base/cdktf.out/stacks cdktf.out/stacks || [ $? -eq 1 ]
 `;
 
 /** The scaffold, file path (relative, forward slashes) to content. */
@@ -220,5 +186,6 @@ export function initFiles(pkg: PackageInfo, projectName: string): Record<string,
     ".gitignore": GITIGNORE,
     "terraform.tfvars.example": TFVARS_EXAMPLE,
     ".github/workflows/homelab.yml": WORKFLOW,
+    "renovate.json": json(renovateConfig()),
   };
 }

@@ -7,3 +7,4 @@ export * from "./grafana";
 export * from "./retention";
 export * from "./metrics-endpoint";
 export * from "./alertmanager-config";
+export * from "./vm-backup-metric";

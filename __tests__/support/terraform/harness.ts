@@ -264,6 +264,12 @@ export interface TerraformWorkspace {
   timingReport(): string;
   /** Tells the modelled Docker engine which containers are stopped (by name) from now on. */
   stopContainers(names: readonly string[]): void;
+  /**
+   * From now on the stand-in Docker provider creates, reads and deletes containers (and reads
+   * images) on a real engine through `docker` (a command and its first arguments, e.g. the docker
+   * CLI of a test host): see standin-engine.js.
+   */
+  useEngine(docker: readonly string[]): void;
   /** Removes the temp dir. */
   cleanup(): void;
 }
@@ -290,9 +296,16 @@ function copyFilter(src: string): boolean {
   );
 }
 
-/** The modelled Docker engine's state (stopped containers), read by the stand-ins. */
+/** The modelled Docker engine's state (stopped containers; a real engine's docker command), read by the stand-ins. */
 function engineFile(dir: string): string {
   return path.join(dir, 'engine.json');
+}
+
+/** Merges `change` into the engine file. */
+function updateEngine(dir: string, change: Record<string, unknown>): void {
+  const file = engineFile(dir);
+  const current = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
+  fs.writeFileSync(file, JSON.stringify({ ...current, ...change }));
 }
 
 /** Environment for terraform: the caller's, minus anything TF_* that could change behaviour. */
@@ -639,7 +652,8 @@ export function prepareWorkspace(stacksDir: string, options: WorkspaceOptions = 
     apply,
     output,
     timingReport,
-    stopContainers: (names) => fs.writeFileSync(engineFile(dir), JSON.stringify({ stopped: names })),
+    stopContainers: (names) => updateEngine(dir, { stopped: names }),
+    useEngine: (docker) => updateEngine(dir, { docker }),
     cleanup,
   };
 }

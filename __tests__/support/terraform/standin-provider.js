@@ -28,6 +28,7 @@ const protoLoader = require('@grpc/proto-loader');
 const { loadProviderSchema, toProtoSchema, blockType } = require('./standin-schema');
 const V = require('./standin-values');
 const R = require('./standin-readback');
+const E = require('./standin-engine');
 
 // go-plugin handshake constants used by terraform (see terraform-plugin-protocol/SOURCES.md).
 const MAGIC_COOKIE_KEY = 'TF_PLUGIN_MAGIC_COOKIE';
@@ -176,12 +177,16 @@ const handlers = {
   },
 
   ReadResource(req) {
+    const type = typeOf('resource', req.type_name, resourceSchema(req.type_name));
+    // On a real engine (host tier), what identifies the object is read from it (standin-engine.js).
+    const onEngine = E.read(req.type_name, V.decodeDynamic(req.current_state, type));
+    if (onEngine === null) return { new_state: V.encodeDynamic(null), private: req.private, diagnostics: [] };
+    const fromEngine = onEngine === undefined ? req.current_state : V.encodeDynamic(onEngine);
     // The remote object is what state says, as the real provider reads it back (standin-readback.js).
     const read = R.READ[req.type_name];
-    if (!read) return { new_state: req.current_state, private: req.private, diagnostics: [] };
-    const type = typeOf('resource', req.type_name, resourceSchema(req.type_name));
-    const current = V.decodeDynamic(req.current_state, type);
-    if (current === null) return { new_state: req.current_state, private: req.private, diagnostics: [] };
+    if (!read) return { new_state: fromEngine, private: req.private, diagnostics: [] };
+    const current = V.decodeDynamic(fromEngine, type);
+    if (current === null) return { new_state: fromEngine, private: req.private, diagnostics: [] };
     if (req.type_name === 'docker_container' && stoppedContainers().includes(current.name)) {
       // resource_docker_container_funcs.go resourceDockerContainerRead: a container that is not
       // running under must_run (default true) is deleted by the read itself and leaves state.
@@ -222,10 +227,12 @@ const handlers = {
     const s = resourceSchema(req.type_name);
     const type = typeOf('resource', req.type_name, s);
     const planned = V.decodeDynamic(req.planned_state, type);
-    if (planned === null) return { new_state: V.encodeDynamic(null), diagnostics: [] }; // destroy
-    const failure = R.applyError(req.type_name, planned);
+    const failure = planned === null ? undefined : R.applyError(req.type_name, planned);
     if (failure) throw new Error(failure);
-    let newState = V.nullWriteOnly(s.block, V.resolveUnknowns(type, planned, V.makePlaceholders(req.type_name)));
+    const modelled = () => V.nullWriteOnly(s.block, V.resolveUnknowns(type, planned, V.makePlaceholders(req.type_name)));
+    const onEngine = E.apply(req.type_name, V.decodeDynamic(req.prior_state, type), planned, modelled);
+    if (planned === null) return { new_state: V.encodeDynamic(null), diagnostics: [] }; // destroy
+    let newState = onEngine === undefined ? modelled() : onEngine;
     // SDK v2 providers end create and update with their read.
     if (R.READ[req.type_name]) newState = R.READ[req.type_name](newState);
     return { new_state: V.encodeDynamic(newState), private: req.planned_private, legacy_type_system: R.SDK_V2.test(req.type_name), diagnostics: [] };

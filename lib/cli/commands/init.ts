@@ -11,8 +11,9 @@ const USAGE = `Usage: dockhost init DIR [--no-install]
 
 Writes a new homelab repository into DIR (created if missing; refused if not empty): main.ts with
 a settings object to edit, package.json depending on this dockhost version, cdktf.json,
-tsconfig.json, .gitignore (state and *.tfvars files stay out of git), terraform.tfvars.example
-and a GitHub workflow. Then runs \`npm install\` there, unless --no-install.
+tsconfig.json, .gitignore (state and *.tfvars files stay out of git), terraform.tfvars.example,
+a GitHub workflow (type-check, synth, and on a pull request the diff of the synthesized stacks)
+and renovate.json (image updates as pull requests). Then runs \`npm install\` there, unless --no-install.
 
 Next: edit main.ts, copy terraform.tfvars.example to terraform.tfvars, \`npx dockhost doctor\`,
 \`npm run synth\`.`;
