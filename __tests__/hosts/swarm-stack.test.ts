@@ -6,7 +6,6 @@
  * images. This kernel has no IPVS and no IPsec: services use endpoint_mode dnsrr and host-mode
  * ports, and no network is encrypted (encryption is checked at synth, swarm-stacks.test.ts).
  */
-import { ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -16,18 +15,18 @@ import { DockerHost } from "../../constructs/docker-host";
 import { DockhostStack } from "../../constructs/dockhost-stack";
 import { DockhostVm } from "../../constructs/dockhost-vm";
 import type { SwarmTopology } from "../../lib/swarm";
+import { LoopbackRegistry, startRegistry } from "../support/registry";
 import { importStandinImages } from "../support/standin-images";
 import { testApp } from "../support/synth";
 import { bootTestHost, createTestNetwork, ensureRoot, hostTier, networkLeftovers, teardownTestHosts, TestHost, TestNetwork, waitFor } from "../support/test-hosts";
 
-const REGISTRY_BIN = "/usr/bin/docker-registry";
 const NAMES = ["swm1", "swm2", "swm3"];
 const STACK = "shop";
 
 hostTier.describe("a Swarm stack from toComposeYaml() on three test hosts", () => {
   let net: TestNetwork;
   let hosts: TestHost[] = [];
-  let registry: ChildProcess | undefined;
+  let registry: LoopbackRegistry | undefined;
   let registryDir: string;
   let stack: ComposeStack;
   const timings: Record<string, number> = {};
@@ -37,11 +36,9 @@ hostTier.describe("a Swarm stack from toComposeYaml() on three test hosts", () =
     const { root } = ensureRoot();
     net = createTestNetwork();
     // The registry listens on the test bridge only (the nodes' gateway), stopped by its PID.
-    const registryAddress = `${net.gateway}:5000`;
     registryDir = fs.mkdtempSync(path.join(os.tmpdir(), "dockhost-swarm-registry-"));
-    fs.writeFileSync(path.join(registryDir, "config.yml"), `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${registryDir}/data\nhttp:\n  addr: ${registryAddress}\n`);
-    registry = spawn(REGISTRY_BIN, ["serve", path.join(registryDir, "config.yml")], { stdio: "ignore" });
-    await waitFor("docker-registry on the test bridge", 15_000, () => fetch(`http://${registryAddress}/v2/`).then((r) => r.ok, () => false));
+    registry = await startRegistry(registryDir, "", net.gateway);
+    const registryAddress = registry.host;
 
     for (const [i, name] of NAMES.entries()) hosts.push(await bootTestHost(root, net, { name, hostNumber: 20 + i }));
     for (const host of hosts) {
@@ -84,7 +81,7 @@ hostTier.describe("a Swarm stack from toComposeYaml() on three test hosts", () =
     if (hosts[0]) hosts[0].exec(["docker", "stack", "rm", STACK], { timeoutMs: 60_000 });
     teardownTestHosts();
     hosts = [];
-    if (registry?.pid) process.kill(registry.pid, "SIGTERM");
+    registry?.stop();
     if (registryDir) fs.rmSync(registryDir, { recursive: true, force: true });
     if (net) expect(networkLeftovers(net)).toEqual([]);
   });
