@@ -1,16 +1,23 @@
 import * as fs from "fs";
 import * as path from "path";
-import { Annotations, App, Lazy, TerraformStack, Token } from "cdktf";
+import { Annotations, App, Fn, Lazy, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
 import { Container, ContainerConfig } from "@cdktf/provider-docker/lib/container";
 import { Image } from "@cdktf/provider-docker/lib/image";
 import { Network } from "@cdktf/provider-docker/lib/network";
+import { DataDockerNetwork } from "@cdktf/provider-docker/lib/data-docker-network";
+import { Service, ServiceTaskSpecContainerSpecMounts } from "@cdktf/provider-docker/lib/service";
+import { Secret as DockerSecret } from "@cdktf/provider-docker/lib/secret";
+import { Config as DockerConfig } from "@cdktf/provider-docker/lib/config";
 import { BindMount, BuildSpec, dependencyConditions, isBindMount, ServiceSpec, StackSpec } from "../lib/compose/service";
 import { engineCapabilities, engineCpuQuota, engineDevice, engineLogOptions, engineMemorySwap, goDurationString } from "../lib/engine-forms";
 import { checkAbsolutePath, checkDependencies, checkHostPortConflicts, checkService, checkServiceName, CheckContext, tmpfsPath, validateStackSpec, volumesFromService } from "../lib/compose/validate";
 import { durationSeconds } from "../lib/compose/duration";
 import { parseComposeYaml, projectVariables } from "../lib/compose/import";
 import { toComposeYaml } from "../lib/compose/export";
+import { checkSingleHostDeploy, effectiveDeploy, planSwarmPlacement, SwarmPlacement, swarmServiceConfig } from "../lib/compose/swarm-service";
+import { SwarmDemand, swarmShortfall } from "../lib/capacity";
+import { HOST_RESERVE_MB, UNLIMITED_MEMORY_ESTIMATE_MB } from "../lib/policy/capacity-planner";
 import { escapeTerraformTemplate } from "../lib/cloud-config";
 import { invalid } from "../lib/errors";
 import { suppress } from "../lib/policy/suppressions";
@@ -89,6 +96,17 @@ export interface ComposeStackProps {
    * @default false
    */
   readonly composeLabels?: boolean;
+  /**
+   * On a Swarm engine: the node (hostname) that holds the stack's named volumes. Every service
+   * that mounts one is pinned there by a `node.hostname ==` constraint, unless it names its own.
+   * @default the first manager
+   */
+  readonly dataNode?: string;
+  /**
+   * On a Swarm engine: encrypt the stack network's traffic between nodes (IPsec).
+   * @default false
+   */
+  readonly encryptedNetwork?: boolean;
 }
 
 /** Options of {@link ComposeStack.fromYaml} and {@link ComposeStack.fromFile}. */
@@ -120,6 +138,9 @@ export interface ComposeService {
   /** The container's name on the host, `<stack>-<service>`. */
   readonly containerName: string;
   readonly spec: ComposeServiceProps;
+  /** The Terraform resource: a docker_container on a single host, a docker_service on a Swarm. */
+  readonly resource: Container | Service;
+  /** The docker_container; a service on a Swarm engine has none (its `resource` is a docker_service). */
   readonly container: Container;
 }
 
@@ -155,6 +176,8 @@ interface OnEngine {
   readonly listeners: Array<(service: ComposeService) => void>;
 }
 const onEngines = new WeakMap<DockerEngine, OnEngine>();
+/** Memory of the Swarm services on each Swarm engine, for the capacity check per node and placement group. */
+const swarmDemands = new WeakMap<DockerEngine, SwarmDemand[]>();
 
 function onEngine(engine: DockerEngine): OnEngine {
   const entry = onEngines.get(engine) ?? { stacks: [], services: [], listeners: [] };
@@ -274,6 +297,12 @@ export class ComposeStack extends Construct {
   private readonly attachedNetworks = new Map<string, Array<{ name: string; aliases: string[] }>>();
   private readonly extraNetworks: Record<string, string>;
   private readonly context: CheckContext;
+  /** The node that holds the stack's volumes, on a Swarm engine. */
+  private readonly dataNode?: string;
+  /** Where each service's tasks may run, on a Swarm engine. */
+  private readonly placements = new Map<string, SwarmPlacement>();
+  /** docker_secret per Secret, on a Swarm engine. */
+  private readonly swarmSecrets = new Map<Secret, DockerSecret>();
 
   constructor(scope: Construct, id: string, props: ComposeStackProps) {
     super(scope, id);
@@ -288,23 +317,33 @@ export class ComposeStack extends Construct {
     taken.add(this.stackName);
     this.composeLabels = props.composeLabels ?? false;
     this.declared = { volumes: props.volumes ?? {}, networks: props.networks ?? {} };
+    const swarm = this.engine.swarm;
+    if (swarm) {
+      this.dataNode = props.dataNode ?? swarm.nodes.find((n) => n.role === "manager")?.hostname;
+      if (!swarm.nodes.some((n) => n.hostname === this.dataNode)) invalid({ path: this.node.path, key: "dataNode", value: props.dataNode, allowed: `a node of the Swarm: ${swarm.nodes.map((n) => n.hostname).join(", ")}` });
+    } else {
+      if (props.dataNode !== undefined) invalid({ path: this.node.path, key: "dataNode", value: props.dataNode, allowed: "no dataNode on a single host (it holds every volume); only a Swarm engine places data" });
+      if (props.encryptedNetwork) invalid({ path: this.node.path, key: "encryptedNetwork", value: true, allowed: "false on a single host: encryption is for overlay networks between Swarm nodes" });
+      Object.entries(this.declared.networks).forEach(([name, n]) => n.encrypted && invalid({ path: this.node.path, key: `networks.${name}.encrypted`, value: true, allowed: "false on a single host: encryption is for overlay networks between Swarm nodes" }));
+    }
     const services = props.services ?? {};
     validateStackSpec(this.context, { services, ...this.declared });
     Object.entries(services).forEach(([name, spec]) => this.checkExtras(name, spec));
 
     const provider = this.engine.provider;
-    this.network = new Network(this, "network", { provider, name: this.stackName, driver: "bridge", internal: props.internalNetwork, labels: this.labels({ "com.docker.compose.network": "default" }) });
+    this.network = new Network(this, "network", { provider, name: this.stackName, ...this.networkDriver(props.encryptedNetwork), internal: props.internalNetwork, labels: this.labels({ "com.docker.compose.network": "default" }) });
     this.network.overrideLogicalId(this.terraformId("network"));
 
     this.extraNetworks = {};
     for (const [name, network] of Object.entries(this.declared.networks)) {
       if (network.external) {
-        this.extraNetworks[name] = network.name ?? name;
+        // A Swarm service reads its networks back by id (moby daemon/cluster populateNetworkID): an external one is looked up.
+        this.extraNetworks[name] = swarm ? new DataDockerNetwork(this, `network-${name}`, { provider, name: network.name ?? name }).id : network.name ?? name;
         continue;
       }
-      const created = new Network(this, `network-${name}`, { provider, name: network.name ?? `${this.stackName}_${name}`, internal: network.internal, labels: this.labels({ "com.docker.compose.network": name }) });
+      const created = new Network(this, `network-${name}`, { provider, name: network.name ?? `${this.stackName}_${name}`, internal: network.internal, ...(swarm ? this.networkDriver(network.encrypted) : {}), labels: this.labels({ "com.docker.compose.network": name }) });
       created.overrideLogicalId(this.terraformId(`network_${name}`));
-      this.extraNetworks[name] = created.name;
+      this.extraNetworks[name] = swarm ? created.id : created.name;
     }
 
     this.volumePrefix = props.volumePrefix ?? this.stackName;
@@ -351,7 +390,7 @@ export class ComposeStack extends Construct {
   /** Attaches a service to a network of another construct (the reverse proxy's, a socket proxy's). */
   public attachNetwork(service: string, network: Network, aliases: readonly string[] = [service]): void {
     this.service(service);
-    this.attachedNetworks.get(service)!.push({ name: network.name, aliases: [...aliases] });
+    this.attachedNetworks.get(service)!.push({ name: this.engine.swarm ? network.id : network.name, aliases: [...aliases] });
   }
 
   /** A service of the stack, by name. */
@@ -412,10 +451,11 @@ export class ComposeStack extends Construct {
         for (const [key, secret] of Object.entries(secrets ?? {})) {
           environment[key.endsWith(FILE_SUFFIX) ? key.slice(0, -FILE_SUFFIX.length) : key] = placeholder(secret.name);
         }
-        return [name, { ...rest, ...(Object.keys(environment).length > 0 && { environment }) }];
+        const placement = this.placements.get(name);
+        return [name, { ...rest, ...(Object.keys(environment).length > 0 && { environment }), ...(placement && { deploy: effectiveDeploy(spec, placement) }) }];
       }),
     );
-    const yaml = toComposeYaml({ ...this.toSpec(), services }, { name: options.includeName ? this.stackName : undefined });
+    const yaml = toComposeYaml({ ...this.toSpec(), services }, { name: options.includeName ? this.stackName : undefined, swarm: this.engine.swarm !== undefined });
     return yaml.replace(/__DOCKHOST_SECRET_\d+__/g, (p) => placeholders.get(p)!);
   }
 
@@ -424,6 +464,7 @@ export class ComposeStack extends Construct {
   }
 
   private createContainer(name: string, spec: ComposeServiceProps): ComposeService {
+    if (this.engine.swarm) return this.createSwarmService(name, spec);
     const containerName = spec.containerName ?? `${this.stackName}-${name}`;
     const labels: Record<string, string> = { ...spec.labels, ...this.composeServiceLabels(name) };
     const attached: Array<{ name: string; aliases: string[] }> = [];
@@ -527,12 +568,139 @@ export class ComposeStack extends Construct {
         needed.mustRun = false;
       }
     }
-    const service = { stack: this, name, containerName, spec, container };
-    this.services.set(name, service);
+    return this.register({ stack: this, name, containerName, spec, resource: container, container });
+  }
+
+  private register(service: ComposeService): ComposeService {
+    this.services.set(service.name, service);
     const entry = onEngine(this.engine);
     entry.services.push(service);
     entry.listeners.forEach((listener) => listener(service));
     return service;
+  }
+
+  /**
+   * A service on a Swarm engine: a docker_service placed by its constraints (lib/compose/swarm-service.ts),
+   * its secrets as docker_secret and its files as docker_config, on overlay networks.
+   */
+  private createSwarmService(name: string, spec: ComposeServiceProps): ComposeService {
+    const placement = this.placements.get(name)!;
+    const serviceName = `${this.stackName}_${name}`;
+    // Routes and scrapers label the Swarm service: Traefik's Swarm provider reads service labels.
+    const serviceLabels: Record<string, string> = { ...spec.deploy?.labels };
+    const attached: Array<{ name: string; aliases: string[] }> = [];
+    this.extraLabels.set(name, serviceLabels);
+    this.attachedNetworks.set(name, attached);
+    const aliases = [name, ...(spec.aliases ?? [])];
+    const fileSecrets = Object.entries(spec.secrets ?? {}).filter(([k]) => k.endsWith(FILE_SUFFIX));
+    const config = swarmServiceConfig(
+      spec,
+      {
+        name: serviceName,
+        // A tag is read back pinned to the digest the client resolved (docker client service_create.go,
+        // imageWithDigestString; kreuzwerker sets QueryRegistry): the engine's repo digest is that form.
+        image: spec.image.includes("@sha256:") ? spec.image : this.engine.image(spec.image).repoDigest,
+        env: nonEmptyMap(
+          Object.fromEntries([
+            ...Object.entries(spec.environment ?? {}).map(([k, v]) => [k, literal(v)]),
+            ...Object.entries(spec.secrets ?? {}).map(([k, secret]) => [k, k.endsWith(FILE_SUFFIX) ? `${SECRETS_DIR}/${secret.name}` : secret.value]),
+          ]),
+        ),
+        mounts: this.swarmMounts(spec),
+        secrets: nonEmpty(fileSecrets.map(([, secret]) => ({ secretId: this.swarmSecret(secret).id, secretName: this.swarmSecret(secret).name, fileName: `${SECRETS_DIR}/${secret.name}`, ...READ_ONLY_FILE }))),
+        configs: nonEmpty(
+          Object.entries(spec.files ?? {}).map(([file, content], i) => {
+            const data = Token.isUnresolved(content) ? Fn.base64encode(content) : Buffer.from(content).toString("base64");
+            const created = swarmObject(DockerConfig, this, `config-${name}-${i}`, `${serviceName}_f${i}`, data, this.terraformId(`${name}_config_${i}`));
+            return { configId: created.id, configName: created.name, fileName: file, ...READ_ONLY_FILE };
+          }),
+        ),
+        networks: Lazy.anyValue({
+          produce: () => [
+            ...(spec.defaultNetwork === false ? [] : [{ name: this.network.id, aliases }]),
+            ...(spec.networks ?? []).map((network) => ({ name: this.extraNetworks[network], aliases })),
+            ...attached,
+          ],
+        }) as never,
+        containerLabels: labelList({ ...spec.labels, ...this.composeServiceLabels(name) }),
+        serviceLabels: Lazy.anyValue({ produce: () => labelList(serviceLabels) }) as never,
+        placement,
+      },
+      literal,
+    );
+    const resource = new Service(this, `service-${name}`, {
+      ...config,
+      provider: this.engine.provider,
+      dependsOn: nonEmpty(Object.keys(dependencyConditions(spec.dependsOn)).map((dependency) => this.service(dependency).resource)),
+    });
+    resource.overrideLogicalId(this.terraformId(name));
+    const path = this.node.path;
+    return this.register({
+      stack: this,
+      name,
+      containerName: serviceName,
+      spec,
+      resource,
+      get container(): Container {
+        return invalid({ path, key: `services.${name}`, value: serviceName, allowed: "a service on a single-host engine: on a Swarm engine it is a docker_service (use resource)" });
+      },
+    });
+  }
+
+  /** Named volumes, binds and tmpfs as Swarm mounts (a Swarm service has no `volumes` or `tmpfs`). */
+  private swarmMounts(spec: ServiceSpec): ServiceTaskSpecContainerSpecMounts[] {
+    return [
+      ...(spec.volumes ?? []).map((mount) =>
+        isBindMount(mount)
+          ? { type: "bind", source: this.hostPath(mount.hostPath), target: mount.target, readOnly: mount.readOnly, bindOptions: mount.propagation && { propagation: mount.propagation } }
+          : { type: "volume", source: this.volumeName(mount.volume), target: mount.target, readOnly: mount.readOnly },
+      ),
+      ...(spec.tmpfs ?? []).map((target) => ({ type: "tmpfs", target })),
+    ];
+  }
+
+  /** The docker_secret of a Secret, one per stack: its data is the variable, base64-encoded by Terraform. */
+  private swarmSecret(secret: Secret): DockerSecret {
+    let created = this.swarmSecrets.get(secret);
+    if (!created) {
+      created = swarmObject(DockerSecret, this, `secret-${secret.name}`, `${this.stackName}_${secret.name}`, Fn.base64encode(secret.value), this.terraformId(`secret_${secret.name}`));
+      this.swarmSecrets.set(secret, created);
+    }
+    return created;
+  }
+
+  /** On a Swarm engine, places the service (or refuses it); on a single host, refuses Swarm-only settings. */
+  private checkEngineFit(name: string, spec: ComposeServiceProps): void {
+    const swarm = this.engine.swarm;
+    if (!swarm) return checkSingleHostDeploy(this.node.path, name, spec.deploy);
+    const placement = planSwarmPlacement({ ...this.context, topology: swarm, dataNode: this.dataNode!, volumes: this.declared.volumes }, name, spec);
+    const demands = swarmDemands.get(this.engine) ?? [];
+    const demand: SwarmDemand = {
+      service: `${this.node.path} services.${name}`,
+      eligible: placement.eligible.map((n) => n.hostname),
+      tasks: spec.deploy?.mode === "global" ? placement.eligible.length : spec.deploy?.replicas ?? 1,
+      global: spec.deploy?.mode === "global",
+      memoryMbPerTask: spec.deploy?.resources?.reservations?.memoryMb ?? spec.memoryLimitMb ?? UNLIMITED_MEMORY_ESTIMATE_MB,
+    };
+    const short = swarmShortfall(swarm.nodes, [...demands, demand], HOST_RESERVE_MB);
+    if (short) {
+      invalid({
+        path: this.node.path,
+        key: `services.${name}.deploy`,
+        value: spec.deploy ?? {},
+        allowed: `placements that fit: node(s) ${short.nodes.join(", ")} would need ${short.needMb} MB for ${short.services.join("; ")} but have ${short.capacityMb} MB (memory minus the host's ${HOST_RESERVE_MB} MB reserve); loosen the constraints, lower replicas or memory, or give the VMs more memory`,
+      });
+    }
+    swarmDemands.set(this.engine, [...demands, demand]);
+    this.placements.set(name, placement);
+  }
+
+  /** The stack network's driver: bridge on a single host, an attachable overlay on a Swarm. */
+  private networkDriver(encrypted: boolean | undefined): { driver: string; attachable?: boolean; options?: Record<string, string>; lifecycle?: { ignoreChanges: string[] } } {
+    if (!this.engine.swarm) return { driver: "bridge" };
+    // The engine adds com.docker.network.driver.overlay.vxlanid_list to an overlay's options and
+    // kreuzwerker reads options back (resource_docker_network_funcs.go, v3.6.2); options is ForceNew.
+    return { driver: "overlay", attachable: true, ...(encrypted && { options: { encrypted: "" }, lifecycle: { ignoreChanges: ["options"] } }) };
   }
 
   private environment(spec: ComposeServiceProps): string[] | undefined {
@@ -569,6 +737,7 @@ export class ComposeStack extends Construct {
     (["user", "hostname", "workingDir"] as const).forEach((name) => this.refuseSecret(`${key}.${name}`, spec[name]));
     Object.entries(spec.files ?? {}).forEach(([file, content]) => this.refuseSecret(`${key}.files.${file}`, content));
     Object.keys(spec.files ?? {}).forEach((file) => checkAbsolutePath(this.context, `services.${service}.files.${file}`, file));
+    this.checkEngineFit(service, spec);
     if (spec.metrics) checkMetricsEndpoint(this.node.path, `services.${service}.metrics`, spec, spec.metrics);
     for (const key of Object.keys(spec.secrets ?? {})) {
       if (spec.environment && key in spec.environment) {
@@ -648,6 +817,26 @@ export class ComposeStack extends Construct {
   private terraformId(suffix: string): string {
     return terraformName(`${this.stackName}_${suffix}`);
   }
+}
+
+/** Swarm mounts secret and config files read-only for everyone, as the provider's defaults read back (file_mode 0o444, uid and gid "0"). */
+const READ_ONLY_FILE = { fileMode: 0o444, fileUid: "0", fileGid: "0" };
+
+/**
+ * A docker_secret or docker_config: immutable (name and data are ForceNew), and Docker refuses to
+ * delete one a service still uses (moby#35803). So each version gets a new name from the time it
+ * is created and the new one exists before the old is destroyed, as kreuzwerker's docs advise
+ * (docs/resources/secret.md, v3.6.2, "Update secret with no downtime"). Names stay within Docker's 64.
+ */
+function swarmObject<T extends DockerSecret | DockerConfig>(kind: new (scope: Construct, id: string, config: { name: string; data: string; provider: DockerEngine["provider"]; lifecycle: object }) => T, stack: ComposeStack, id: string, prefix: string, data: string, logicalId: string): T {
+  const created = new kind(stack, id, {
+    provider: stack.engine.provider,
+    name: `${prefix.slice(0, 40)}-\${replace(timestamp(), ":", ".")}`,
+    data,
+    lifecycle: { ignoreChanges: ["name"], createBeforeDestroy: true },
+  });
+  created.overrideLogicalId(logicalId);
+  return created;
 }
 
 /** Literal text for Terraform (cdktf's own tokens kept), see escapeTerraformTemplate. */

@@ -16,7 +16,7 @@ const PORT = 2375;
  */
 export type DockerApiSection =
   | "CONTAINERS" | "EVENTS" | "EXEC" | "INFO" | "PING" | "POST" | "VERSION" | "ALLOW_START" | "ALLOW_STOP"
-  | "IMAGES" | "NETWORKS" | "VOLUMES" | "SYSTEM";
+  | "IMAGES" | "NETWORKS" | "VOLUMES" | "SYSTEM" | "SERVICES" | "TASKS" | "NODES";
 /** Sections the image opens unless told not to, and POST, which is spelled out either way. */
 const CLOSED_EXPLICITLY: readonly DockerApiSection[] = ["EVENTS", "PING", "POST", "VERSION"];
 
@@ -64,13 +64,16 @@ export function dockerSocketProxy(scope: Construct, id: string, props: DockerSoc
         readOnly: true,
         tmpfs: ["/run", "/tmp"],
         restart: "unless-stopped",
-        securityOpt: ["no-new-privileges:true"],
+        // docker_service 3.6.2 has no security_opt (lib/compose/swarm-service.ts).
+        securityOpt: props.engine.swarm ? undefined : ["no-new-privileges:true"],
         memoryLimitMb: 64,
+        // Only a manager answers the Swarm API (services, tasks, nodes).
+        deploy: props.engine.swarm && { placement: { constraints: ["node.role == manager"] } },
       },
     },
   });
   suppress(
-    stack.service(SERVICE).container,
+    stack.service(SERVICE).resource,
     "DH-DOCKER-SOCKET",
     `This is the socket proxy: it alone holds docker.sock and serves ${props.client} only ${props.allow.join(", ")}, on an internal network.`,
   );

@@ -19,6 +19,7 @@ import { suppress } from "../lib/policy/suppressions";
 import { ENTRYPOINTS } from "../lib/traefik/static-config";
 import { ComposeService, ComposeServiceProps, ComposeStack } from "./compose-stack";
 import { DockerEngine } from "./docker-engine";
+import { dockerSocketProxy } from "./docker-socket-proxy";
 import { ProxyRoute, ReverseProxy } from "./reverse-proxy";
 import { Secret } from "./secret";
 
@@ -163,10 +164,14 @@ const ALERTMANAGER_DATA_BUDGET_GB = 1;
 const PROMETHEUS_DIR = "/etc/prometheus";
 /** Beside prometheus.yml, where the relative name in `rule_files` resolves. */
 const RULES_FILE = "dockhost-alerts.yml";
+/** A service with a task on every node, reached by its tasks' addresses (no virtual IP). */
+const GLOBAL = { mode: "global", endpointMode: "dnsrr" } as const;
 const ALERTMANAGER_CONFIG = "/etc/alertmanager/alertmanager.yml";
 const SMARTHOST = /^[A-Za-z0-9.-]+:\d{1,5}$/;
-/** Settings every long-running service here shares. */
-const HARDENED = { restart: "unless-stopped", securityOpt: ["no-new-privileges:true"] } as const;
+/** Settings every long-running service here shares (a Swarm service has no security_opt: lib/compose/swarm-service.ts). */
+function hardened(swarm: boolean): Pick<ComposeServiceProps, "restart" | "securityOpt"> {
+  return { restart: "unless-stopped", securityOpt: swarm ? undefined : ["no-new-privileges:true"] };
+}
 
 /**
  * Monitoring for one Docker host: Prometheus with the default alert rules, Grafana provisioned with
@@ -206,6 +211,8 @@ export class MonitoringStack extends Construct {
   }
 
   private readonly jobs = new Map<string, ScrapeJob>();
+  /** The socket proxy Prometheus asks for Swarm tasks, on a Swarm engine. */
+  private readonly swarmApi?: ReturnType<typeof dockerSocketProxy>;
   private readonly scraped = new Map<ComposeService, string>();
   private readonly joinedStacks = new Set<ComposeStack>();
 
@@ -213,7 +220,14 @@ export class MonitoringStack extends Construct {
     super(scope, id);
     const path = this.node.path;
     this.engine = props.engine;
+    const swarm = this.engine.swarm !== undefined;
+    const HARDENED = hardened(swarm);
+    if (swarm && props.proxy === undefined) {
+      invalid({ path, key: "proxy", value: undefined, allowed: "a ReverseProxy on a Swarm engine: Grafana is served through it (a Swarm port cannot be bound to 127.0.0.1)" });
+    }
     const host = this.engine.dockerHost;
+    // node-exporter listens on docker0's address on one host, on its task's addresses on a Swarm.
+    const exporterAddress = swarm ? "" : host.bridgeAddress;
     this.scrapeInterval = props.scrapeInterval ?? DEFAULT_PROMETHEUS_INTERVAL;
     checkPrometheusInterval(path, "scrapeInterval", this.scrapeInterval);
     const retentionSizeGb = props.retentionSizeGb ?? DEFAULT_RETENTION_SIZE_GB;
@@ -278,16 +292,19 @@ export class MonitoringStack extends Construct {
         ...HARDENED,
         image: MONITORING_IMAGES.nodeExporter,
         // The host network shows the VM's real interfaces; docker0's address keeps it off the LAN.
-        networkMode: "host",
+        // A Swarm service has no host network: one task per node on the monitoring overlay, whose
+        // network series are then the task's own (README, Docker Swarm).
+        networkMode: swarm ? undefined : "host",
         // The textfile directory holds the volume backup's success metric (lib/monitoring/backup-metric.ts).
-        command: ["--path.rootfs=/host", `--web.listen-address=${host.bridgeAddress}:${PORTS.nodeExporter}`, `--collector.textfile.directory=/host${TEXTFILE_DIR}`],
+        command: ["--path.rootfs=/host", `--web.listen-address=${exporterAddress}:${PORTS.nodeExporter}`, `--collector.textfile.directory=/host${TEXTFILE_DIR}`],
         expose: [PORTS.nodeExporter],
         // rslave: file systems mounted on the host later (a new disk) show up for the collector.
         volumes: [{ hostPath: "/", target: "/host", readOnly: true, propagation: "rslave" }],
-        healthcheck: httpCheck(`http://${host.bridgeAddress}:${PORTS.nodeExporter}/`),
+        healthcheck: httpCheck(`http://${swarm ? "127.0.0.1" : host.bridgeAddress}:${PORTS.nodeExporter}/`),
         readOnly: true,
         capDrop: ["ALL"],
         memoryLimitMb: MEMORY_MB.nodeExporter,
+        deploy: swarm ? GLOBAL : undefined,
       },
       cadvisor: {
         ...HARDENED,
@@ -304,19 +321,22 @@ export class MonitoringStack extends Construct {
         ],
         // OOM kills come from the kernel log: read access to /dev/kmsg, which Ubuntu's dmesg_restrict
         // opens only with CAP_SYSLOG. No privileged mode.
-        devices: [{ hostPath: "/dev/kmsg", permissions: "r" }],
-        capAdd: ["SYSLOG"],
+        // A Swarm service cannot map a device: on Swarm, cAdvisor reports no OOM events.
+        devices: swarm ? undefined : [{ hostPath: "/dev/kmsg", permissions: "r" }],
+        capAdd: swarm ? undefined : ["SYSLOG"],
         healthcheck: httpCheck(`http://127.0.0.1:${PORTS.cadvisor}/healthz`),
         readOnly: true,
         tmpfs: ["/tmp"],
         memoryLimitMb: MEMORY_MB.cadvisor,
+        deploy: swarm ? GLOBAL : undefined,
       },
     };
-    if (props.alertmanager !== undefined) services.alertmanager = alertmanagerService(props.alertmanager);
+    if (props.alertmanager !== undefined) services.alertmanager = alertmanagerService(props.alertmanager, HARDENED);
 
+    const stackName = ComposeStack.perVmStackName(this, this.engine, props.stackName, "monitoring", swarm ? ["-socket"] : []);
     this.stack = new ComposeStack(this, "stack", {
       engine: this.engine,
-      stackName: ComposeStack.perVmStackName(this, this.engine, props.stackName, "monitoring"),
+      stackName,
       volumes: {
         "prometheus-data": { sizeBudgetGb: retentionSizeGb, backup: false, noBackupReason: "metrics history: gigabytes that churn hourly; scraping rebuilds it" },
         "grafana-data": { sizeBudgetGb: GRAFANA_DATA_BUDGET_GB },
@@ -330,15 +350,22 @@ export class MonitoringStack extends Construct {
     this.cadvisor = this.stack.service("cadvisor");
     this.alertmanager = props.alertmanager && this.stack.service("alertmanager");
     for (const [service, rules] of Object.entries(MONITORING_POLICY_SUPPRESSIONS)) {
-      for (const [ruleId, reason] of Object.entries(rules)) suppress(this.stack.service(service).container, ruleId, reason);
+      for (const [ruleId, reason] of Object.entries(rules)) suppress(this.stack.service(service).resource, ruleId, reason);
     }
+    // Prometheus finds the exporters' tasks on every node through the Swarm API (dockerswarm_sd_configs).
+    this.swarmApi = swarm
+      ? dockerSocketProxy(this, "socket-proxy", { engine: this.engine, stackName: `${stackName}-socket`, allow: ["TASKS", "SERVICES", "NODES", "NETWORKS"], client: "Prometheus" })
+      : undefined;
+    this.swarmApi?.serve(this.prometheus);
 
     // The host's own series are labelled with the VM's name rather than an address.
-    const hostLabels = { instance: this.engine.vmName };
+    // On a Swarm, each task's instance is its node's hostname (the relabelling of dockerswarm_sd_configs).
+    const hostLabels = swarm ? undefined : { instance: this.engine.vmName };
     this.addService(this.prometheus, { port: PORTS.prometheus, jobName: MONITORING_JOBS.prometheus });
     this.addService(this.nodeExporter, { port: PORTS.nodeExporter, jobName: MONITORING_JOBS.nodeExporter }, hostLabels);
     this.addService(this.cadvisor, { port: PORTS.cadvisor, jobName: MONITORING_JOBS.cadvisor }, hostLabels);
-    if (host.engineMetricsEndpoint !== undefined) {
+    // The daemon's endpoint is on each VM's docker0, out of an overlay's reach.
+    if (host.engineMetricsEndpoint !== undefined && !swarm) {
       this.jobs.set(MONITORING_JOBS.dockerEngine, { jobName: MONITORING_JOBS.dockerEngine, targets: [host.engineMetricsEndpoint], labels: hostLabels });
     }
     if (this.alertmanager) this.addService(this.alertmanager, { port: PORTS.alertmanager, jobName: MONITORING_JOBS.alertmanager });
@@ -380,7 +407,7 @@ export class MonitoringStack extends Construct {
 
   private addService(service: ComposeService, options: ScrapeOptions, labels?: Readonly<Record<string, string>>): ScrapeJob {
     const path = this.node.path;
-    if (TerraformStack.of(service.container) !== TerraformStack.of(this) || service.stack.engine !== this.engine) {
+    if (TerraformStack.of(service.resource) !== TerraformStack.of(this) || service.stack.engine !== this.engine) {
       invalid({ path, key: "scrape.service", value: service.containerName, allowed: `a service on engine ${this.engine.node.path} in stack ${TerraformStack.of(this).node.id}` });
     }
     const earlier = this.scraped.get(service);
@@ -392,9 +419,12 @@ export class MonitoringStack extends Construct {
       this.stack.attachNetwork(this.prometheus.name, service.stack.network, []);
       this.joinedStacks.add(service.stack);
     }
+    // A global Swarm service has a task per node: discovered, not named.
+    const swarmTasks = this.swarmApi && service.spec.deploy?.mode === "global" ? { host: this.swarmApi.endpoint, service: service.containerName, network: service.stack.stackName, port: options.port } : undefined;
     const job: ScrapeJob = {
       jobName,
-      targets: [`${onHost ? this.engine.dockerHost.bridgeAddress : service.containerName}:${options.port}`],
+      targets: swarmTasks ? [] : [`${onHost ? this.engine.dockerHost.bridgeAddress : service.containerName}:${options.port}`],
+      swarmTasks,
       metricsPath: options.path,
       scrapeInterval: options.interval,
       labels,
@@ -410,7 +440,7 @@ function httpCheck(url: string): ComposeServiceProps["healthcheck"] {
   return { test: ["CMD", "wget", "-q", "--spider", url], interval: "30s", timeout: "5s", retries: 3, startPeriod: "30s" };
 }
 
-function alertmanagerService(props: AlertmanagerProps): ComposeServiceProps {
+function alertmanagerService(props: AlertmanagerProps, HARDENED: Pick<ComposeServiceProps, "restart" | "securityOpt">): ComposeServiceProps {
   const email = props.email;
   // Credentials reach Alertmanager as files; the variable names only carry them to /run/secrets.
   const secrets: Record<string, Secret> = {

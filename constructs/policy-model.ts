@@ -107,7 +107,8 @@ function describeStack(stack: ComposeStack): PolicyStack {
     construct: stack,
     terraformStack: TerraformStack.of(stack).node.id,
     vmKey: stack.engine.vmKey,
-    services: stack.serviceList.map((s): PolicyService => ({ name: s.name, containerName: s.containerName, spec: s.spec, files: s.spec.files, construct: s.container })),
+    swarm: stack.engine.swarm !== undefined,
+    services: stack.serviceList.map((s): PolicyService => ({ name: s.name, containerName: s.containerName, spec: s.spec, files: s.spec.files, construct: s.resource })),
     volumes: stack
       .volumeList()
       .filter((volume) => !volume.external)

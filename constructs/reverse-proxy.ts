@@ -202,7 +202,8 @@ export class ReverseProxy extends Construct {
     const socketProxy = dockerSocketProxy(this, "socket-proxy", {
       engine: this.engine,
       stackName: `${stackName}-socket`,
-      allow: ["CONTAINERS", "EVENTS", "PING", "VERSION"],
+      // Traefik's Swarm provider lists services, networks and tasks and inspects nodes (pswarm.go).
+      allow: this.engine.swarm ? ["SERVICES", "NETWORKS", "TASKS", "NODES", "EVENTS", "PING", "VERSION"] : ["CONTAINERS", "EVENTS", "PING", "VERSION"],
       client: "Traefik",
     });
     this.socketProxy = socketProxy.stack;
@@ -215,6 +216,7 @@ export class ReverseProxy extends Construct {
       dockerEndpoint: socketProxy.endpoint,
       network: stackName,
       dashboard: props.dashboardHost !== undefined,
+      swarm: this.engine.swarm !== undefined,
     });
     this.middlewareConfig = middlewaresConfig({
       lanSourceRanges: props.lanSourceRanges ?? [this.engine.lanCidr],
@@ -241,8 +243,11 @@ export class ReverseProxy extends Construct {
           volumes: [{ volume: "letsencrypt", target: ACME_STORAGE_DIR }],
           healthcheck: { test: ["CMD", "traefik", "healthcheck", "--ping"], interval: "30s", timeout: "5s", retries: 3 },
           restart: "unless-stopped",
-          securityOpt: ["no-new-privileges:true"],
+          securityOpt: this.engine.swarm ? undefined : ["no-new-privileges:true"],
           memoryLimitMb: 256,
+          // On a Swarm, Traefik runs on the node that holds acme.json (the stack's data node) and
+          // publishes 80/443 on that node itself (host mode): the router forwards to that VM.
+          deploy: this.engine.swarm && { endpointMode: "dnsrr" },
         },
       },
     });
@@ -271,7 +276,7 @@ export class ReverseProxy extends Construct {
    */
   public expose(service: ComposeService, options: ExposeOptions): ProxyRoute {
     const path = this.node.path;
-    if (TerraformStack.of(service.container) !== TerraformStack.of(this) || service.stack.engine !== this.engine) {
+    if (TerraformStack.of(service.resource) !== TerraformStack.of(this) || service.stack.engine !== this.engine) {
       invalid({ path, key: "expose.service", value: service.containerName, allowed: `expected a service on engine ${this.engine.node.path} in stack ${TerraformStack.of(this).node.id}` });
     }
     this.checkHost("expose.host", options.host);
@@ -288,7 +293,8 @@ export class ReverseProxy extends Construct {
     const name = count === 0 ? service.containerName : `${service.containerName}-${count + 1}`;
     const middlewares = (options.middlewares ?? [this.securityHeaders]).map((m) => m.reference);
     const route = containerRoute({ name, host: options.host, pathPrefix: options.pathPrefix, middlewares, acme: this.tlsMode !== "internal", port, containerName: service.containerName });
-    const labels = { "traefik.enable": "true", "traefik.docker.network": this.stack.network.name, ...flattenToLabels(route.labels) };
+    // Traefik refuses a service that has both traefik.docker.* and traefik.swarm.* labels (shared_labels.go).
+    const labels = { "traefik.enable": "true", [`traefik.${this.engine.swarm ? "swarm" : "docker"}.network`]: this.stack.network.name, ...flattenToLabels(route.labels) };
     service.stack.addLabels(service.name, labels);
     if (service.stack !== this.stack) service.stack.attachNetwork(service.name, this.stack.network);
     const result: ProxyRoute = { name, host: options.host, pathPrefix: options.pathPrefix, port, service, dynamicConfig: route.file, labels };

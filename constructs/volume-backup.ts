@@ -2,6 +2,7 @@ import { Aspects, Lazy, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { Volume } from "@cdktf/provider-docker/lib/volume";
 import { checkInteger } from "../lib/bounds";
+import { refuseSwarmEngine } from "../lib/compose/swarm-service";
 import { checkAbsolutePath } from "../lib/compose/validate";
 import { databaseDump, DatabaseDump, DUMP_FILE_NAME } from "../lib/database-dump";
 import { invalid } from "../lib/errors";
@@ -178,6 +179,7 @@ export class VolumeBackup extends Construct {
     super(scope, id);
     const path = this.node.path;
     this.engine = props.engine;
+    refuseSwarmEngine(path, this.engine.swarm, this.engine.vmName, "VolumeBackup on a Swarm (a task on every node that holds data) is not built yet; its volumes sit on the stacks' data nodes, so back up those VMs (VmBackup) meanwhile (README, Docker Swarm)");
     if (backupsByEngine.has(this.engine)) {
       invalid({ path, key: "engine", value: this.engine.vmName, allowed: `an engine without a VolumeBackup (${backupsByEngine.get(this.engine)!.node.path} backs it up already)` });
     }

@@ -65,6 +65,15 @@ export function goDurationString(text: string): string {
 }
 
 /**
+ * A duration as kreuzwerker reads Swarm durations back: Go's String() with a trailing `0s` after
+ * minutes and `0m` after hours cut (`1m0s` → `1m`, `1h0m0s` → `1h`; shortDur in
+ * resource_docker_service_structures.go, v3.6.2).
+ */
+export function swarmDuration(text: string): string {
+  return goDurationString(text).replace(/m0s$/, "m").replace(/h0m$/, "h");
+}
+
+/**
  * Log options as the engine stores them: with the daemon's driver, the daemon's log-opts fill the
  * keys the container leaves out (moby daemon/logs.go, mergeAndVerifyLogConfig); log_opts is ForceNew.
  */

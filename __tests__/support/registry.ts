@@ -25,20 +25,21 @@ export function freePort(): Promise<number> {
 export const sha256 = (data: Buffer | string): string => `sha256:${crypto.createHash("sha256").update(data).digest("hex")}`;
 
 export interface LoopbackRegistry {
-  /** `127.0.0.1:<port>` */
+  /** `<address>:<port>`, e.g. `127.0.0.1:5123` */
   readonly host: string;
-  /** `http://127.0.0.1:<port>` */
+  /** `http://<address>:<port>` */
   readonly base: string;
   stop(): void;
 }
 
 /**
  * Starts docker-registry with its data in `dir`; `extraConfig` is appended to its YAML config (an
- * `auth:` section). Resolves once `/v2/` answers (200, or 401 with auth).
+ * `auth:` section). Resolves once `/v2/` answers (200, or 401 with auth). `address` is where it
+ * listens: loopback, or a test network's bridge address for the test hosts on it.
  */
-export async function startRegistry(dir: string, extraConfig = ""): Promise<LoopbackRegistry> {
+export async function startRegistry(dir: string, extraConfig = "", address = "127.0.0.1"): Promise<LoopbackRegistry> {
   const port = await freePort();
-  const host = `127.0.0.1:${port}`;
+  const host = `${address}:${port}`;
   const base = `http://${host}`;
   const config = path.join(dir, "config.yml");
   fs.writeFileSync(config, `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\n  delete:\n    enabled: true\nhttp:\n  addr: ${host}\n${extraConfig}`);
@@ -52,7 +53,7 @@ export async function startRegistry(dir: string, extraConfig = ""): Promise<Loop
     if (up) break;
     if (Date.now() > deadline) {
       stop();
-      throw new Error("docker-registry did not answer on loopback");
+      throw new Error(`docker-registry did not answer on ${address}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }

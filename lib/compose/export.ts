@@ -6,6 +6,7 @@ import { stringify } from "yaml";
 import {
   BACKUP_KEY,
   dependencyConditions,
+  DeploySpec,
   HealthcheckSpec,
   isDependencyList,
   NetworkSpec,
@@ -14,8 +15,10 @@ import {
   SIZE_BUDGET_KEY,
   STACK_NETWORK,
   StackSpec,
+  SwarmRolloutSpec,
   VolumeSpec,
 } from "./service";
+import { restartPolicy } from "./swarm-service";
 import { formatDevice, formatPort, formatRestart, formatVolume } from "./short-syntax";
 
 /** Options of {@link toComposeYaml}. */
@@ -26,6 +29,12 @@ export interface ComposeExportOptions {
    * @default - no `name` key
    */
   readonly name?: string;
+  /**
+   * Write for `docker stack deploy`, which refuses `mem_limit` and `cpus` ("Set resource limits
+   * using deploy.resources"): limits only under `deploy.resources.limits`.
+   * @default false
+   */
+  readonly swarm?: boolean;
 }
 
 /**
@@ -36,8 +45,10 @@ export interface ComposeExportOptions {
  */
 export function toComposeYaml(spec: StackSpec, options: ComposeExportOptions = {}): string {
   const document = {
+    // Docker 20.10's `docker stack deploy` refuses a file without a version ("unsupported Compose file version: 1.0"); 3.8 has max_replicas_per_node.
+    version: options.swarm ? "3.8" : undefined,
     name: options.name,
-    services: mapValues(spec.services, renderService),
+    services: mapValues(spec.services, (service) => renderService(service, options.swarm === true)),
     volumes: spec.volumes && mapValues(spec.volumes, renderVolume),
     networks: spec.networks && mapValues(spec.networks, renderNetwork),
   };
@@ -45,7 +56,7 @@ export function toComposeYaml(spec: StackSpec, options: ComposeExportOptions = {
   return stringify(escapeDollars(document), { version: "1.1" });
 }
 
-function renderService(service: ServiceSpec): object {
+function renderService(service: ServiceSpec, swarm: boolean): object {
   return {
     image: service.image,
     build: service.build && { context: service.build.context, dockerfile: service.build.dockerfile, args: service.build.args, target: service.build.target },
@@ -54,7 +65,8 @@ function renderService(service: ServiceSpec): object {
     entrypoint: service.entrypoint,
     environment: service.environment,
     expose: service.expose,
-    ports: service.ports?.map(formatPort),
+    // Host-mode ports (dnsrr) need the long syntax: the short one always means ingress.
+    ports: service.deploy?.endpointMode === "dnsrr" ? service.ports?.map((p) => ({ target: p.containerPort, published: p.hostPort, protocol: p.protocol, mode: "host" })) : service.ports?.map(formatPort),
     volumes: service.volumes?.map(formatVolume),
     networks: renderNetworks(service),
     volumes_from: service.volumesFrom,
@@ -67,8 +79,8 @@ function renderService(service: ServiceSpec): object {
     cap_add: service.capAdd,
     cap_drop: service.capDrop,
     security_opt: service.securityOpt,
-    mem_limit: service.memoryLimitMb === undefined ? undefined : `${service.memoryLimitMb}m`,
-    cpus: service.cpus,
+    mem_limit: service.memoryLimitMb === undefined || swarm ? undefined : `${service.memoryLimitMb}m`,
+    cpus: swarm ? undefined : service.cpus,
     logging: service.logging,
     hostname: service.hostname,
     tmpfs: service.tmpfs,
@@ -89,7 +101,33 @@ function renderService(service: ServiceSpec): object {
     network_mode: service.networkMode,
     pid: service.pid,
     ipc: service.ipc,
+    deploy: service.deploy && renderDeploy(service),
   };
+}
+
+/** The `deploy:` section `docker stack deploy` reads; limits come from memoryLimitMb and cpus, as on a single host. */
+function renderDeploy(service: ServiceSpec): object {
+  const deploy: DeploySpec = service.deploy!;
+  const reservations = deploy.resources?.reservations;
+  const limits = service.memoryLimitMb !== undefined || service.cpus !== undefined;
+  return {
+    mode: deploy.mode,
+    replicas: deploy.replicas,
+    endpoint_mode: deploy.endpointMode,
+    placement: deploy.placement && { constraints: deploy.placement.constraints, max_replicas_per_node: deploy.placement.maxReplicasPerNode },
+    update_config: deploy.updateConfig && renderRollout(deploy.updateConfig),
+    rollback_config: deploy.rollbackConfig && renderRollout(deploy.rollbackConfig),
+    resources: (limits || reservations) && {
+      limits: limits ? { cpus: service.cpus === undefined ? undefined : String(service.cpus), memory: service.memoryLimitMb === undefined ? undefined : `${service.memoryLimitMb}M` } : undefined,
+      reservations: reservations && { cpus: reservations.cpus === undefined ? undefined : String(reservations.cpus), memory: reservations.memoryMb === undefined ? undefined : `${reservations.memoryMb}M` },
+    },
+    restart_policy: { condition: restartPolicy(service.restart).condition, max_attempts: restartPolicy(service.restart).maxAttempts },
+    labels: deploy.labels,
+  };
+}
+
+function renderRollout(rollout: SwarmRolloutSpec): object {
+  return { parallelism: rollout.parallelism, delay: rollout.delay, failure_action: rollout.failureAction, monitor: rollout.monitor, order: rollout.order };
 }
 
 /**
@@ -128,7 +166,7 @@ function renderVolume(volume: VolumeSpec): object {
 }
 
 function renderNetwork(network: NetworkSpec): object {
-  return { name: network.name, external: network.external, internal: network.internal };
+  return { name: network.name, external: network.external, internal: network.internal, driver_opts: network.encrypted ? { encrypted: "" } : undefined };
 }
 
 /** Compose interpolates every string value, so a literal `$` is written `$$`. Keys are left alone. */

@@ -211,6 +211,104 @@ export interface BuildSpec {
   readonly target?: string;
 }
 
+/** How Swarm rolls a new version of a service out (compose `deploy.update_config`), or back (`rollback_config`). */
+export interface SwarmRolloutSpec {
+  /**
+   * Tasks replaced at once.
+   * @default 1
+   */
+  readonly parallelism?: number;
+  /**
+   * Wait between two batches, a duration.
+   * @default "0s"
+   */
+  readonly delay?: string;
+  /**
+   * What Swarm does when a task of the new version fails: `rollback` to the previous spec, `pause`, `continue`.
+   * @default "rollback" for updates, "pause" for rollbacks
+   */
+  readonly failureAction?: "rollback" | "pause" | "continue";
+  /**
+   * How long each new task is watched for failure, a duration.
+   * @default "5s"
+   */
+  readonly monitor?: string;
+  /**
+   * `start-first` starts the new task before stopping the old (no downtime); `stop-first` stops it
+   * first, which a service on a local volume needs (two processes must not share its data).
+   * @default "start-first", or "stop-first" for a service that mounts a named volume
+   */
+  readonly order?: "start-first" | "stop-first";
+}
+
+/**
+ * Docker Swarm settings of a service (compose `deploy`). Only a ComposeStack on a Swarm engine
+ * honours them; on a single host, replicas above 1, global mode and placement are refused and the
+ * rest (rollout, reservations, endpoint mode, service labels) has nothing to act on.
+ */
+export interface DeploySpec {
+  /**
+   * `replicated` runs `replicas` tasks; `global` one task on every eligible node (agents, exporters).
+   * @default "replicated"
+   */
+  readonly mode?: "replicated" | "global";
+  /**
+   * Tasks of a replicated service.
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * `vip`: one virtual IP balanced by IPVS; `dnsrr`: the service name resolves to every task (no
+   * IPVS needed; ports are then published in host mode on the nodes that run a task).
+   * @default "vip"
+   */
+  readonly endpointMode?: "vip" | "dnsrr";
+  /** Where tasks may run. */
+  readonly placement?: {
+    /**
+     * Constraints every node must meet: `node.hostname == dockhost-2`, `node.role == manager`,
+     * `node.labels.disk == ssd` (`==` or `!=`).
+     * @default - none: any node (a service with a named volume is pinned to the stack's data node)
+     */
+    readonly constraints?: readonly string[];
+    /**
+     * Tasks of this service on one node at most; 0 is no limit.
+     * @default 0
+     */
+    readonly maxReplicasPerNode?: number;
+  };
+  /**
+   * Rolling update.
+   * @default start-first (stop-first with a named volume), one at a time, rollback on failure
+   */
+  readonly updateConfig?: SwarmRolloutSpec;
+  /**
+   * How a failed update is rolled back.
+   * @default the update's order, one at a time, pause on failure
+   */
+  readonly rollbackConfig?: SwarmRolloutSpec;
+  /** What the scheduler sets aside on a node for each task (limits come from memoryLimitMb and cpus). */
+  readonly resources?: {
+    readonly reservations?: {
+      /**
+       * CPUs reserved; fractions allowed.
+       * @default - none
+       */
+      readonly cpus?: number;
+      /**
+       * Memory reserved in MiB: a node without this much unreserved memory gets no task.
+       * @default - none
+       */
+      readonly memoryMb?: number;
+    };
+  };
+  /**
+   * Labels of the Swarm service itself (not its containers): what Traefik's Swarm provider reads.
+   * @default - none
+   */
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
 /** One service of a stack: one container, described the way compose describes it. */
 export interface ServiceSpec {
   /** Image reference, e.g. `postgres:16` or `ghcr.io/owner/app@sha256:...`. */
@@ -440,6 +538,11 @@ export interface ServiceSpec {
    * @default - the image's WORKDIR
    */
   readonly workingDir?: string;
+  /**
+   * Swarm settings: replicas or global mode, placement, rolling updates, reservations.
+   * @default - one replica, anywhere, on a Swarm engine; nothing on a single host
+   */
+  readonly deploy?: DeploySpec;
 }
 
 /** Compose has no size budget; YAML carries {@link VolumeSpec.sizeBudgetGb} under this extension key. */
@@ -497,6 +600,12 @@ export interface NetworkSpec {
    * @default false
    */
   readonly internal?: boolean;
+  /**
+   * Encrypt the traffic between nodes (IPsec; compose `driver_opts: { encrypted: "" }`). Only on
+   * a Swarm engine, whose networks are overlays.
+   * @default false
+   */
+  readonly encrypted?: boolean;
 }
 
 /**

@@ -19,12 +19,32 @@ export type ScrapeScheme = (typeof SCRAPE_SCHEMES)[number];
 /** Interval Dockhost scrapes and evaluates rules at unless told otherwise (Prometheus's own default is 1m). */
 export const DEFAULT_PROMETHEUS_INTERVAL = "15s";
 
-/** One scrape job with a fixed list of targets (`static_configs`). */
+/**
+ * The tasks of one Swarm service, found with Prometheus's `dockerswarm_sd_configs` (role `tasks`):
+ * each running task's address on `network`, at `port` (a service without published ports is
+ * scraped at the SD config's port; discovery/moby/tasks.go), labelled with its node's hostname.
+ */
+export interface SwarmTasksTarget {
+  /** Docker API endpoint that answers the Swarm API: a socket proxy on a manager. */
+  readonly host: string;
+  /** The Swarm service's name, `<stack>_<service>`. */
+  readonly service: string;
+  /** Network Prometheus shares with the tasks (a task has an address on each of its networks). */
+  readonly network: string;
+  readonly port: number;
+}
+
+/** One scrape job: a fixed list of targets (`static_configs`), or the tasks of a Swarm service. */
 export interface ScrapeJob {
   /** Name of the job, unique in the config; becomes the `job` label of every series it scrapes. */
   readonly jobName: string;
-  /** Endpoints as `host:port`: a DNS name (a container name on the stack network), an IPv4 or an `[IPv6]` address. */
+  /** Endpoints as `host:port`: a DNS name (a container name on the stack network), an IPv4 or an `[IPv6]` address. Empty with swarmTasks. */
   readonly targets: readonly string[];
+  /**
+   * Discover the targets as the tasks of a Swarm service instead (one per node for a global service).
+   * @default - the static targets
+   */
+  readonly swarmTasks?: SwarmTasksTarget;
   /**
    * HTTP path of the metrics endpoint.
    * @default "/metrics"
@@ -129,18 +149,33 @@ export function renderPrometheusConfig(path: string, spec: PrometheusConfigSpec)
 }
 
 function renderScrapeJob(job: ScrapeJob): object {
+  const tasks = job.swarmTasks;
   return {
     job_name: job.jobName,
     scrape_interval: job.scrapeInterval,
     metrics_path: job.metricsPath,
     scheme: job.scheme,
-    static_configs: [{ targets: job.targets, labels: job.labels }],
+    static_configs: tasks ? undefined : [{ targets: job.targets, labels: job.labels }],
+    // Meta labels of discovery/moby (tasks.go, services.go, nodes.go, network.go).
+    dockerswarm_sd_configs: tasks && [{ host: tasks.host, role: "tasks", port: tasks.port }],
+    relabel_configs: tasks && [
+      { source_labels: ["__meta_dockerswarm_service_name"], regex: escapeRegex(tasks.service), action: "keep" },
+      { source_labels: ["__meta_dockerswarm_task_desired_state"], regex: "running", action: "keep" },
+      { source_labels: ["__meta_dockerswarm_network_name"], regex: escapeRegex(tasks.network), action: "keep" },
+      { source_labels: ["__meta_dockerswarm_node_hostname"], target_label: "instance" },
+      ...Object.entries(job.labels ?? {}).map(([name, value]) => ({ target_label: name, replacement: value })),
+    ],
   };
+}
+
+/** A literal for a Prometheus (RE2, fully anchored) regex. */
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 function checkScrapeJob(path: string, key: string, job: ScrapeJob): void {
   if (job.jobName.length === 0) invalid({ path, key: `${key}.jobName`, value: job.jobName, allowed: ALLOWED.jobName });
-  if (job.targets.length === 0) invalid({ path, key: `${key}.targets`, value: job.targets, allowed: ALLOWED.targets });
+  if (job.targets.length === 0 && job.swarmTasks === undefined) invalid({ path, key: `${key}.targets`, value: job.targets, allowed: ALLOWED.targets });
   job.targets.forEach((target, i) => checkTarget(path, `${key}.targets[${i}]`, target));
   if (job.metricsPath !== undefined && !job.metricsPath.startsWith("/")) {
     invalid({ path, key: `${key}.metricsPath`, value: job.metricsPath, allowed: ALLOWED.metricsPath });

@@ -72,7 +72,8 @@ export function planCapacity(model: HomelabModel): CapacityPlan {
   const findings: CrossFinding[] = [];
   const minimums = new Map<IConstruct, { memoryMb: number; disk0SizeGb: number }>();
   for (const vm of model.vms) {
-    const services = vm.stacks.flatMap((s) => s.services);
+    // Swarm services run on whichever nodes their placement allows: ComposeStack checks their memory per node.
+    const services = vm.stacks.filter((s) => !s.swarm).flatMap((s) => s.services);
     const unlimited = services.filter((s) => s.spec.memoryLimitMb === undefined).length;
     const memoryMb = HOST_RESERVE_MB + services.reduce((sum, s) => sum + (s.spec.memoryLimitMb ?? UNLIMITED_MEMORY_ESTIMATE_MB), 0);
     const volumeGb = vm.stacks.flatMap((s) => s.volumes).reduce((sum, v) => sum + (v.sizeBudgetGb ?? 0), 0);

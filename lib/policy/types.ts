@@ -66,6 +66,12 @@ export interface PolicyStack {
   readonly vmKey: string;
   readonly services: readonly PolicyService[];
   readonly volumes: readonly PolicyVolume[];
+  /**
+   * Its services are Swarm services, placed across the Swarm's nodes: their memory is checked per
+   * node and placement group by ComposeStack (lib/capacity.ts swarmShortfall), not against one VM.
+   * @default false
+   */
+  readonly swarm?: boolean;
 }
 
 /** A ReverseProxy's routes. */

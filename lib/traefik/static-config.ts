@@ -34,6 +34,11 @@ export interface StaticConfigInput {
   /** Network Traefik reaches routed containers on. */
   readonly network: string;
   readonly dashboard: boolean;
+  /**
+   * Read Swarm services' labels (Traefik's Swarm provider) instead of containers'.
+   * @default false
+   */
+  readonly swarm?: boolean;
 }
 
 export function traefikStaticConfig(input: StaticConfigInput): Record<string, unknown> {
@@ -49,7 +54,12 @@ export function traefikStaticConfig(input: StaticConfigInput): Record<string, un
       [metrics.name]: { address: `:${metrics.port}` },
     },
     providers: {
-      docker: { endpoint: input.dockerEndpoint, exposedByDefault: false, network: input.network, watch: true },
+      // Traefik v3.6 pkg/provider/docker/pswarm.go: `providers.swarm` shares the Docker provider's
+      // options (shared.go) and polls every refreshSeconds; both negotiate the API version with
+      // the engine (shared.go, client.WithAPIVersionNegotiation).
+      ...(input.swarm
+        ? { swarm: { endpoint: input.dockerEndpoint, exposedByDefault: false, network: input.network, refreshSeconds: "15s" } }
+        : { docker: { endpoint: input.dockerEndpoint, exposedByDefault: false, network: input.network, watch: true } }),
       file: { directory: DYNAMIC_CONFIG_DIR, watch: true },
     },
     ...(input.tlsMode !== "internal" && { certificatesResolvers: { [CERT_RESOLVER]: { acme: acmeConfig(input) } } }),

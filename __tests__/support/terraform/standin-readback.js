@@ -27,6 +27,12 @@ const FORCE_NEW = {
   docker_network: ['name', 'labels', 'check_duplicate', 'driver', 'options', 'internal', 'attachable', 'ingress', 'ipv6', 'ipam_driver', 'ipam_options', 'ipam_config'],
   // resource_docker_volume.go
   docker_volume: ['name', 'labels', 'driver', 'driver_opts'],
+  // resource_docker_service.go: top-level ForceNew name, mode, auth (nested hosts, sysctl and
+  // networks_advanced items are ForceNew inside sets, not modelled).
+  docker_service: ['name', 'mode', 'auth'],
+  // resource_docker_secret.go, resource_docker_config.go: immutable.
+  docker_secret: ['name', 'data', 'labels'],
+  docker_config: ['name', 'data'],
   // proxmoxtf/resource/vm/vm.go: ForceNew children of clone and initialization, amd_sev, and
   // CustomizeDiff's ForceNewIf on vm_id and on node_name (unless migrate = true).
   proxmox_virtual_environment_vm: [
@@ -44,6 +50,7 @@ const FORCE_NEW = {
 // resource_docker_container.go `Default:` values: SDK v2 plans them for unset arguments, so an
 // unset argument equals a read-back default.
 const HEALTHCHECK_DEFAULTS = { interval: '0s', timeout: '0s', start_period: '0s', start_interval: '0s', retries: 0 };
+const ROLLOUT_DEFAULTS = { parallelism: 1, delay: '0s', failure_action: 'pause', monitor: '5s', max_failure_ratio: '0.0', order: 'stop-first' };
 const DEFAULTS = {
   docker_container: (c) => ({
     ...c,
@@ -51,6 +58,11 @@ const DEFAULTS = {
     network_mode: c.network_mode ?? 'bridge',
     healthcheck: c.healthcheck && c.healthcheck.map((h) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k, v ?? HEALTHCHECK_DEFAULTS[k] ?? null]))),
   }),
+  // resource_docker_service.go: update_config and rollback_config `Default:` values.
+  docker_service: (c) => {
+    const fill = (blocks) => blocks && blocks.map((u) => Object.fromEntries(Object.entries(u).map(([k, v]) => [k, v ?? ROLLOUT_DEFAULTS[k] ?? null])));
+    return { ...c, update_config: fill(c.update_config), rollback_config: fill(c.rollback_config) };
+  },
 };
 
 /** Resource types whose provider is built on terraform-plugin-sdk v2 (legacy type system). */
@@ -146,12 +158,57 @@ function readContainer(state) {
   return s;
 }
 
+/** Go duration as kreuzwerker's shortDur prints Swarm durations (resource_docker_service_structures.go). */
+function shortDur(text) {
+  return goDuration(text || '0s').replace(/m0s$/, 'm').replace(/h0m$/, 'h');
+}
+
+/**
+ * A docker_service as resourceDockerServiceReadRefreshFunc (resource_docker_service_funcs.go) sets
+ * it from `docker service inspect`, flatteners in resource_docker_service_structures.go.
+ */
+function readService(state) {
+  const s = { ...state };
+  const task = { ...s.task_spec[0] };
+  const container = { ...task.container_spec[0] };
+  // Created with QueryRegistry (resource_docker_service_funcs.go): the client pins a tag to the digest
+  // it resolves (docker client service_create.go imageWithDigestString); a digested image stays.
+  if (!String(container.image).includes('@sha256:')) container.image = `${container.image}@sha256:${'0'.repeat(64)}`;
+  if (container.healthcheck && container.healthcheck.length > 0) {
+    container.healthcheck = container.healthcheck.map((h) => ({ ...h, interval: shortDur(h.interval), timeout: shortDur(h.timeout), start_period: shortDur(h.start_period), retries: h.retries || 0 }));
+  }
+  if (container.stop_grace_period) container.stop_grace_period = shortDur(container.stop_grace_period);
+  task.container_spec = [container];
+  // flattenTaskPlacement sets max_replicas always.
+  if (task.placement && task.placement.length > 0) task.placement = task.placement.map((p) => ({ ...p, max_replicas: p.max_replicas || 0 }));
+  s.task_spec = [task];
+  // flattenServiceMode: global false beside replicated.
+  s.mode = (s.mode || []).map((m) => ({ ...m, global: m.global === true }));
+  // flattenServiceUpdateOrRollbackConfig: shortDur durations, max_failure_ratio with one decimal.
+  for (const key of ['update_config', 'rollback_config']) {
+    if (s[key] && s[key].length > 0) s[key] = s[key].map((u) => ({ ...u, delay: shortDur(u.delay), monitor: shortDur(u.monitor), max_failure_ratio: Number(u.max_failure_ratio || 0).toFixed(1) }));
+  }
+  return s;
+}
+
+/** resource_docker_image_funcs.go sets repo_digest from the image's RepoDigests: `<repository>@sha256:<hex>`. */
+function readImage(state) {
+  if (String(state.repo_digest || '').includes('@sha256:')) return state;
+  return { ...state, repo_digest: `${String(state.name).replace(/:[^/:]+$/, '')}@sha256:${'1'.repeat(64)}` };
+}
+
+/** resource_docker_network_funcs.go reads Options back; the engine adds an overlay's VXLAN id to them. */
+function readNetwork(state) {
+  if (state.driver !== 'overlay') return state;
+  return { ...state, options: { ...(state.options || {}), 'com.docker.network.driver.overlay.vxlanid_list': '4097' } };
+}
+
 /** What a stopped container reads back when must_run = false: no published ports, an exit code. */
 function readStoppedContainer(state) {
   return { ...readContainer(state), ports: [], network_data: [], exit_code: 0 };
 }
 
-const READ = { docker_container: readContainer };
+const READ = { docker_container: readContainer, docker_service: readService, docker_image: readImage, docker_network: readNetwork };
 
 /**
  * resource_docker_container_funcs.go: create with `cpus` set panics in 3.6.2 (`v.(float32)` on a
