@@ -295,10 +295,12 @@ export class ComposeStack extends Construct {
   /** Labels and networks other constructs add to a service (routes, scrapers), read at synth time. */
   private readonly extraLabels = new Map<string, Record<string, string>>();
   private readonly attachedNetworks = new Map<string, Array<{ name: string; aliases: string[] }>>();
+  /** On a Swarm engine: labels for a service's task containers (addLabels labels the service). */
+  private readonly extraTaskLabels = new Map<string, Record<string, string>>();
   private readonly extraNetworks: Record<string, string>;
   private readonly context: CheckContext;
-  /** The node that holds the stack's volumes, on a Swarm engine. */
-  private readonly dataNode?: string;
+  /** The node (hostname) that holds the stack's named volumes, on a Swarm engine. */
+  public readonly dataNode?: string;
   /** Where each service's tasks may run, on a Swarm engine. */
   private readonly placements = new Map<string, SwarmPlacement>();
   /** docker_secret per Secret, on a Swarm engine. */
@@ -385,6 +387,17 @@ export class ComposeStack extends Construct {
     this.service(service);
     Object.entries(labels).forEach(([label, value]) => this.refuseSecret(`services.${service}.labels.${label}`, value));
     Object.assign(this.extraLabels.get(service)!, labels);
+  }
+
+  /**
+   * Adds labels to the container(s) of a service: on a single host the same as addLabels; on a
+   * Swarm engine its task containers (for tools that look containers up on a node's engine).
+   */
+  public addTaskLabels(service: string, labels: Readonly<Record<string, string>>): void {
+    if (!this.engine.swarm) return this.addLabels(service, labels);
+    this.service(service);
+    Object.entries(labels).forEach(([label, value]) => this.refuseSecret(`services.${service}.labels.${label}`, value));
+    Object.assign(this.extraTaskLabels.get(service)!, labels);
   }
 
   /** Attaches a service to a network of another construct (the reverse proxy's, a socket proxy's). */
@@ -589,7 +602,9 @@ export class ComposeStack extends Construct {
     // Routes and scrapers label the Swarm service: Traefik's Swarm provider reads service labels.
     const serviceLabels: Record<string, string> = { ...spec.deploy?.labels };
     const attached: Array<{ name: string; aliases: string[] }> = [];
+    const taskLabels: Record<string, string> = {};
     this.extraLabels.set(name, serviceLabels);
+    this.extraTaskLabels.set(name, taskLabels);
     this.attachedNetworks.set(name, attached);
     const aliases = [name, ...(spec.aliases ?? [])];
     const fileSecrets = Object.entries(spec.secrets ?? {}).filter(([k]) => k.endsWith(FILE_SUFFIX));
@@ -622,7 +637,7 @@ export class ComposeStack extends Construct {
             ...attached,
           ],
         }) as never,
-        containerLabels: labelList({ ...spec.labels, ...this.composeServiceLabels(name) }),
+        containerLabels: Lazy.anyValue({ produce: () => labelList({ ...spec.labels, ...this.composeServiceLabels(name), ...taskLabels }) }) as never,
         serviceLabels: Lazy.anyValue({ produce: () => labelList(serviceLabels) }) as never,
         placement,
       },

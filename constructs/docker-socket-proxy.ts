@@ -29,6 +29,12 @@ export interface DockerSocketProxyProps {
   readonly allow: readonly DockerApiSection[];
   /** Who the proxy serves, for the reason of the docker.sock suppression (e.g. "Traefik"). */
   readonly client: string;
+  /**
+   * On a Swarm engine: the node (hostname) whose engine the proxy serves, for clients that act on
+   * that node's containers (exec, stop).
+   * @default a manager (only a manager answers the Swarm API: services, tasks, nodes)
+   */
+  readonly node?: string;
 }
 
 /** A socket proxy stack and how clients reach it. */
@@ -67,8 +73,8 @@ export function dockerSocketProxy(scope: Construct, id: string, props: DockerSoc
         // docker_service 3.6.2 has no security_opt (lib/compose/swarm-service.ts).
         securityOpt: props.engine.swarm ? undefined : ["no-new-privileges:true"],
         memoryLimitMb: 64,
-        // Only a manager answers the Swarm API (services, tasks, nodes).
-        deploy: props.engine.swarm && { placement: { constraints: ["node.role == manager"] } },
+        // Only a manager answers the Swarm API (services, tasks, nodes); exec reaches only the local engine.
+        deploy: props.engine.swarm && { placement: { constraints: [props.node === undefined ? "node.role == manager" : `node.hostname == ${props.node}`] } },
       },
     },
   });

@@ -199,7 +199,7 @@ export class MonitoringStack extends Construct {
   /** Alerts for the volume backup of the engine, if there is one (it may be created after this stack). */
   public backupAlertRules(): AlertRule[] {
     const backup = VolumeBackup.onEngine(this.engine);
-    return backup ? backupAlertRules([backup.watched]) : [];
+    return backup ? backupAlertRules(backup.watchedBackups) : [];
   }
 
   /** Rules other constructs add (the VM backup check), rendered with the rest at synth. */

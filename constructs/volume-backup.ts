@@ -2,7 +2,6 @@ import { Aspects, Lazy, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { Volume } from "@cdktf/provider-docker/lib/volume";
 import { checkInteger } from "../lib/bounds";
-import { refuseSwarmEngine } from "../lib/compose/swarm-service";
 import { checkAbsolutePath } from "../lib/compose/validate";
 import { databaseDump, DatabaseDump, DUMP_FILE_NAME } from "../lib/database-dump";
 import { invalid } from "../lib/errors";
@@ -13,6 +12,7 @@ import { VOLUME_BACKUP_IMAGE as PINNED_VOLUME_BACKUP_IMAGE } from "../lib/images
 import { parseAddress } from "../lib/ipv4";
 import { terraformName } from "../lib/naming";
 import { isCronExpression } from "../lib/schedule";
+import type { SwarmNode } from "../lib/swarm";
 import { ComposeService, ComposeStack, StackVolume } from "./compose-stack";
 import { DockerEngine } from "./docker-engine";
 import { dockerSocketProxy } from "./docker-socket-proxy";
@@ -108,6 +108,22 @@ export interface VolumeBackupProps {
    * @default "backup" for the first in its Terraform stack, "backup-<vm name>" for the next ones (other VMs)
    */
   readonly stackName?: string;
+  /**
+   * On a Swarm engine: the nodes (hostnames) that get a backup, each archiving its own volumes.
+   * @default the dataNode of every ComposeStack on the engine with a backed-up volume, created before this
+   */
+  readonly nodes?: readonly string[];
+}
+
+/** The backup of one node's volumes. */
+export interface NodeBackup {
+  /** The single host's VM name, or the Swarm node's hostname. */
+  readonly hostname: string;
+  /** The Swarm node, on a Swarm engine. */
+  readonly node?: SwarmNode;
+  readonly stack: ComposeStack;
+  readonly socketProxy: ComposeStack;
+  readonly archiveVolume?: Volume;
 }
 
 /** A volume a VolumeBackup archives, and how the archive is kept consistent. */
@@ -151,6 +167,11 @@ const backupsByEngine = new WeakMap<DockerEngine, VolumeBackup>();
  * Consistency: containers that write to a backed-up volume are stopped while the archive is made
  * and started again; PostgreSQL, MariaDB and MySQL services first write a logical dump into their
  * volume (an exec label), so the archive holds both their files and a portable dump.
+ *
+ * On a Swarm engine a volume is local to its stack's dataNode, so each such node gets its own
+ * backup service and socket proxy, both pinned there (`node.hostname == <node>`): the proxy serves
+ * that node's engine, where the dumps are exec'd; on a manager it also serves the Swarm API that
+ * scales the labelled services to 0 during the archive. Archives are named `<node>-<date>`.
  */
 export class VolumeBackup extends Construct {
   /** The VolumeBackup of `engine`, if there is one (for the policy pack). */
@@ -167,19 +188,22 @@ export class VolumeBackup extends Construct {
   public readonly stopContainers: boolean;
   /** Archive names: `<prefix>-<date>T<time>.tar.gz`, e.g. `dockhost-2026-11-25T03-00-00.tar.gz`. */
   public readonly archivePrefix: string;
-  /** The stack of the backup container. */
+  /** The stack of the backup container (on a Swarm: the first node's). */
   public readonly stack: ComposeStack;
-  /** The stack of its socket proxy. */
+  /** The stack of its socket proxy (on a Swarm: the first node's). */
   public readonly socketProxy: ComposeStack;
-  /** The docker volume of an NFS target. */
+  /** The docker volume of an NFS target (single host; on a Swarm each task's mount creates it on its node). */
   public readonly archiveVolume?: Volume;
+  /** One backup per node: the single host, or each Swarm node that holds backed-up volumes. */
+  public readonly nodeBackups: NodeBackup[] = [];
+  /** What a MonitoringStack watches: one backup per node, each with its own success metric. */
+  public readonly watchedBackups: readonly WatchedBackup[];
   private readonly archiveVolumeName: string;
 
   constructor(scope: Construct, id: string, props: VolumeBackupProps) {
     super(scope, id);
     const path = this.node.path;
     this.engine = props.engine;
-    refuseSwarmEngine(path, this.engine.swarm, this.engine.vmName, "VolumeBackup on a Swarm (a task on every node that holds data) is not built yet; its volumes sit on the stacks' data nodes, so back up those VMs (VmBackup) meanwhile (README, Docker Swarm)");
     if (backupsByEngine.has(this.engine)) {
       invalid({ path, key: "engine", value: this.engine.vmName, allowed: `an engine without a VolumeBackup (${backupsByEngine.get(this.engine)!.node.path} backs it up already)` });
     }
@@ -196,16 +220,54 @@ export class VolumeBackup extends Construct {
     this.watched = { name: stackName, maxAgeHours: checkInteger(path, "alertAfterHours", props.alertAfterHours ?? 26, { min: 1, max: 24 * 366 }) };
     this.archiveVolumeName = `${stackName}_archive`;
 
-    const socketProxy = dockerSocketProxy(this, "socket-proxy", {
+    const swarm = this.engine.swarm;
+    if (swarm) {
+      // One backup per node that holds backed-up volumes: a volume is local to its node's engine.
+      const dataNodes = props.nodes ?? [...new Set(ComposeStack.onEngine(this.engine).filter((s) => s.volumeList().some((v) => v.backup)).map((s) => s.dataNode!))];
+      dataNodes.forEach((hostname, i) => {
+        const node = swarm.nodes.find((n) => n.hostname === hostname);
+        if (!node) invalid({ path, key: `nodes[${i}]`, value: hostname, allowed: `a node of the Swarm: ${swarm.nodes.map((n) => n.hostname).join(", ")}` });
+        this.nodeBackups.push(this.buildBackup(`${stackName}-${hostname}`, hostname, node));
+      });
+      if (this.nodeBackups.length === 0) invalid({ path, key: "nodes", value: dataNodes, allowed: "at least one node: create the VolumeBackup after the ComposeStacks whose volumes it backs up, or name their data nodes in nodes" });
+    } else {
+      this.nodeBackups.push(this.buildBackup(stackName, this.engine.vmName));
+    }
+    this.stack = this.nodeBackups[0].stack;
+    this.socketProxy = this.nodeBackups[0].socketProxy;
+    this.archiveVolume = this.nodeBackups[0].archiveVolume;
+    this.watchedBackups = this.nodeBackups.map((b) => ({ name: b.stack.stackName, maxAgeHours: this.watched.maxAgeHours }));
+    // Labels go on the other stacks' containers before anything is rendered.
+    const terraformStack = TerraformStack.of(this);
+    Aspects.of(terraformStack).add({
+      visit: (node) => {
+        if (node === terraformStack) this.labelServices();
+      },
+    });
+    backupsByEngine.set(this.engine, this);
+    checkAtSynth(this, () => this.checkNodes());
+  }
+
+  /** The backup of the volumes on one node: its stack, socket proxy and archive mounts. */
+  private buildBackup(stackName: string, hostname: string, node?: SwarmNode): NodeBackup {
+    const manager = node?.role === "manager";
+    const socketProxy = dockerSocketProxy(this, node ? `socket-proxy-${hostname}` : "socket-proxy", {
       engine: this.engine,
       stackName: `${stackName}-socket`,
-      // List and inspect containers, stop and start them, exec the dumps, read /info (Swarm check).
-      allow: ["CONTAINERS", "POST", "ALLOW_START", "ALLOW_STOP", "EXEC", "INFO", "PING", "VERSION"],
+      // List and inspect containers, exec the dumps, read /info (Swarm check). On a single host it
+      // stops and starts containers; on a Swarm manager it scales labelled services to 0 and back
+      // (offen v2.48.2 cmd/backup/stop_restart.go: ServiceList/Inspect/Update, docker/cli
+      // progress.ServiceProgress reads tasks and nodes), and waits for their containers to go.
+      allow: !node ? ["CONTAINERS", "POST", "ALLOW_START", "ALLOW_STOP", "EXEC", "INFO", "PING", "VERSION"]
+        : manager ? ["CONTAINERS", "POST", "EXEC", "INFO", "PING", "VERSION", "SERVICES", "TASKS", "NODES"]
+        : ["CONTAINERS", "POST", "EXEC", "INFO", "PING", "VERSION"],
       client: "the volume backup",
+      // Exec and the container list reach only the engine the proxy runs on: the node's own.
+      node: node?.hostname,
     });
-    this.socketProxy = socketProxy.stack;
     const s3 = this.target.kind === "s3" ? this.target : undefined;
-    this.stack = new ComposeStack(this, "stack", {
+    const archivePrefix = node ? hostname : this.archivePrefix;
+    const stack = new ComposeStack(this, node ? `stack-${hostname}` : "stack", {
       engine: this.engine,
       stackName,
       services: {
@@ -215,9 +277,9 @@ export class VolumeBackup extends Construct {
             BACKUP_CRON_EXPRESSION: this.schedule,
             BACKUP_RETENTION_DAYS: String(this.retentionDays),
             BACKUP_COMPRESSION: "gz",
-            BACKUP_FILENAME: `${this.archivePrefix}-%Y-%m-%dT%H-%M-%S.tar.gz`,
-            // Pruning then only ever touches our own archives.
-            BACKUP_PRUNING_PREFIX: `${this.archivePrefix}-`,
+            BACKUP_FILENAME: `${archivePrefix}-%Y-%m-%dT%H-%M-%S.tar.gz`,
+            // Pruning then only ever touches our own archives (this node's, on a Swarm).
+            BACKUP_PRUNING_PREFIX: `${archivePrefix}-`,
             // Label values name this backup, so another backup container never acts on our labels.
             BACKUP_STOP_DURING_BACKUP_LABEL: stackName,
             EXEC_LABEL: stackName,
@@ -233,49 +295,83 @@ export class VolumeBackup extends Construct {
           // Runs (in this container) only when the archive was made and copied: the success metric.
           labels: { [LABEL.execLabel]: stackName, [LABEL.prunePre]: backupSuccessCommand(stackName, TEXTFILE_MOUNT) },
           restart: "unless-stopped",
-          securityOpt: ["no-new-privileges:true"],
+          // docker_service 3.6.2 has no security_opt (lib/compose/swarm-service.ts).
+          securityOpt: node ? undefined : ["no-new-privileges:true"],
           memoryLimitMb: 256,
+          deploy: node && { placement: { constraints: [`node.hostname == ${hostname}`] } },
         },
       },
     });
-    const backup = this.stack.service(SERVICE);
+    const backup = stack.service(SERVICE);
     socketProxy.serve(backup);
 
-    if (this.target.kind === "nfs") {
-      const { server, export: exported, options } = this.target;
-      this.archiveVolume = new Volume(this, "archive", {
+    const target = this.target;
+    let archiveVolume: Volume | undefined;
+    if (target.kind === "nfs" && !node) {
+      archiveVolume = new Volume(this, "archive", {
         provider: this.engine.provider,
         name: this.archiveVolumeName,
         driver: "local",
-        driverOpts: { type: "nfs", o: `addr=${server},${options ?? "nfsvers=4.1,rw"}`, device: `:${exported}` },
+        driverOpts: nfsDriverOptions(target),
       });
-      this.archiveVolume.overrideLogicalId(terraformName(this.archiveVolumeName));
+      archiveVolume.overrideLogicalId(terraformName(this.archiveVolumeName));
     }
-    const target = this.target;
-    const archiveMount = [
-      ...(target.kind === "local" ? [{ host_path: target.path ?? DEFAULT_LOCAL_PATH, container_path: ARCHIVE_DIR }]
-        : this.archiveVolume ? [{ volume_name: this.archiveVolume.name, container_path: ARCHIVE_DIR }]
-        : []),
-      { host_path: TEXTFILE_DIR, container_path: TEXTFILE_MOUNT },
-    ];
-    // The volumes to archive are known only once every stack is built.
-    backup.container.putVolumes(
-      Lazy.anyValue({
-        produce: () => [
-          ...archiveMount,
-          ...this.coveredVolumes().map((v) => ({ volume_name: v.stack.volumes[v.volume].name, container_path: v.sourcePath, read_only: true })),
-        ],
-      }),
-    );
-    // Labels go on the other stacks' containers before anything is rendered.
-    const terraformStack = TerraformStack.of(this);
-    Aspects.of(terraformStack).add({
-      visit: (node) => {
-        if (node === terraformStack) this.labelServices(stackName);
-      },
-    });
-    backupsByEngine.set(this.engine, this);
-    checkAtSynth(this, () => this.coveredVolumes());
+    const covered = () => this.coveredVolumes().filter((v) => !node || v.stack.dataNode === hostname);
+    if (!node) {
+      const archiveMount = [
+        ...(target.kind === "local" ? [{ host_path: target.path ?? DEFAULT_LOCAL_PATH, container_path: ARCHIVE_DIR }]
+          : archiveVolume ? [{ volume_name: archiveVolume.name, container_path: ARCHIVE_DIR }]
+          : []),
+        { host_path: TEXTFILE_DIR, container_path: TEXTFILE_MOUNT },
+      ];
+      // The volumes to archive are known only once every stack is built.
+      backup.container.putVolumes(
+        Lazy.anyValue({
+          produce: () => [...archiveMount, ...covered().map((v) => ({ volume_name: v.stack.volumes[v.volume].name, container_path: v.sourcePath, read_only: true }))],
+        }),
+      );
+    } else {
+      // A Swarm task mounts volumes of the node it runs on; an NFS volume is created there by the
+      // mount's driver options (no docker_volume: that would exist on the manager only).
+      const archiveMount =
+        target.kind === "local" ? [{ type: "bind", source: target.path ?? DEFAULT_LOCAL_PATH, target: ARCHIVE_DIR }]
+        : target.kind === "nfs" ? [{ type: "volume", source: this.archiveVolumeName, target: ARCHIVE_DIR, volume_options: { driver_name: "local", driver_options: nfsDriverOptions(target) } }]
+        : [];
+      backup.resource.addOverride(
+        "task_spec.container_spec.mounts",
+        Lazy.anyValue({
+          produce: () => [
+            ...archiveMount,
+            { type: "bind", source: TEXTFILE_DIR, target: TEXTFILE_MOUNT },
+            ...covered().map((v) => ({ type: "volume", source: v.stack.volumes[v.volume].name, target: v.sourcePath, read_only: true })),
+          ],
+        }),
+      );
+    }
+    return { hostname, node, stack, socketProxy: socketProxy.stack, archiveVolume };
+  }
+
+  /**
+   * On a Swarm: every covered volume's node has a backup, and services are stopped only where
+   * offen can: a backup on a worker sees no Swarm API, so it cannot scale services down.
+   */
+  private checkNodes(): void {
+    if (!this.engine.swarm) return;
+    const path = this.node.path;
+    for (const volume of this.coveredVolumes()) {
+      const backup = this.nodeBackups.find((b) => b.hostname === volume.stack.dataNode);
+      if (!backup) {
+        invalid({ path, key: "nodes", value: this.nodeBackups.map((b) => b.hostname), allowed: `every node that holds a backed-up volume: ${volume.stack.stackName}/${volume.volume} is on ${volume.stack.dataNode} (create the VolumeBackup after its stacks, or list that node in nodes)` });
+      }
+      if (volume.stopped.length > 0 && backup.node?.role !== "manager") {
+        invalid({
+          path,
+          key: "stopContainers",
+          value: true,
+          allowed: `false while ${volume.stack.stackName}/${volume.volume} sits on worker ${backup.hostname}: docker-volume-backup on a worker has no Swarm API to scale services down, and a stopped task is replaced at once (its docs, how-tos/use-with-docker-swarm.md). Put the stack's dataNode on a manager, or set stopContainers false (live archives; database dumps stay consistent)`,
+        });
+      }
+    }
   }
 
   /**
@@ -370,19 +466,24 @@ export class VolumeBackup extends Construct {
     }
   }
 
-  /** Stop and dump labels on the containers of the covered volumes. */
-  private labelServices(label: string): void {
+  /**
+   * Stop and dump labels on the services of the covered volumes, valued with the stack name of
+   * the backup of their node. On a Swarm the stop label goes on the service (offen scales it to 0
+   * and back) and the dump label on its task containers (offen execs on its node's containers).
+   */
+  private labelServices(): void {
     for (const volume of this.coveredVolumes()) {
+      const label = (this.nodeBackups.find((b) => b.hostname === volume.stack.dataNode) ?? this.nodeBackups[0]).stack.stackName;
       volume.stopped.forEach((service) => {
         service.stack.addLabels(service.name, { [LABEL.stop]: label });
         // kreuzwerker 3.6.2's read deletes a container that is not running when must_run is true
         // (resource_docker_container_funcs.go, resourceDockerContainerRead): a plan during the
         // backup would remove it. Its restart policy, not Terraform, keeps it running.
-        service.container.mustRun = false;
+        if (!this.engine.swarm) service.container.mustRun = false;
       });
       if (volume.dump) {
         const { service, dump } = volume.dump;
-        service.stack.addLabels(service.name, {
+        service.stack.addTaskLabels(service.name, {
           [LABEL.archivePre]: `/bin/sh -c '${dump.command}'`,
           [LABEL.archivePreUser]: dump.user,
           [LABEL.execLabel]: label,
@@ -390,6 +491,10 @@ export class VolumeBackup extends Construct {
       }
     }
   }
+}
+
+function nfsDriverOptions({ server, export: exported, options }: NfsBackupTarget): Record<string, string> {
+  return { type: "nfs", o: `addr=${server},${options ?? "nfsvers=4.1,rw"}`, device: `:${exported}` };
 }
 
 function dumpSubject(service: ComposeService) {
