@@ -62,8 +62,8 @@ function shop(l: Lab): ComposeStack {
   return new ComposeStack(l.apps, "shop", {
     engine: l.engine,
     networks: { backend: { encrypted: true, internal: true } },
-    // VolumeBackup does not run on a Swarm engine yet (README, Docker Swarm): the opt-out says so.
-    volumes: { db: { sizeBudgetGb: 5, backup: false, noBackupReason: "VolumeBackup on Swarm nodes is not built yet" } },
+    // This app has no VolumeBackup (swarm-backup.test.ts covers backups on a Swarm): the opt-out says so.
+    volumes: { db: { sizeBudgetGb: 5, backup: false, noBackupReason: "the test app has no VolumeBackup" } },
     services: {
       db: {
         image: "postgres:16.4",
@@ -350,9 +350,9 @@ describe("bad input on a Swarm engine and Swarm-only input on a single host", ()
     expect(() => new ComposeStack(l.apps, "bad", { engine: l.engine, services: { init: { image: "busybox:1.36" }, app: { image: "nginx:1.27.2", dependsOn: { init: "service_completed_successfully" } } } })).toThrow(/services\.app\.dependsOn = .*service_started or service_healthy on Swarm/);
   });
 
-  test("VolumeBackup has no Swarm form yet and says so; MonitoringStack on a Swarm needs the proxy", () => {
+  test("VolumeBackup on a Swarm needs a stack with backed-up volumes first (swarm-backup.test.ts); MonitoringStack on a Swarm needs the proxy", () => {
     const l = lab();
-    expect(() => new VolumeBackup(l.apps, "backup", { engine: l.engine })).toThrow(/dockhost-apps\/backup: invalid engine = "dockhost"; a single-host engine: VolumeBackup on a Swarm .* is not built yet/);
+    expect(() => new VolumeBackup(l.apps, "backup", { engine: l.engine })).toThrow(/dockhost-apps\/backup: invalid nodes = \[\]; at least one node: create the VolumeBackup after the ComposeStacks/);
     expect(() => new MonitoringStack(l.apps, "monitoring", { engine: l.engine, grafanaAdminPassword: new Secret(l.apps, "grafana_admin_password", { minLength: 12 }) })).toThrow(
       /dockhost-apps\/monitoring: invalid proxy = \(missing\); a ReverseProxy on a Swarm engine/,
     );
