@@ -16,14 +16,17 @@ import { MonitoringStack } from "../constructs/monitoring-stack";
 import { ProxmoxConnection } from "../constructs/proxmox-connection";
 import { ReverseProxy } from "../constructs/reverse-proxy";
 import { Secret } from "../constructs/secret";
+import { SwarmCluster } from "../constructs/swarm-cluster";
 import { VolumeBackup, VolumeBackupProps } from "../constructs/volume-backup";
 import { renderAlertRules } from "../lib/monitoring/alert-rules";
 import { backupAlertRules } from "../lib/monitoring/backup-metric";
 import type { SwarmTopology } from "../lib/swarm";
+import { buildReferenceHomelab, SETTINGS } from "../main";
 import { StackJson, synthAll, synthStack, testApp } from "./support/synth";
 import { describeWithTerraform, prepareWorkspace, TerraformWorkspace } from "./support/terraform/harness";
 import { needs } from "./support/requirements";
 import { promtoolCheckConfig } from "./support/validators";
+import { parse } from "yaml";
 
 /** One manager and two workers. */
 const WORKERS: SwarmTopology = {
@@ -201,6 +204,37 @@ describe("bad input for VolumeBackup on a Swarm", () => {
   test("no stack with backed-up volumes yet: refused, saying to create the backup after its stacks", () => {
     const l = lab(MANAGERS);
     expect(() => new VolumeBackup(l.apps, "backup", { engine: l.engine })).toThrow(/invalid nodes = \[\]; at least one node: create the VolumeBackup after the ComposeStacks/);
+  });
+});
+
+describe("housekeeping on every node of a 3-VM Swarm (DockerHost's, not the backup's)", () => {
+  const lab = buildReferenceHomelab(testApp(), { ...SETTINGS, vm: { ...SETTINGS.vm, count: 3 } }, { liveRestore: false });
+  new SwarmCluster(lab.infra, "swarm", { host: lab.dockerHost });
+  const infra: any = synthAll(lab.app as App)["dockhost-infra"].resource;
+  const TIMERS = ["/etc/systemd/system/docker-prune.timer", "/etc/systemd/system/docker-prune.service", "/etc/systemd/system/journal-vacuum.timer", "/etc/systemd/system/journal-vacuum.service"];
+  const ENABLE = "systemctl enable --now docker-prune.timer journal-vacuum.timer";
+
+  test("first boot: one user-data file per VM (count = vm_count), each VM boots its own, each holds the timers and enables them", () => {
+    const userData = infra.proxmox_virtual_environment_file.dockhost_user_data;
+    expect(userData.count).toBe("${var.vm_count}");
+    expect(userData.source_raw.file_name).toBe("${local.vm_names[count.index]}-user-data.yaml");
+    expect(infra.proxmox_virtual_environment_vm.dockhost.count).toBe("${var.vm_count}");
+    expect(infra.proxmox_virtual_environment_vm.dockhost.initialization.user_data_file_id).toBe("${proxmox_virtual_environment_file.dockhost_user_data[count.index].id}");
+    const config = parse(userData.source_raw.data.replace(/\$\{[^}]*\}/g, "x"));
+    expect(config.write_files.map((f: { path: string }) => f.path)).toEqual(expect.arrayContaining(TIMERS));
+    // The setup script, written by the same user-data and run by runcmd, enables the timers.
+    const setup = config.write_files.find((f: { path: string }) => f.path === "/usr/local/sbin/dockhost-host-setup");
+    const content = setup.encoding === "b64" ? Buffer.from(setup.content, "base64").toString() : setup.content;
+    expect(content).toContain(ENABLE);
+    expect(JSON.stringify(config.runcmd)).toContain("/usr/local/sbin/dockhost-host-setup");
+  });
+
+  test("day 2 (VMs that booted before a change): the host apply runs on every VM, its script writes the timers", () => {
+    const apply = infra.null_resource.docker_host_apply;
+    expect(apply.count).toBe("${var.ssh_provisioners_enabled ? var.vm_count : 0}");
+    expect(apply.provisioner[0]["local-exec"].environment.DOCKHOST_TARGET).toContain("proxmox_virtual_environment_vm.dockhost[count.index]");
+    const script = Buffer.from(apply.provisioner[0]["local-exec"].environment.DOCKHOST_APPLY_SCRIPT, "base64").toString();
+    for (const timer of TIMERS) expect(script).toContain(`write_file ${timer} `);
   });
 });
 
