@@ -101,9 +101,11 @@ describe("VolumeBackup on a Swarm of one manager and two workers (live archives)
       expect(service.task_spec.placement.constraints).toEqual([`node.hostname == ${node}`]);
       expect(proxy.task_spec.placement.constraints).toEqual([`node.hostname == ${node}`]);
       expect(service.task_spec.container_spec.env.DOCKER_HOST).toBe("tcp://socket-proxy:2375");
-      expect(service.task_spec.container_spec.env).toMatchObject({ BACKUP_FILENAME: `${node}-%Y-%m-%dT%H-%M-%S.tar.gz`, BACKUP_PRUNING_PREFIX: `${node}-`, BACKUP_RETENTION_DAYS: "7", BACKUP_CRON_EXPRESSION: "0 3 * * *" });
+      expect(service.task_spec.container_spec.env).toMatchObject({ BACKUP_FILENAME: `${node}_%Y-%m-%dT%H-%M-%S.tar.gz`, BACKUP_PRUNING_PREFIX: `${node}_`, BACKUP_RETENTION_DAYS: "7", BACKUP_CRON_EXPRESSION: "0 3 * * *" });
     }
     expect(Object.keys(all).filter((name) => name.includes("dockhost-3"))).toEqual([]);
+    // On a shared target (NFS, S3) one node's pruning prefix must not match another node's archives.
+    expect("dockhost-2_2026-12-06T03-00-00.tar.gz".startsWith(all["backup-dockhost_backup"].task_spec.container_spec.env.BACKUP_PRUNING_PREFIX)).toBe(false);
     expect(json.resource.docker_container).toBeUndefined();
   });
 
@@ -128,6 +130,17 @@ describe("VolumeBackup on a Swarm of one manager and two workers (live archives)
     expect(services(json)["backup-dockhost-2-socket_socket-proxy"].task_spec.container_spec.env).toMatchObject({ EXEC: "1", CONTAINERS: "1", POST: "1" });
     // Nothing is stopped: no stop label anywhere.
     expect(Object.values(all).some((s) => serviceLabel(s, "docker-volume-backup.stop-during-backup") !== undefined)).toBe(false);
+  });
+
+  test("restore commands run on the volume's node, pick that node's archives and scale the services to 0 and back", () => {
+    const notes = backup.coveredVolumes().find((v) => v.stack.stackName === "notes" && v.volume === "db")!.stack;
+    const lines = backup.restoreCommands(notes, "db");
+    expect(lines[0]).toMatch(/^# On dockhost-2, which holds the volume\. docker service scale needs a manager/);
+    expect(lines).toContain("for f in /var/backups/dockhost/dockhost-2_*.tar.gz; do ARCHIVE=\"$f\"; done");
+    expect(lines).toContain("docker service scale notes_db=0");
+    expect(lines).toContain("docker service scale notes_db=1");
+    expect(lines).toContain('tar -xzf "$ARCHIVE" -C "$VOLUME_DIR" --strip-components=2 /backup/notes_db');
+    expect(lines.join("\n")).toContain("docker exec -i -u postgres $(docker ps -q -f label=com.docker.swarm.service.name=notes_db)");
   });
 
   test("a worker's proxy opens no Swarm API (a worker does not answer it); the manager's opens what scaling needs", () => {

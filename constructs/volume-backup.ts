@@ -171,7 +171,7 @@ const backupsByEngine = new WeakMap<DockerEngine, VolumeBackup>();
  * On a Swarm engine a volume is local to its stack's dataNode, so each such node gets its own
  * backup service and socket proxy, both pinned there (`node.hostname == <node>`): the proxy serves
  * that node's engine, where the dumps are exec'd; on a manager it also serves the Swarm API that
- * scales the labelled services to 0 during the archive. Archives are named `<node>-<date>`.
+ * scales the labelled services to 0 during the archive. Archives are named `<node>_<date>`.
  */
 export class VolumeBackup extends Construct {
   /** The VolumeBackup of `engine`, if there is one (for the policy pack). */
@@ -186,7 +186,7 @@ export class VolumeBackup extends Construct {
   public readonly watched: WatchedBackup;
   public readonly target: VolumeBackupTarget;
   public readonly stopContainers: boolean;
-  /** Archive names: `<prefix>-<date>T<time>.tar.gz`, e.g. `dockhost-2026-11-25T03-00-00.tar.gz`. */
+  /** Archive names: `<prefix>-<date>T<time>.tar.gz`, e.g. `dockhost-2026-11-25T03-00-00.tar.gz` (on a Swarm `<node>_<date>...`). */
   public readonly archivePrefix: string;
   /** The stack of the backup container (on a Swarm: the first node's). */
   public readonly stack: ComposeStack;
@@ -266,7 +266,9 @@ export class VolumeBackup extends Construct {
       node: node?.hostname,
     });
     const s3 = this.target.kind === "s3" ? this.target : undefined;
-    const archivePrefix = node ? hostname : this.archivePrefix;
+    // Hostnames hold '-' but never '_': `dockhost_` is no prefix of `dockhost-2_`, so on a shared
+    // target one node's pruning never touches another node's archives.
+    const archivePrefix = node ? `${hostname}_` : `${this.archivePrefix}-`;
     const stack = new ComposeStack(this, node ? `stack-${hostname}` : "stack", {
       engine: this.engine,
       stackName,
@@ -277,9 +279,9 @@ export class VolumeBackup extends Construct {
             BACKUP_CRON_EXPRESSION: this.schedule,
             BACKUP_RETENTION_DAYS: String(this.retentionDays),
             BACKUP_COMPRESSION: "gz",
-            BACKUP_FILENAME: `${archivePrefix}-%Y-%m-%dT%H-%M-%S.tar.gz`,
+            BACKUP_FILENAME: `${archivePrefix}%Y-%m-%dT%H-%M-%S.tar.gz`,
             // Pruning then only ever touches our own archives (this node's, on a Swarm).
-            BACKUP_PRUNING_PREFIX: `${archivePrefix}-`,
+            BACKUP_PRUNING_PREFIX: archivePrefix,
             // Label values name this backup, so another backup container never acts on our labels.
             BACKUP_STOP_DURING_BACKUP_LABEL: stackName,
             EXEC_LABEL: stackName,
@@ -409,21 +411,27 @@ export class VolumeBackup extends Construct {
     if (!covered) {
       invalid({ path: this.node.path, key: "restoreCommands.volume", value: `${stack.stackName}/${volume}`, allowed: `a volume this backup covers: ${this.coveredVolumes().map((v) => `${v.stack.stackName}/${v.volume}`).join(", ") || "none"}` });
     }
-    const containers = covered.mounts.map((m) => m.service.containerName).filter((name, i, all) => all.indexOf(name) === i).join(" ");
-    const newest = (dir: string) => `for f in ${dir}/${this.archivePrefix}-*.tar.gz; do ARCHIVE="$f"; done`;
+    const names = covered.mounts.map((m) => m.service.containerName).filter((name, i, all) => all.indexOf(name) === i);
+    const containers = names.join(" ");
+    // On a Swarm the volume is on its stack's data node, whose backup names archives after it; its
+    // services (one task each: they hold data) are scaled to 0 and back instead of stopped.
+    const node = this.engine.swarm ? covered.stack.dataNode : undefined;
+    const prefix = node ? `${node}_` : `${this.archivePrefix}-`;
+    const newest = (dir: string) => `for f in ${dir}/${prefix}*.tar.gz; do ARCHIVE="$f"; done`;
     const pick =
       this.target.kind === "local" ? [newest(this.target.path ?? DEFAULT_LOCAL_PATH)]
       : this.target.kind === "nfs" ? [`ARCHIVE_DIR=$(docker volume inspect --format '{{ .Mountpoint }}' ${this.archiveVolumeName})`, newest('"$ARCHIVE_DIR"')]
       : [`# Copy the archive to restore from s3://${this.target.bucket}/${this.target.path ?? ""} to /root with an S3 client (aws s3 cp, mc cp).`, newest("/root")];
     const lines = [
+      ...(node ? [`# On ${node}, which holds the volume. docker service scale needs a manager: if ${node} is a worker, run those two lines on a manager.`] : []),
       `# Newest archive (archives sort by date); set ARCHIVE to an older one by hand if needed.`,
       ...pick,
       `echo "restoring ${covered.name} from $ARCHIVE"`,
-      `docker stop ${containers}`,
+      node ? `docker service scale ${names.map((n) => `${n}=0`).join(" ")}` : `docker stop ${containers}`,
       `VOLUME_DIR=$(docker volume inspect --format '{{ .Mountpoint }}' ${covered.name})`,
       `find "$VOLUME_DIR" -mindepth 1 -delete`,
       `tar -xzf "$ARCHIVE" -C "$VOLUME_DIR" --strip-components=2 ${covered.sourcePath}`,
-      `docker start ${containers}`,
+      node ? `docker service scale ${names.map((n) => `${n}=1`).join(" ")}` : `docker start ${containers}`,
     ];
     if (covered.dump) {
       const { service, dump } = covered.dump;
@@ -432,7 +440,7 @@ export class VolumeBackup extends Construct {
       lines.push(
         `# The archive also holds a ${dump.engine} dump taken just before it. To load that instead (e.g. into a newer`,
         `# major version), start ${service.containerName} on an empty volume, then:`,
-        `# tar -xzf "$ARCHIVE" -O ${inArchive} | docker exec -i -u ${dump.user} ${service.containerName} /bin/sh -c '${dump.load}'`,
+        `# tar -xzf "$ARCHIVE" -O ${inArchive} | docker exec -i -u ${dump.user} ${node ? `$(docker ps -q -f label=com.docker.swarm.service.name=${service.containerName})` : service.containerName} /bin/sh -c '${dump.load}'`,
       );
     }
     return lines;
