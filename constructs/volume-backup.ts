@@ -257,7 +257,7 @@ export class VolumeBackup extends Construct {
       // List and inspect containers, exec the dumps, read /info (Swarm check). On a single host it
       // stops and starts containers; on a Swarm manager it scales labelled services to 0 and back
       // (offen v2.48.2 cmd/backup/stop_restart.go: ServiceList/Inspect/Update, docker/cli
-      // progress.ServiceProgress reads tasks and nodes), and waits for their containers to go.
+      // cli/command/service/progress ServiceProgress lists tasks and nodes), and waits for their containers to go.
       allow: !node ? ["CONTAINERS", "POST", "ALLOW_START", "ALLOW_STOP", "EXEC", "INFO", "PING", "VERSION"]
         : manager ? ["CONTAINERS", "POST", "EXEC", "INFO", "PING", "VERSION", "SERVICES", "TASKS", "NODES"]
         : ["CONTAINERS", "POST", "EXEC", "INFO", "PING", "VERSION"],
