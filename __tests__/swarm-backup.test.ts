@@ -8,12 +8,7 @@
 import * as path from "path";
 import { App } from "cdktf";
 import { ComposeStack } from "../constructs/compose-stack";
-import { DockerEngine } from "../constructs/docker-engine";
-import { DockerHost } from "../constructs/docker-host";
-import { DockhostStack } from "../constructs/dockhost-stack";
-import { DockhostVm } from "../constructs/dockhost-vm";
 import { MonitoringStack } from "../constructs/monitoring-stack";
-import { ProxmoxConnection } from "../constructs/proxmox-connection";
 import { ReverseProxy } from "../constructs/reverse-proxy";
 import { Secret } from "../constructs/secret";
 import { SwarmCluster } from "../constructs/swarm-cluster";
@@ -23,6 +18,7 @@ import { backupAlertRules } from "../lib/monitoring/backup-metric";
 import type { SwarmTopology } from "../lib/swarm";
 import { buildReferenceHomelab, SETTINGS } from "../main";
 import { StackJson, synthAll, synthStack, testApp } from "./support/synth";
+import { swarmLab, SwarmLab } from "./support/swarm-lab";
 import { describeWithTerraform, prepareWorkspace, TerraformWorkspace } from "./support/terraform/harness";
 import { needs } from "./support/requirements";
 import { promtoolCheckConfig } from "./support/validators";
@@ -39,22 +35,8 @@ const WORKERS: SwarmTopology = {
 /** Three managers (quorum of three): every node answers the Swarm API. */
 const MANAGERS: SwarmTopology = { nodes: WORKERS.nodes.map((n) => ({ ...n, role: "manager" as const })) };
 
-interface Lab {
-  readonly app: App;
-  readonly apps: DockhostStack;
-  readonly engine: DockerEngine;
-}
-
-function lab(topology: SwarmTopology): Lab {
-  const app = testApp();
-  const infra = new DockhostStack(app, "dockhost-infra");
-  new ProxmoxConnection(infra, "proxmox");
-  const apps = new DockhostStack(app, "dockhost-apps");
-  const dockerHost = new DockerHost(infra, "docker", { vm: new DockhostVm(infra, "dockhost", { count: 3 }) });
-  const plain = dockerHost.connect(apps);
-  const engine = new DockerEngine(apps, "swarm", { host: "ssh://dockhost@192.168.1.10:22", sshOptions: plain.sshOptions, name: "dockhost", lanCidr: plain.lanCidr, dockerHost, vmIndex: 0, swarm: topology });
-  return { app, apps, engine };
-}
+type Lab = SwarmLab;
+const lab = swarmLab;
 
 /** A stack with a PostgreSQL database and a file volume, its data on `dataNode`. */
 function appStack(l: Lab, name: string, dataNode: string): ComposeStack {

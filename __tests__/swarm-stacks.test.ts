@@ -8,11 +8,6 @@
 import * as path from "path";
 import { App } from "cdktf";
 import { ComposeServiceProps, ComposeStack, ComposeStackProps } from "../constructs/compose-stack";
-import { DockerEngine } from "../constructs/docker-engine";
-import { DockerHost } from "../constructs/docker-host";
-import { DockhostStack } from "../constructs/dockhost-stack";
-import { DockhostVm } from "../constructs/dockhost-vm";
-import { ProxmoxConnection } from "../constructs/proxmox-connection";
 import { MonitoringStack } from "../constructs/monitoring-stack";
 import { ReverseProxy } from "../constructs/reverse-proxy";
 import { Secret } from "../constructs/secret";
@@ -21,6 +16,7 @@ import { DockhostInputError } from "../lib/errors";
 import type { SwarmTopology } from "../lib/swarm";
 import { buildReferenceHomelab } from "../main";
 import { REFERENCE_INFRA_VARS, StackJson, synthAll, synthStack, testApp } from "./support/synth";
+import { swarmLab, SwarmLab } from "./support/swarm-lab";
 import { describeWithTerraform, prepareWorkspace, TerraformWorkspace } from "./support/terraform/harness";
 import { needs } from "./support/requirements";
 import { composeSpecValidator, dockerComposeConfig, promtoolCheckConfig, traefikValidators } from "./support/validators";
@@ -36,23 +32,11 @@ const TOPOLOGY: SwarmTopology = {
   ],
 };
 
-interface Lab {
-  readonly app: App;
-  readonly apps: DockhostStack;
-  readonly engine: DockerEngine;
-  readonly single: () => DockerEngine;
-}
+type Lab = SwarmLab;
 
 /** A 3-VM homelab; `engine` is a Swarm manager (as SwarmCluster.connect() gives it), `single()` a plain engine. */
 function lab(topology: SwarmTopology = TOPOLOGY): Lab {
-  const app = testApp();
-  const infra = new DockhostStack(app, "dockhost-infra");
-  new ProxmoxConnection(infra, "proxmox");
-  const apps = new DockhostStack(app, "dockhost-apps");
-  const dockerHost = new DockerHost(infra, "docker", { vm: new DockhostVm(infra, "dockhost", { count: 3 }) });
-  const plain = dockerHost.connect(apps);
-  const engine = new DockerEngine(apps, "swarm", { host: "ssh://dockhost@192.168.1.10:22", sshOptions: plain.sshOptions, name: "dockhost", lanCidr: plain.lanCidr, dockerHost, vmIndex: 0, swarm: topology });
-  return { app, apps, engine, single: () => plain };
+  return swarmLab(topology);
 }
 
 /** The cluster app of the issue: replicated web and api, a pinned database, a global agent, an encrypted backend. */
