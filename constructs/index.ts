@@ -55,7 +55,7 @@ export type { SecretProps } from "./secret";
 export { ReverseProxy, TRAEFIK_IMAGE } from "./reverse-proxy";
 export type { ReverseProxyProps, ProxyTlsProps, ExposeOptions, ProxyRoute, ProxyMiddleware } from "./reverse-proxy";
 export { VOLUME_BACKUP_IMAGE, VolumeBackup } from "./volume-backup";
-export type { VolumeBackupProps, VolumeBackupTarget, LocalBackupTarget, NfsBackupTarget, S3BackupTarget, CoveredVolume } from "./volume-backup";
+export type { VolumeBackupProps, VolumeBackupTarget, LocalBackupTarget, NfsBackupTarget, S3BackupTarget, CoveredVolume, NodeBackup } from "./volume-backup";
 export { Postgres, POSTGRES_DATA_DIR, POSTGRES_IMAGE, POSTGRES_MEMORY_MB, POSTGRES_PORT } from "./postgres";
 export type { PostgresProps, PostgresServiceOptions } from "./postgres";
 export { Redis, REDIS_IMAGE, REDIS_MEMORY_MB, REDIS_PORT } from "./redis";
