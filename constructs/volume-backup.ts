@@ -182,7 +182,7 @@ export class VolumeBackup extends Construct {
   public readonly engine: DockerEngine;
   public readonly schedule: string;
   public readonly retentionDays: number;
-  /** What a MonitoringStack on the engine watches: the backup's name and how old its last success may be. */
+  /** The backup's base name and how old its last success may be (what each of `watchedBackups` is derived from). */
   public readonly watched: WatchedBackup;
   public readonly target: VolumeBackupTarget;
   public readonly stopContainers: boolean;
