@@ -17,7 +17,7 @@ import { renderAlertRules } from "../lib/monitoring/alert-rules";
 import { backupAlertRules } from "../lib/monitoring/backup-metric";
 import type { SwarmTopology } from "../lib/swarm";
 import { buildReferenceHomelab, SETTINGS } from "../main";
-import { StackJson, synthAll, synthStack, testApp } from "./support/synth";
+import { REFERENCE_INFRA_VARS, StackJson, synthAll, synthStack, testApp } from "./support/synth";
 import { swarmLab, SwarmLab } from "./support/swarm-lab";
 import { describeWithTerraform, prepareWorkspace, TerraformWorkspace } from "./support/terraform/harness";
 import { needs } from "./support/requirements";
@@ -247,5 +247,18 @@ describeWithTerraform("terraform on the 3-node Swarm with per-node backups", () 
     const result = await ws.validate("dockhost-apps");
     expect(result.diagnostics).toEqual([]);
     expect(result.valid).toBe(true);
+  });
+
+  test("it plans the four app services and a backup and a proxy per data node; apply then plan is clean", async () => {
+    await ws.apply("dockhost-infra", { vars: REFERENCE_INFRA_VARS });
+    const vars = { shop_db_password: "correct horse battery", notes_db_password: "another long password" };
+    const plan = await ws.plan("dockhost-apps", { vars });
+    if (!plan.ok) throw new Error(plan.error);
+    const created = (plan.plan.resource_changes ?? []).filter((c: any) => c.type === "docker_service" && c.change.actions.includes("create")).map((c: any) => c.change.after.name);
+    expect(created.sort()).toEqual(["backup-dockhost-2-socket_socket-proxy", "backup-dockhost-2_backup", "backup-dockhost-socket_socket-proxy", "backup-dockhost_backup", "notes_app", "notes_db", "shop_app", "shop_db"]);
+    await ws.apply("dockhost-apps", { vars });
+    const again = await ws.plan("dockhost-apps", { vars });
+    if (!again.ok) throw new Error(again.error);
+    expect(again.counts).toMatchObject({ create: 0, update: 0, delete: 0, replace: 0 });
   });
 });
