@@ -266,11 +266,3 @@ function mib(megabytes: number | undefined): number | undefined {
 function nanoCpus(cpus: number | undefined): number | undefined {
   return cpus === undefined ? undefined : Math.round(cpus * 1e9);
 }
-
-/**
- * Refuses a construct that has no Swarm form yet (its services need host options Swarm lacks, or
- * one task per node that holds data), instead of failing on each of its services' options.
- */
-export function refuseSwarmEngine(path: string, swarm: SwarmTopology | undefined, engineName: string, instead: string): void {
-  if (swarm !== undefined) invalid({ path, key: "engine", value: engineName, allowed: `a single-host engine: ${instead}` });
-}
