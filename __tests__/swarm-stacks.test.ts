@@ -7,7 +7,7 @@
  */
 import * as path from "path";
 import { format } from "pretty-format";
-import { App } from "cdktf";
+import { App, TerraformVariable } from "cdktf";
 import { ComposeServiceProps, ComposeStack, ComposeStackProps } from "../constructs/compose-stack";
 import { DockerEngine } from "../constructs/docker-engine";
 import { DockerHost } from "../constructs/docker-host";
@@ -444,6 +444,17 @@ test("the single-host reference homelab has no Swarm resource", () => {
     for (const type of ["docker_service", "docker_secret", "docker_config"]) expect(json.resource?.[type]).toBeUndefined();
     expect(Object.values<any>(json.resource?.docker_network ?? {}).every((n) => n.driver === "bridge" || n.driver === undefined)).toBe(true);
   }
+});
+
+test("a config file that is a Terraform expression goes through base64encode(); text mixed with one is refused at synth", () => {
+  const file = (content: (v: TerraformVariable) => string) => {
+    const l = lab();
+    const v = new TerraformVariable(l.apps, "greeting", { type: "string" });
+    new ComposeStack(l.apps, "s", { engine: l.engine, services: { a: { image: "nginx:1.27.2", memoryLimitMb: 64, files: { "/etc/x": content(v) } } } });
+    return () => synthStack(l.apps).resource.docker_config.s_a_config_0.data;
+  };
+  expect(file((v) => v.stringValue)()).toBe("${base64encode(var.greeting)}");
+  expect(file((v) => `hello ${v.stringValue}\n`)).toThrow(/mixes text and Terraform expressions/);
 });
 
 /**
