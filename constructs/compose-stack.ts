@@ -625,7 +625,7 @@ export class ComposeStack extends Construct {
         secrets: nonEmpty(fileSecrets.map(([, secret]) => ({ secretId: this.swarmSecret(secret).id, secretName: this.swarmSecret(secret).name, fileName: `${SECRETS_DIR}/${secret.name}`, ...READ_ONLY_FILE }))),
         configs: nonEmpty(
           Object.entries(spec.files ?? {}).map(([file, content], i) => {
-            const data = Token.isUnresolved(content) ? Fn.base64encode(content) : Buffer.from(content).toString("base64");
+            const data = Token.isUnresolved(content) ? base64AtSynth(content) : Buffer.from(content).toString("base64");
             const created = swarmObject(DockerConfig, this, `config-${name}-${i}`, `${serviceName}_f${i}`, data, this.terraformId(`${name}_config_${i}`));
             return { configId: created.id, configName: created.name, fileName: file, ...READ_ONLY_FILE };
           }),
@@ -843,6 +843,22 @@ const READ_ONLY_FILE = { fileMode: 0o444, fileUid: "0", fileGid: "0" };
  * is created and the new one exists before the old is destroyed, as kreuzwerker's docs advise
  * (docs/resources/secret.md, v3.6.2, "Update secret with no downtime"). Names stay within Docker's 64.
  */
+/**
+ * base64 of a file known only at synth (a Lazy such as Prometheus' config, escaped for a Terraform
+ * string): literal text is encoded when it resolves; a single Terraform expression goes through
+ * base64encode(). Fn.base64encode on such a Lazy would put the text unquoted into the call.
+ */
+function base64AtSynth(content: string): string {
+  return Lazy.stringValue({
+    produce: (context) => {
+      const text = String(context.resolve(content));
+      if (/^\$\{[^]*\}$/.test(text) && !/(^|[^$])\$\{/.test(text.slice(2))) return `\${base64encode(${text.slice(2, -1)})}`;
+      if (/(^|[^$%])[$%]\{/.test(text)) throw new Error(`a Swarm config file mixes text and Terraform expressions, which cannot be encoded at synth: ${text.slice(0, 80)}`);
+      return Buffer.from(text.replace(/([$%])\1\{/g, "$1{")).toString("base64");
+    },
+  });
+}
+
 function swarmObject<T extends DockerSecret | DockerConfig>(kind: new (scope: Construct, id: string, config: { name: string; data: string; provider: DockerEngine["provider"]; lifecycle: object }) => T, stack: ComposeStack, id: string, prefix: string, data: string, logicalId: string): T {
   const created = new kind(stack, id, {
     provider: stack.engine.provider,

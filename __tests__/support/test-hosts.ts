@@ -281,6 +281,8 @@ export interface TestHostOptions {
   readonly userData?: string;
   /** NoCloud instance id. @default a fresh random id */
   readonly instanceId?: string;
+  /** Files written into the host's copy of the root before it boots, by path under the root. */
+  readonly files?: Readonly<Record<string, string>>;
 }
 
 export interface TestHost {
@@ -323,6 +325,7 @@ export async function bootTestHost(baseRoot: string, net: TestNetwork, options: 
     fs.writeFileSync(path.join(root, file), content);
   };
   put("etc/hostname", `${options.name}\n`);
+  for (const [file, content] of Object.entries(options.files ?? {})) put(file, content);
   if (options.userData !== undefined) {
     put("var/lib/cloud/seed/nocloud/user-data", options.userData);
     put("var/lib/cloud/seed/nocloud/meta-data", `instance-id: ${options.instanceId ?? `i-${randomBytes(6).toString("hex")}`}\nlocal-hostname: ${options.name}\n`);
