@@ -13,7 +13,10 @@ import { MonitoringStack } from "../constructs/monitoring-stack";
 import { ReverseProxy } from "../constructs/reverse-proxy";
 import { Secret } from "../constructs/secret";
 import { SwarmCluster } from "../constructs/swarm-cluster";
-import { suppress } from "../constructs/index";
+import { DockerHost } from "../constructs/docker-host";
+import { DockhostStack } from "../constructs/dockhost-stack";
+import { DockhostVm } from "../constructs/dockhost-vm";
+import { ProxmoxConnection } from "../constructs/proxmox-connection";
 import { VolumeBackup } from "../constructs/volume-backup";
 import { DockhostInputError } from "../lib/errors";
 import type { SwarmTopology } from "../lib/swarm";
@@ -463,9 +466,8 @@ describeWithTerraform("the whole 3-VM cluster app, built the way a user would", 
     const proxy = new ReverseProxy(apps, "edge", { engine, stackName: "edge", tls: { email: "admin@example.com" } });
     proxy.expose(stack.service("web"), { host: "shop.example.com", port: 80 });
     monitoring = new MonitoringStack(apps, "monitoring", { engine, proxy, grafanaHost: "grafana.example.com", grafanaAdminPassword: new Secret(apps, "grafana_admin_password", { minLength: 12 }) });
-    // VolumeBackup has no Swarm form yet: the policy pack refuses Traefik's and Grafana's volumes
-    // unbacked, and the public way out is a reasoned suppression (README, Policy pack).
-    for (const scope of [proxy, monitoring]) suppress(scope, "DH-VOLUME-BACKUP", "VolumeBackup on Swarm nodes is not built yet");
+    // Traefik's and Grafana's volumes are backed up on their data node (swarm-backup.test.ts).
+    new VolumeBackup(apps, "backup", { engine });
     stacks = synthAll(app);
     ws = prepareWorkspace(path.join(app.outdir, "stacks"));
   });
@@ -485,7 +487,8 @@ describeWithTerraform("the whole 3-VM cluster app, built the way a user would", 
     const apps = stacks["dockhost-apps"];
     expect(apps.resource.docker_container).toBeUndefined();
     const all = services(apps);
-    expect(Object.keys(all)).toEqual(expect.arrayContaining(["shop_db", "shop_api", "shop_web", "shop_agent", "edge_traefik", "monitoring_prometheus", "monitoring_node-exporter"]));
+    expect(Object.keys(all)).toEqual(expect.arrayContaining(["shop_db", "shop_api", "shop_web", "shop_agent", "edge_traefik", "monitoring_prometheus", "monitoring_node-exporter", "backup-dockhost_backup"]));
+    expect(all["backup-dockhost_backup"].task_spec.placement.constraints).toEqual(["node.hostname == dockhost"]);
     for (const service of Object.values<any>(all)) expect(service.provider).toBe("docker.swarm-dockhost");
     expect(all.shop_api.mode).toEqual({ replicated: { replicas: 2 } });
     expect(all.shop_api.update_config).toMatchObject({ order: "start-first", failure_action: "rollback", delay: "10s", monitor: "1m" });
