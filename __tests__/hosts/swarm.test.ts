@@ -265,7 +265,7 @@ function shopStack(lab: ReferenceHomelab, cluster: SwarmCluster, registry: strin
   const dnsrr = { endpointMode: "dnsrr" } as const;
   return new ComposeStack(lab.apps, STACK, {
     engine: cluster.connect(lab.apps),
-    volumes: { db: { backup: false, noBackupReason: "VolumeBackup on Swarm nodes is not built yet" } },
+    volumes: { db: { backup: false, noBackupReason: "this host test runs no VolumeBackup (swarm-backup.test.ts covers it at synth)" } },
     services: {
       db: {
         image: `${registry}/postgres:16.4`,
