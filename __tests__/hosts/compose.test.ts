@@ -16,7 +16,7 @@ import { bootReferenceHost, referenceHomelabOn } from "../support/reference-host
 import { allowedEnvPath, sentinelPaths } from "../support/sentinel-paths";
 import { importStandinImages } from "../support/standin-images";
 import { synthAll, StackJson } from "../support/synth";
-import { createTestNetwork, hostTier, ensureRoot, networkLeftovers, teardownTestHosts, TestHost, TestNetwork } from "../support/test-hosts";
+import { createTestNetwork, hostTier, ensureRoot, TestHost, TestNetwork, teardownHostTier } from "../support/test-hosts";
 
 /** A unique sentinel for the app's database password Secret, to find it in `docker inspect`. */
 const DB_PASSWORD_SENTINEL = `SENTINEL${randomBytes(12).toString("hex")}`;
@@ -66,10 +66,7 @@ hostTier.describe("compose stacks exported by toComposeYaml() on a test host", (
   }, 20 * 60_000);
 
   afterAll(() => {
-    // eslint-disable-next-line no-console
-    console.log(`host tier timings (ms): ${JSON.stringify(timings)}`);
-    teardownTestHosts();
-    if (net) expect(networkLeftovers(net)).toEqual([]);
+    expect(teardownHostTier("compose", timings, net)).toEqual([]);
   });
 
   /** The container compose runs for `service` of `stack`. */

@@ -26,7 +26,7 @@ import { synthAll, StackJson, testApp } from "../support/synth";
 import { evaluateTemplate } from "../support/terraform-template";
 import { PlanJson, prepareWorkspace, TerraformError, TerraformWorkspace } from "../support/terraform/harness";
 import {
-  bootTestHost, hostTier, createTestNetwork, ensureRoot, makeSshKey, must, networkLeftovers, run, RunResult, startSshAgent, SshAgent, teardownTestHosts, TestHost, TestNetwork,
+  bootTestHost, hostTier, createTestNetwork, ensureRoot, makeSshKey, must, run, RunResult, startSshAgent, SshAgent, TestHost, TestNetwork, teardownHostTier,
 } from "../support/test-hosts";
 
 /** Host number of the VM in the test LAN (vm_ip_start's default, the seed's .10). */
@@ -95,12 +95,10 @@ hostTier.describe("a dockhost deployed onto a test host", () => {
   }, 20 * 60_000);
 
   afterAll(() => {
-    // eslint-disable-next-line no-console
-    console.log(`host tier timings (ms): ${JSON.stringify(timings)}`);
     ws?.cleanup();
     cleanupKeys();
-    teardownTestHosts(); // the host, the agent, the network: whatever is left, by PID and name
-    if (net) expect(networkLeftovers(net)).toEqual([]);
+    // The host, the agent, the network: whatever is left, by PID and name.
+    expect(teardownHostTier("docker-host", timings, net)).toEqual([]);
   });
 
   /** The user-data exactly as Terraform renders it for VM 0 (from the plan of the infra stack). */

@@ -30,7 +30,7 @@ import { bootReferenceHost, referenceHomelabOn } from "../support/reference-host
 import { REFERENCE_APPS_VARS, StackJson, synthAll } from "../support/synth";
 import { allowedEnvPath, sentinelPaths } from "../support/sentinel-paths";
 import { evaluateTemplate } from "../support/terraform-template";
-import { createTestNetwork, ensureRoot, hostTier, networkLeftovers, teardownTestHosts, TestHost, TestNetwork } from "../support/test-hosts";
+import { createTestNetwork, ensureRoot, hostTier, TestHost, TestNetwork, teardownHostTier } from "../support/test-hosts";
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const readback = require("../support/terraform/standin-readback.js");
@@ -220,10 +220,7 @@ hostTier.describe("the read-back model and Secrets against a real engine (test h
   }, 15 * 60_000);
 
   afterAll(() => {
-    // eslint-disable-next-line no-console
-    console.log(`host tier timings (ms): ${JSON.stringify(timings)}`);
-    teardownTestHosts();
-    if (net) expect(networkLeftovers(net)).toEqual([]);
+    expect(teardownHostTier("readback-model", timings, net)).toEqual([]);
   });
 
   test("the engine's API version is the one the record says these checks ran on", () => {

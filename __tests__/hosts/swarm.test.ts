@@ -23,7 +23,7 @@ import { LoopbackRegistry, startRegistry } from "../support/registry";
 import { importStandinImages } from "../support/standin-images";
 import { testApp } from "../support/synth";
 import { PlanJson, prepareWorkspace, TerraformWorkspace } from "../support/terraform/harness";
-import { bootTestHost, createTestNetwork, ensureRoot, hostTier, makeSshKey, networkLeftovers, startSshAgent, teardownTestHosts, TestHost, TestNetwork, waitFor } from "../support/test-hosts";
+import { bootTestHost, createTestNetwork, ensureRoot, hostTier, makeSshKey, startSshAgent, TestHost, TestNetwork, waitFor, teardownHostTier } from "../support/test-hosts";
 
 /** Host number of VM 0 (vm_ip_start's default); VM i is this + i. */
 const FIRST_HOST = 10;
@@ -64,14 +64,11 @@ hostTier.describe("a Swarm formed by terraform apply on three test hosts, and a 
   }, 10 * 60_000);
 
   afterAll(() => {
-    // eslint-disable-next-line no-console
-    console.log(`swarm host tier timings (ms): ${JSON.stringify(timings)}`);
     if (hosts[0]) hosts[0].exec(["docker", "stack", "rm", STACK], { timeoutMs: 60_000 });
     ws?.cleanup();
-    teardownTestHosts();
     registry?.stop();
     cleanupDirs();
-    if (net) expect(networkLeftovers(net)).toEqual([]);
+    expect(teardownHostTier("swarm", timings, net)).toEqual([]);
   });
 
   /**

@@ -29,7 +29,7 @@ import { SETTINGS } from "../../main";
 import { importStandinImages } from "../support/standin-images";
 import { REFERENCE_INFRA_VARS, tempDir } from "../support/synth";
 import { prepareWorkspace, TerraformError, TerraformWorkspace } from "../support/terraform/harness";
-import { bootTestHost, createTestNetwork, ensureRoot, hostTier, networkLeftovers, teardownTestHosts, TestHost, TestNetwork, waitFor } from "../support/test-hosts";
+import { bootTestHost, createTestNetwork, ensureRoot, hostTier, TestHost, TestNetwork, waitFor, teardownHostTier } from "../support/test-hosts";
 
 const SITE_IMAGE = "traefik/whoami:v1.10.3";
 /** A registry inside the test host (docker treats loopback registries as insecure-allowed): pins need a registry digest. */
@@ -115,11 +115,8 @@ hostTier.describe("Watchtower (monitor-only) and terraform on a real engine", ()
   }, 10 * 60_000);
 
   afterAll(() => {
-    // eslint-disable-next-line no-console
-    console.log(`watchtower host test timings (ms): ${JSON.stringify(timings)}`);
     ws?.cleanup();
-    teardownTestHosts();
-    if (net) expect(networkLeftovers(net)).toEqual([]);
+    expect(teardownHostTier("watchtower", timings, net)).toEqual([]);
   });
 
   test("terraform apply ran the stack on the engine: the state's ids are the engine's, and the next plan is clean", async () => {

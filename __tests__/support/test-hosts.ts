@@ -262,6 +262,17 @@ export function createTestNetwork(): TestNetwork {
   };
 }
 
+/**
+ * The end of a host-tier file: prints its phase timings, undoes every host, namespace and rule it
+ * made, and returns what is left of its network (the caller asserts it is nothing).
+ */
+export function teardownHostTier(file: string, timings: Readonly<Record<string, number>>, net: TestNetwork | undefined): string[] {
+  // eslint-disable-next-line no-console
+  console.log(`${file} host tier timings (ms): ${JSON.stringify(timings)}`);
+  teardownTestHosts();
+  return net ? networkLeftovers(net) : [];
+}
+
 /** The FORWARD rules and bridge a network added, as this machine shows them now (for leak checks). */
 export function networkLeftovers(net: TestNetwork): string[] {
   const left: string[] = [];
