@@ -59,6 +59,7 @@ export const IMAGE_COMPATIBILITY: Readonly<Record<string, ImageCompatibility>> =
       { fact: "v3.2.3's Docker provider sets the client to API 1.24 (DockerAPIVersion), which Docker 29 refuses: no routes, no certificates", source: "traefik/traefik v3.2.3 pkg/provider/docker/pdocker.go, shared.go (client.WithVersion)" },
       { fact: "v3.6.1 negotiates (client.WithAPIVersionNegotiation)", source: "traefik/traefik v3.6.1 pkg/provider/docker/shared.go" },
       { fact: "v3.6.16+ builds on github.com/moby/moby/client, which negotiates by default; Docker provider needs API >= 1.40", source: "traefik/traefik v3.6.24 pkg/provider/docker/shared.go, go.mod (moby/moby/client v0.4.0), docs/content/migrate/v3.md" },
+      { fact: "the Swarm provider makes its client with the same createClient (negotiated), polls every refreshSeconds (default 15s) with ServiceList, NetworkList, TaskList and NodeInspect, and routes a dnsrr service to its tasks' addresses", source: "traefik/traefik v3.6.24 pkg/provider/docker/pswarm.go, shared.go" },
     ],
   },
   "tecnativa/docker-socket-proxy": {

@@ -54,9 +54,9 @@ export function traefikStaticConfig(input: StaticConfigInput): Record<string, un
       [metrics.name]: { address: `:${metrics.port}` },
     },
     providers: {
-      // Traefik v3.6 pkg/provider/docker/pswarm.go: `providers.swarm` shares the Docker provider's
+      // Traefik v3.6.24 pkg/provider/docker/pswarm.go: `providers.swarm` shares the Docker provider's
       // options (shared.go) and polls every refreshSeconds; both negotiate the API version with
-      // the engine (shared.go, client.WithAPIVersionNegotiation).
+      // the engine (shared.go createClient: moby/moby/client's client.New negotiates by default).
       ...(input.swarm
         ? { swarm: { endpoint: input.dockerEndpoint, exposedByDefault: false, network: input.network, refreshSeconds: "15s" } }
         : { docker: { endpoint: input.dockerEndpoint, exposedByDefault: false, network: input.network, watch: true } }),
